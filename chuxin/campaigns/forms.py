@@ -1,0 +1,44 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from chuxin.core.forms import StyledForm
+from chuxin.orgs.models import Rank
+
+
+class CampaignForm(StyledForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    root_unit = forms.CharField(label=_("Leading unit (code)"), max_length=32)
+    general_requirement = forms.CharField(label=_("General requirement"), max_length=200)
+    fundamental_task = forms.CharField(label=_("Fundamental task"), widget=forms.Textarea(attrs={"rows": 3}))
+    goals = forms.CharField(
+        label=_("Specific goals, one per line"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    focus_rank = forms.TypedChoiceField(
+        label=_("Focus group: rank at or above"), choices=Rank.choices, coerce=int, initial=Rank.VICE_COUNTY
+    )
+    launched_on = forms.DateField(
+        label=_("Launched on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_goals(self):
+        return [line.strip() for line in self.cleaned_data["goals"].splitlines() if line.strip()]
+
+
+class BatchForm(StyledForm):
+    number = forms.IntegerField(label=_("Number"), min_value=1, max_value=99)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    unit_codes = forms.CharField(
+        label=_("Codes of the subtrees covered, separated by spaces or commas"),
+        required=False,
+        max_length=4000,
+    )
+    description = forms.CharField(label=_("Who takes part"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError(_("A batch cannot end before it starts."))
+        data["unit_codes"] = [c for c in data.get("unit_codes", "").replace(",", " ").split() if c]
+        return data

@@ -1,0 +1,114 @@
+"""Campaigns (M1): a campaign is data, never code."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chuxin.orgs.models import Rank, Unit
+
+
+class StrandKey(models.TextChoices):
+    STUDY = "study", _("Study and education")
+    RESEARCH = "research", _("Investigation and research")
+    EXAMINE = "examine", _("Examining problems")
+    RECTIFY = "rectify", _("Rectification")
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, scope) -> CampaignQuerySet:
+        """Campaigns whose subtree overlaps the user's: rooted above or inside what they reach."""
+        if scope.is_all:
+            return self
+        paths = scope.paths()
+        if not paths:
+            return self.none()
+        from chuxin.orgs.models import subtrees_q
+
+        ancestor_paths = {p[:i] for p in paths for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
+        return self.filter(
+            models.Q(root_unit__path__in=ancestor_paths) | subtrees_q(paths, "root_unit__path")
+        )
+
+
+class Campaign(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    root_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("leading unit")
+    )
+    general_requirement = models.CharField(_("general requirement"), max_length=200)
+    fundamental_task = models.TextField(_("fundamental task"))
+    focus_rank = models.PositiveSmallIntegerField(
+        _("focus group: rank at or above"), choices=Rank.choices, default=Rank.VICE_COUNTY
+    )
+    launched_on = models.DateField(_("launched on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-launched_on", "-id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Goal(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="goals")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("specific goal"), max_length=200)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("specific goal")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Strand(models.Model):
+    """One of the strands that run through the whole campaign (the 2019 campaign has four)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="strands")
+    key = models.CharField(max_length=12, choices=StrandKey.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=60)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "key"], name="campaigns_strand_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Batch(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=120)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    units = models.ManyToManyField(
+        Unit, blank=True, related_name="batches", verbose_name=_("subtrees covered")
+    )
+    description = models.CharField(_("who takes part"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "number"], name="campaigns_batch_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="campaigns_batch_dates"
+            ),
+        ]
+        verbose_name = _("batch")
+        verbose_name_plural = _("batches")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.campaign_list, name="campaign_list"),
+    path("new/", views.campaign_create, name="campaign_create"),
+    path("<int:campaign_id>/", views.campaign_detail, name="campaign_detail"),
+    path("<int:campaign_id>/batches/new/", views.batch_create, name="batch_create"),
+    path("<int:campaign_id>/strands/<str:key>/", views.strand_detail, name="strand_detail"),
+]

@@ -1,0 +1,104 @@
+"""State changes of the organisation: one entry point each, used by pages, commands and tests."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+class ActionError(ValidationError):
+    """Bad input for an action: nothing was written; the message says why."""
+
+
+def resolve_unit(code: str) -> Unit:
+    unit = Unit.objects.filter(code=(code or "").strip()).first()
+    if unit is None:
+        raise ActionError(_("Unknown unit code: %(code)s") % {"code": code})
+    return unit
+
+
+def do_create_unit(
+    parent: Unit | None,
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    level: int | None = None,
+    short_name: str = "",
+    committee_type: str = "committee",
+) -> Unit:
+    code = (code or "").strip()
+    name = (name or "").strip()
+    if not CODE_RE.match(code):
+        raise ActionError(_("A unit code is 1-32 letters, digits, '-' or '_': %(code)r") % {"code": code})
+    if not name:
+        raise ActionError(_("A unit needs a name."))
+    if kind not in UnitKind.values:
+        raise ActionError(_("Unknown unit kind: %(kind)s") % {"kind": kind})
+    if level is None:
+        level = min((parent.level + 1) if parent else UnitLevel.CENTRAL, UnitLevel.GRASSROOTS)
+    if level not in UnitLevel.values:
+        raise ActionError(_("Unknown unit level: %(level)s") % {"level": level})
+    if Unit.objects.filter(code=code).exists():
+        raise ActionError(_("The unit code %(code)s is already taken.") % {"code": code})
+    fields = dict(
+        code=code,
+        name=name,
+        short_name=short_name.strip(),
+        kind=kind,
+        level=level,
+        committee_type=committee_type,
+    )
+    try:
+        with transaction.atomic():
+            if parent is None:
+                return Unit.objects.add_root(fields)
+            parent.refresh_from_db()  # treebeard needs the current numchild
+            return Unit.objects.add_child(parent, fields)
+    except IntegrityError as exc:  # a concurrent insert took the code
+        raise ActionError(_("The unit code %(code)s is already taken.") % {"code": code}) from exc
+
+
+def do_move_unit(unit: Unit, new_parent: Unit) -> Unit:
+    """Move a unit with its whole subtree under a new parent."""
+    unit.refresh_from_db()
+    new_parent.refresh_from_db()
+    if unit.pk == new_parent.pk or new_parent.path.startswith(unit.path):
+        raise ActionError(
+            _("%(unit)s cannot move under %(target)s: that is the unit itself or one of its descendants.")
+            % {"unit": unit.name, "target": new_parent.name}
+        )
+    if unit.depth == 1:
+        raise ActionError(_("The root of the organisation cannot be moved."))
+    if unit.parent().pk == new_parent.pk:
+        raise ActionError(
+            _("%(unit)s is already under %(target)s.") % {"unit": unit.name, "target": new_parent.name}
+        )
+    with transaction.atomic():
+        Unit.objects.move(unit, new_parent, pos="last-child")
+    unit.refresh_from_db()
+    return unit
+
+
+def do_assign_role(person: Person, unit_code: str, role: str) -> RoleAssignment:
+    if role not in Role.values:
+        raise ActionError(_("Unknown role: %(role)s") % {"role": role})
+    unit = resolve_unit(unit_code)
+    if RoleAssignment.objects.filter(person=person, unit=unit, role=role).exists():
+        raise ActionError(
+            _("%(person)s already holds this role at %(unit)s.") % {"person": person.name, "unit": unit.name}
+        )
+    with transaction.atomic():
+        return RoleAssignment.objects.create(person=person, unit=unit, role=role)
+
+
+def do_revoke_role(assignment: RoleAssignment) -> None:
+    with transaction.atomic():
+        assignment.delete()

@@ -1,0 +1,166 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import actions
+from .forms import RoleForm, SearchForm, UnitForm, UnitMoveForm
+from .models import CommitteeMember, Person, Role, RoleAssignment, Unit
+from .scope import get_unit_for_user, scope_for
+
+CHILDREN_PER_PAGE = 50
+
+
+@login_required
+def unit_roots(request):
+    roots = scope_for(request.user).root_units()
+    if len(roots) == 1:
+        return redirect("unit_detail", code=roots[0].code)
+    return render(request, "orgs/unit_roots.html", {"roots": roots})
+
+
+def _children_page(request, unit):
+    children = Unit.objects.children_of(unit).only(
+        "code", "name", "short_name", "kind", "level", "numchild", "path"
+    )
+    return Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
+
+
+@login_required
+def unit_detail(request, code):
+    unit = get_unit_for_user(request.user, code)
+    scope = scope_for(request.user)
+    ancestors = [a for a in unit.ancestors() if scope.contains(a)]
+    committee = CommitteeMember.objects.filter(unit=unit).select_related("person").prefetch_related("domains")
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "ancestors": ancestors,
+            "committee": committee,
+            "domains": unit.domains.all(),
+            "children_page": _children_page(request, unit),
+            "can_manage": scope.can_manage(unit),
+            "my_roles": [Role(r).label for r in sorted(scope.roles_at(unit))],
+            "people_count": unit.people.filter(is_active=True).count(),
+        },
+    )
+
+
+@login_required
+def unit_children(request, code):
+    """The children table alone: the htmx swap target for paging."""
+    unit = get_unit_for_user(request.user, code)
+    return render(
+        request,
+        "orgs/unit_detail.html#children",
+        {"unit": unit, "children_page": _children_page(request, unit)},
+    )
+
+
+@login_required
+def unit_search(request):
+    form = SearchForm(request.GET)
+    results = []
+    q = ""
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+    if q:
+        cond = Q(code__startswith=q) | Q(initials__startswith=q.lower()) | Q(name__contains=q)
+        results = list(scope_for(request.user).units().filter(cond).order_by("depth", "path")[:50])
+    template = (
+        "orgs/unit_search.html#results" if request.headers.get("HX-Request") else "orgs/unit_search.html"
+    )
+    return render(request, template, {"form": form, "q": q, "results": results})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_create(request, code):
+    parent = get_unit_for_user(request.user, code, write=True)
+    form = UnitForm(request.POST or None, initial={"level": min(parent.level + 1, 6)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = actions.do_create_unit(parent, **form.cleaned_data)
+        except actions.ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
+            return redirect("unit_detail", code=unit.code)
+    return render(request, "orgs/unit_form.html", {"unit": parent, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_move(request, code):
+    unit = get_unit_for_user(request.user, code, write=True)
+    form = UnitMoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target_code = form.cleaned_data["target"].strip()
+        try:
+            # The target must be one the mover manages too; anything else reads as unknown.
+            target = get_unit_for_user(request.user, target_code, write=True)
+        except (Http404, PermissionDenied):
+            form.add_error("target", _("Unknown unit code: %(code)s") % {"code": target_code})
+        else:
+            try:
+                actions.do_move_unit(unit, target)
+            except actions.ActionError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("%(unit)s now belongs to %(target)s.") % {"unit": unit, "target": target}
+                )
+                return redirect("unit_detail", code=unit.code)
+    return render(request, "orgs/unit_move.html", {"unit": unit, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_roles(request, code):
+    unit = get_unit_for_user(request.user, code, write=True)
+    scope = scope_for(request.user)
+    form = RoleForm(request.POST or None, initial={"unit_code": unit.code})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = scope.filter(Person.objects.filter(pk=data["person"]), "home_unit__path").first()
+        target = scope.units().filter(code=data["unit_code"].strip()).first()
+        if person is None:
+            form.add_error("person", _("No such person in your units."))
+        elif target is None or not scope.can_manage(target):
+            form.add_error("unit_code", _("Unknown unit code: %(code)s") % {"code": data["unit_code"]})
+        else:
+            try:
+                actions.do_assign_role(person, target.code, data["role"])
+            except actions.ActionError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Role assigned."))
+                return redirect("unit_roles", code=unit.code)
+    assignments = (
+        RoleAssignment.objects.filter(unit=unit).select_related("person").order_by("role", "person__name")
+    )
+    people = Person.objects.filter(home_unit=unit, is_active=True).order_by("-rank", "name")[:200]
+    return render(
+        request,
+        "orgs/unit_roles.html",
+        {"unit": unit, "form": form, "assignments": assignments, "people": people},
+    )
+
+
+@login_required
+@require_POST
+def unit_role_revoke(request, code, assignment_id):
+    unit = get_unit_for_user(request.user, code, write=True)
+    assignment = RoleAssignment.objects.filter(unit=unit, pk=assignment_id).first()
+    if assignment is None:
+        raise Http404("No such role assignment")
+    actions.do_revoke_role(assignment)
+    messages.success(request, _("Role revoked."))
+    return redirect("unit_roles", code=unit.code)
