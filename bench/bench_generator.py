@@ -39,7 +39,14 @@ def _wipe():
     from chuxin.orgs.models import CommitteeMember, Person, RoleAssignment, Unit, WorkDomain
 
     with transaction.atomic():
-        for model in (Campaign, RoleAssignment, CommitteeMember.domains.through, CommitteeMember, Person, WorkDomain):
+        for model in (
+            Campaign,
+            RoleAssignment,
+            CommitteeMember.domains.through,
+            CommitteeMember,
+            Person,
+            WorkDomain,
+        ):
             model.objects.all().delete()
         Unit.objects.all()._raw_delete(Unit.objects.db)
     if connection.vendor == "sqlite":
@@ -79,8 +86,10 @@ def main():
     full = time.perf_counter() - t0
 
     value, baseline = SCALE / gen, SCALE / bare
-    print(f"generator unit tree: {value:,.0f} units/s ({gen:.2f} s); bare bulk insert: {baseline:,.0f} units/s "
-          f"({bare:.2f} s); full demo with {counts['people']:,} people and {counts['roles']:,} roles: {full:.1f} s")
+    print(
+        f"generator unit tree: {value:,.0f} units/s ({gen:.2f} s); bare bulk insert: {baseline:,.0f} units/s "
+        f"({bare:.2f} s); full demo with {counts['people']:,} people and {counts['roles']:,} roles: {full:.1f} s"
+    )
     from django.db import connection
 
     return {

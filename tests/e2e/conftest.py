@@ -11,7 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 
 
 def _free_port() -> int:
@@ -27,11 +32,21 @@ def server(tmp_path_factory):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "true", "AXES_FAILURE_LIMIT": "50"}
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "makedemo", "--units", "400", "--seed", "7"], env=env, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*manage, "makedemo", "--units", "400", "--seed", "7"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     port = _free_port()
-    proc = subprocess.Popen([*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while True:
         with socket.socket() as s:
@@ -51,7 +66,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's Chromium is missing: apt-get install chromium fonts-noto-cjk (make test does it)")
+        pytest.fail(
+            "Debian's Chromium is missing: apt-get install chromium fonts-noto-cjk (make test does it)"
+        )
     pw = sync_playwright().start()
     b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield b
