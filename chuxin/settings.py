@@ -69,9 +69,13 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "chuxin.core",
     "chuxin.orgs",
     "chuxin.campaigns",
+    "chuxin.audit",
+    "chuxin.problems",
     "chuxin.demo",
 ]
 
@@ -198,6 +202,17 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+    }
+}
+
+# Background work (django-tasks): the database backend needs no broker; run the worker with
+# `python manage.py db_worker`. TASKS_BACKEND=immediate runs tasks inline (tests, tiny setups).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "database")]
     }
 }
 

@@ -5,6 +5,7 @@ Each test runs inside a transaction that is rolled back, so tests may change the
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 
 from chuxin.demo.generator import PASSWORD, make_accounts, make_demo
 from chuxin.orgs.models import Person, Rank, Role, RoleAssignment, Unit
@@ -19,6 +20,13 @@ EXTRA_PERSONAS = {
     "member": ("440000", Role.MEMBER),
     "outsider": None,
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tasks_run_inline():
+    """Background tasks run inline in the suite; the database worker has its own test."""
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -261,6 +261,8 @@ class Role(models.TextChoices):
 
 # Roles that may change the organisation (units, roles) inside their subtree.
 MANAGING_ROLES = frozenset({Role.OFFICE})
+# Roles that record and update ledger data (problems, items, progress, evidence).
+RECORDING_ROLES = frozenset({Role.OFFICE, Role.SECRETARY, Role.MEMBER, Role.STAFF})
 
 
 class RoleAssignment(models.Model):

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import MANAGING_ROLES, Role, RoleAssignment, Unit, collapse_paths, subtrees_q
+from .models import MANAGING_ROLES, RECORDING_ROLES, Role, RoleAssignment, Unit, collapse_paths, subtrees_q
 
 
 @dataclass
@@ -35,6 +35,9 @@ class Scope:
 
     def can_manage(self, unit: Unit) -> bool:
         return self.contains(unit, MANAGING_ROLES)
+
+    def can_record(self, unit: Unit) -> bool:
+        return self.contains(unit, RECORDING_ROLES)
 
     def roles_at(self, unit: Unit) -> set[str]:
         """Roles that reach this unit (held here or at an ancestor)."""

@@ -1,0 +1,57 @@
+"""Writing and checking the audit chain."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _jsonable(data):
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
+
+
+def record(actor, action: str, obj, before: dict | None, after: dict | None, item_id: int | None = None) -> AuditEntry:
+    """Append one entry; must run inside the transaction that makes the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must run inside the change's transaction")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    entry = AuditEntry(
+        at=timezone.now(),
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") if actor is not None else "system",
+        action=action,
+        model=type(obj).__name__,
+        object_id=obj.pk,
+        item_id=item_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save()
+    AuditHead.objects.filter(pk=1).update(last_hash=entry.hash)
+    return entry
+
+
+def verify_chain(batch: int = 5000) -> tuple[int, AuditEntry | None]:
+    """Walk the chain in order; returns (entries checked, first broken entry or None)."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            break
+        for e in rows:
+            if e.prev_hash != prev or e.compute_hash() != e.hash:
+                return checked, e
+            prev = e.hash
+            checked += 1
+            last_id = e.id
+    return checked, None

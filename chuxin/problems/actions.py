@@ -1,0 +1,336 @@
+"""Every change to the ledger goes through here: validation, the change, the audit entry, one transaction.
+
+Workflow of a rectification item:
+    open -> in_progress -> claimed (with evidence) -> closed (销号) | kept_up (long-term only)
+    claimed -> in_progress (rejected with reasons)
+    closed | kept_up -> in_progress (reopened by a look-back, with findings)
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuxin.audit.log import record
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
+from chuxin.orgs.scope import scope_for
+
+from . import evidence as evidence_store
+from .models import (
+    ACTIVE_STATUSES,
+    Evidence,
+    Kind,
+    Problem,
+    ProgressUpdate,
+    RectificationItem,
+    Stage,
+    Status,
+    UpdateKind,
+)
+
+AT_ONCE_DAYS = 7  # 立查立改: finished within days
+
+
+def snapshot(obj) -> dict:
+    return model_to_dict(obj)
+
+
+def default_leader(unit: Unit, domain: WorkDomain | None) -> Person | None:
+    """一岗双责: the committee member who covers the domain, else the secretary (第一责任人)."""
+    seats = CommitteeMember.objects.filter(unit=unit).select_related("person")
+    if domain is not None:
+        seat = seats.filter(domains=domain).first()
+        if seat is not None:
+            return seat.person
+    seat = seats.filter(post="secretary").first()
+    return seat.person if seat else None
+
+
+def _require_record(user, unit: Unit) -> None:
+    if not scope_for(user).can_record(unit):
+        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
+
+
+def _check_version(obj, expected: int | None) -> None:
+    if expected is not None and int(expected) != obj.version:
+        raise ActionError(
+            _("Someone else changed this record since you opened it. Reload the page to see their change.")
+        )
+
+
+def _lock_item(item_id: int) -> RectificationItem:
+    return RectificationItem.objects.select_for_update().select_related("unit", "problem").get(pk=item_id)
+
+
+def compute_due_date(item: RectificationItem) -> date | None:
+    if item.kind == Kind.LONG_TERM:
+        open_dates = [s.target_date for s in item.stages.all() if s.completed_at is None]
+        return min(open_dates) if open_dates else item.deadline
+    return item.deadline
+
+
+def _save_item(user, item: RectificationItem, action: str, before: dict, text: str = "", kind=None):
+    item.due_date = compute_due_date(item)
+    item.version += 1
+    item.save()
+    update = None
+    if kind is not None:
+        update = ProgressUpdate.objects.create(item=item, kind=kind, text=text, author=user)
+    record(user, action, item, before, snapshot(item), item_id=item.pk)
+    return update
+
+
+def _attach(user, item: RectificationItem, update: ProgressUpdate, files) -> list[Evidence]:
+    out = []
+    for f in files or []:
+        blob = evidence_store.store(f)
+        ev = Evidence.objects.create(update=update, item=item, blob=blob, name=f.name[:200], uploaded_by=user)
+        record(user, "evidence.add", ev, None, {"name": ev.name, "sha256": blob.sha256, "size": blob.size}, item.pk)
+        out.append(ev)
+    return out
+
+
+def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **fields) -> Problem:
+    _require_record(user, unit)
+    if not (title or "").strip():
+        raise ActionError(_("A problem needs a description of what is wrong."))
+    domain = fields.get("domain")
+    if domain is not None and domain.unit_id != unit.pk:
+        raise ActionError(_("That work domain belongs to another unit."))
+    leader = fields.pop("responsible_leader", None) or default_leader(unit, domain)
+    with transaction.atomic():
+        problem = Problem.objects.create(
+            campaign=campaign, unit=unit, title=title.strip(), source=source, responsible_leader=leader,
+            recorded_by=user, **fields,
+        )
+        record(user, "problem.create", problem, None, snapshot(problem))
+    return problem
+
+
+def do_edit_problem(user, problem: Problem, expected_version: int | None, **fields) -> Problem:
+    _require_record(user, problem.unit)
+    with transaction.atomic():
+        locked = Problem.objects.select_for_update().get(pk=problem.pk)
+        _check_version(locked, expected_version)
+        before = snapshot(locked)
+        for k, v in fields.items():
+            setattr(locked, k, v)
+        locked.version += 1
+        locked.save()
+        record(user, "problem.change", locked, before, snapshot(locked))
+    return locked
+
+
+def do_add_item(
+    user,
+    problem: Problem,
+    *,
+    measures: str,
+    kind: str,
+    responsible_person: Person,
+    responsible_leader: Person | None = None,
+    deadline: date | None = None,
+    requirements: str = "",
+    stages: list[tuple[str, date]] | None = None,
+    today: date | None = None,
+) -> RectificationItem:
+    _require_record(user, problem.unit)
+    today = today or timezone.localdate()
+    if not (measures or "").strip():
+        raise ActionError(_("A rectification item needs its measures."))
+    if kind not in Kind.values:
+        raise ActionError(_("Unknown kind of rectification: %(kind)s") % {"kind": kind})
+    if kind == Kind.AT_ONCE and deadline is None:
+        deadline = today + timedelta(days=AT_ONCE_DAYS)
+    if kind == Kind.DEADLINE and (deadline is None or not (requirements or "").strip()):
+        raise ActionError(_("Fix-by-deadline needs both a deadline and its requirements."))
+    if deadline is not None and deadline < today:
+        raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
+    stages = stages or []
+    if kind == Kind.LONG_TERM and not stages:
+        raise ActionError(_("A long-term item needs at least one stage goal with its target date."))
+    for goal, target in stages:
+        if not goal.strip():
+            raise ActionError(_("Every stage needs a goal."))
+        if target < today:
+            raise ActionError(_("The stage date %(date)s is already past.") % {"date": target.isoformat()})
+    with transaction.atomic():
+        item = RectificationItem.objects.create(
+            problem=problem, unit=problem.unit, measures=measures.strip(), kind=kind,
+            requirements=(requirements or "").strip(), deadline=deadline, responsible_person=responsible_person,
+            responsible_leader=responsible_leader or problem.responsible_leader,
+        )
+        for i, (goal, target) in enumerate(stages, 1):
+            st = Stage.objects.create(item=item, order=i, goal=goal.strip(), target_date=target)
+            record(user, "stage.create", st, None, snapshot(st), item.pk)
+        item.due_date = compute_due_date(item)
+        item.save(update_fields=["due_date"])
+        record(user, "item.create", item, None, snapshot(item), item.pk)
+    return item
+
+
+def do_add_progress(user, item: RectificationItem, text: str, files=(), expected_version=None) -> ProgressUpdate:
+    _require_record(user, item.unit)
+    if not (text or "").strip() and not files:
+        raise ActionError(_("Write what was done or attach a file."))
+    for f in files:
+        evidence_store.check_file(f.name, f.size)
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+            raise ActionError(_("Progress can be added only while the item is being worked on."))
+        before = snapshot(locked)
+        if locked.status == Status.OPEN:
+            locked.status = Status.IN_PROGRESS
+        update = _save_item(user, locked, "item.progress", before, text.strip(), UpdateKind.NOTE)
+        _attach(user, locked, update, files)
+    return update
+
+
+def do_start_item(user, item: RectificationItem, expected_version=None) -> RectificationItem:
+    _require_record(user, item.unit)
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        if locked.status != Status.OPEN:
+            raise ActionError(_("Only an item that has not started can be started."))
+        before = snapshot(locked)
+        locked.status = Status.IN_PROGRESS
+        _save_item(user, locked, "item.start", before, "", UpdateKind.START)
+    return locked
+
+
+def do_complete_stage(user, stage: Stage, expected_version=None) -> Stage:
+    item = stage.item
+    _require_record(user, item.unit)
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        st = Stage.objects.select_for_update().get(pk=stage.pk)
+        if st.completed_at is not None:
+            raise ActionError(_("This stage is already complete."))
+        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+            raise ActionError(_("Stages can be completed only while the item is being worked on."))
+        st_before = snapshot(st)
+        st.completed_at = timezone.now()
+        st.save()
+        record(user, "stage.complete", st, st_before, snapshot(st), locked.pk)
+        before = snapshot(locked)
+        locked.status = Status.IN_PROGRESS
+        _save_item(user, locked, "item.stage", before, st.goal, UpdateKind.STAGE)
+    return st
+
+
+def do_claim_item(user, item: RectificationItem, text: str, files=(), expected_version=None) -> RectificationItem:
+    """Claim completion; evidence is required (new files, or files already on the item)."""
+    _require_record(user, item.unit)
+    for f in files:
+        evidence_store.check_file(f.name, f.size)
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+            raise ActionError(
+                _("Completion can be claimed only for an item being worked on (now: %(status)s).")
+                % {"status": locked.get_status_display()}
+            )
+        if not files and not locked.evidence.exists():
+            raise ActionError(_("A claim of completion needs evidence: attach at least one file."))
+        if not (text or "").strip():
+            raise ActionError(_("Describe what was done."))
+        before = snapshot(locked)
+        locked.status = Status.CLAIMED
+        locked.claimed_by = user
+        locked.claimed_at = timezone.now()
+        update = _save_item(user, locked, "item.claim", before, text.strip(), UpdateKind.CLAIM)
+        _attach(user, locked, update, files)
+    return locked
+
+
+def _require_verifier(user, item: RectificationItem) -> None:
+    """销号 is for the unit's office or an office above it, never for the claimant."""
+    if not scope_for(user).can_manage(item.unit):
+        raise ActionError(_("Only the unit's office or the office of a unit above may verify."))
+
+
+def do_verify_item(user, item: RectificationItem, text: str = "", keep_up: bool = False, expected_version=None):
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _require_verifier(user, locked)
+        _check_version(locked, expected_version)
+        if locked.status != Status.CLAIMED:
+            raise ActionError(_("Only a claimed item can be verified."))
+        if locked.claimed_by_id == user.pk:
+            raise ActionError(_("Nobody verifies their own claim."))
+        if keep_up and locked.kind != Kind.LONG_TERM:
+            raise ActionError(_("Only long-term items can be 'stage complete, kept up long-term'."))
+        before = snapshot(locked)
+        locked.status = Status.KEPT_UP if keep_up else Status.CLOSED
+        locked.closed_at = timezone.now()
+        _save_item(user, locked, "item.verify", before, text, UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY)
+    return locked
+
+
+def do_reject_claim(user, item: RectificationItem, reasons: str, expected_version=None):
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _require_verifier(user, locked)
+        _check_version(locked, expected_version)
+        if locked.status != Status.CLAIMED:
+            raise ActionError(_("Only a claimed item can be rejected."))
+        if locked.claimed_by_id == user.pk:
+            raise ActionError(_("Nobody verifies their own claim."))
+        if not (reasons or "").strip():
+            raise ActionError(_("Say why the claim is rejected."))
+        before = snapshot(locked)
+        locked.status = Status.IN_PROGRESS
+        _save_item(user, locked, "item.reject", before, reasons.strip(), UpdateKind.REJECT)
+    return locked
+
+
+def do_reopen_item(user, item: RectificationItem, findings: str, deadline: date | None = None, expected_version=None):
+    """回头看: a look-back review reopens a closed item with its findings."""
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _require_verifier(user, locked)
+        _check_version(locked, expected_version)
+        if locked.status not in (Status.CLOSED, Status.KEPT_UP):
+            raise ActionError(_("Only a closed item can be reopened by a look-back."))
+        if not (findings or "").strip():
+            raise ActionError(_("A look-back reopens an item only with its findings."))
+        if deadline is not None:
+            if deadline < timezone.localdate():
+                raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
+            locked.deadline = deadline
+        before = snapshot(locked)
+        locked.status = Status.IN_PROGRESS
+        locked.closed_at = None
+        locked.reopen_count += 1
+        _save_item(user, locked, "item.reopen", before, findings.strip(), UpdateKind.REOPEN)
+    return locked
+
+
+def do_edit_item(user, item: RectificationItem, expected_version: int | None, **fields) -> RectificationItem:
+    """Change an item's measures, people or deadline; refused when someone saved in between."""
+    _require_record(user, item.unit)
+    deadline = fields.get("deadline")
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        if locked.status not in ACTIVE_STATUSES:
+            raise ActionError(_("A closed item is changed only by reopening it."))
+        if deadline is not None and deadline != locked.deadline and deadline < timezone.localdate():
+            raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
+        before = snapshot(locked)
+        for k, v in fields.items():
+            setattr(locked, k, v)
+        if locked.kind == Kind.DEADLINE and (locked.deadline is None or not locked.requirements.strip()):
+            raise ActionError(_("Fix-by-deadline needs both a deadline and its requirements."))
+        _save_item(user, locked, "item.change", before)
+    return locked

@@ -1,0 +1,226 @@
+"""The problem list and the rectification ledger (问题清单、整改台账), M8."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Person, Unit, WorkDomain, subtree_q
+
+
+class Source(models.TextChoices):
+    OPINION = "opinion", _("Opinions heard")
+    SELF_EXAMINATION = "self_exam", _("Self-examination")
+    RESEARCH = "research", _("Investigation and research")
+    DEMOCRATIC_LIFE = "dlm", _("Democratic life meeting")
+    GUIDANCE = "guidance", _("Guidance group finding")
+    SPECIAL = "special", _("Special rectification")
+    ASSIGNED = "assigned", _("Assigned from above")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.IntegerChoices):
+    GENERAL = 1, _("General")
+    SERIOUS = 2, _("Serious")
+    PROMINENT = 3, _("Prominent")
+
+
+class WorkArea(models.IntegerChoices):
+    """The seed's six work areas (稳增长、促改革、调结构、惠民生、防风险、保稳定) as bit flags."""
+
+    GROWTH = 1, _("Stabilising growth")
+    REFORM = 2, _("Promoting reform")
+    STRUCTURE = 4, _("Adjusting structure")
+    LIVELIHOOD = 8, _("Improving livelihoods")
+    RISK = 16, _("Preventing risks")
+    STABILITY = 32, _("Maintaining stability")
+
+
+class Problem(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="problems")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="problems", verbose_name=_("unit"))
+    title = models.CharField(_("problem"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    category = models.CharField(_("category"), max_length=60, blank=True)
+    domain = models.ForeignKey(
+        WorkDomain, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("work domain")
+    )
+    responsible_leader = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="led_problems",
+        verbose_name=_("responsible leader"),
+    )
+    root_cause = models.TextField(_("root cause"), blank=True)
+    direction = models.TextField(_("direction and measures"), blank=True)
+    work_areas = models.PositiveSmallIntegerField(_("work areas"), default=0)
+    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.GENERAL)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("problem")
+        indexes = [models.Index(fields=["unit", "campaign"], name="problems_unit_campaign")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def work_area_labels(self) -> list[str]:
+        return [a.label for a in WorkArea if self.work_areas & a.value]
+
+
+class Kind(models.TextChoices):
+    AT_ONCE = "at_once", _("Fix at once")
+    DEADLINE = "deadline", _("Fix by deadline")
+    LONG_TERM = "long_term", _("Long-term")
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    CLAIMED = "claimed", _("Completion claimed")
+    CLOSED = "closed", _("Rectified and closed")
+    KEPT_UP = "kept_up", _("Stage complete, kept up long-term")
+
+
+# Statuses that still need work: the ones that can be overdue.
+ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.CLAIMED)
+
+
+class ItemQuerySet(models.QuerySet):
+    def in_subtree(self, unit: Unit) -> ItemQuerySet:
+        return self.filter(subtree_q(unit.path, "unit__path"))
+
+    def active(self) -> ItemQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overdue(self, today: date | None = None) -> ItemQuerySet:
+        return self.active().filter(due_date__lt=today or timezone.localdate())
+
+
+class RectificationItem(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="items")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="items")  # = problem.unit, for scope
+    measures = models.TextField(_("measures"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    requirements = models.TextField(_("requirements"), blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    responsible_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="items", verbose_name=_("responsible person")
+    )
+    responsible_leader = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="led_items",
+        verbose_name=_("responsible leader"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    # The next date the item must meet: its deadline, or the earliest open stage's target date.
+    due_date = models.DateField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rectification item")
+        indexes = [
+            models.Index(fields=["unit", "status"], name="items_unit_status"),  # the unit ledger by status
+            models.Index(fields=["status", "due_date"], name="items_overdue"),  # overdue scans and reminders
+            models.Index(fields=["responsible_person", "status"], name="items_my_items"),  # "my items"
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem.title} · {self.get_kind_display()}"
+
+    def days_overdue(self, today: date | None = None) -> int:
+        today = today or timezone.localdate()
+        if self.status not in ACTIVE_STATUSES or self.due_date is None or self.due_date >= today:
+            return 0
+        return (today - self.due_date).days
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.days_overdue(today) > 0
+
+    def escalation(self, today: date | None = None) -> str:
+        """提醒 → 督办 → 告诫 as the overdue days grow."""
+        days = self.days_overdue(today)
+        if days == 0:
+            return ""
+        if days <= 7:
+            return "remind"
+        if days <= 30:
+            return "supervise"
+        return "warn"
+
+    def office_status(self) -> str:
+        """The words of the offices' notices: 已整改 / 正在整改 / 未整改 / 阶段性完成、长期坚持."""
+        return {
+            Status.CLOSED: "已整改",
+            Status.KEPT_UP: "阶段性完成、长期坚持",
+            Status.OPEN: "未整改",
+        }.get(self.status, "正在整改")
+
+
+class Stage(models.Model):
+    """A stage goal of a long-term item, with its own target date."""
+
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="stages")
+    order = models.PositiveSmallIntegerField(default=1)
+    goal = models.CharField(_("stage goal"), max_length=300)
+    target_date = models.DateField(_("target date"))
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.goal
+
+
+class UpdateKind(models.TextChoices):
+    NOTE = "note", _("Progress")
+    START = "start", _("Started")
+    CLAIM = "claim", _("Completion claimed")
+    VERIFY = "verify", _("Verified and closed")
+    KEEP_UP = "keep_up", _("Stage complete, kept up long-term")
+    REJECT = "reject", _("Claim rejected")
+    REOPEN = "reopen", _("Reopened by look-back")
+    STAGE = "stage", _("Stage completed")
+
+
+class ProgressUpdate(models.Model):
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="updates")
+    kind = models.CharField(max_length=10, choices=UpdateKind.choices)
+    text = models.TextField(_("text"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class EvidenceBlob(models.Model):
+    """File content stored once under its SHA-256; never overwritten, never deleted."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+
+
+class Evidence(models.Model):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.PROTECT, related_name="evidence")
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="evidence")
+    blob = models.ForeignKey(EvidenceBlob, on_delete=models.PROTECT)
+    name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)
