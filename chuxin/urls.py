@@ -26,5 +26,6 @@ urlpatterns = [
     ),
     path("units/", include("chuxin.orgs.urls")),
     path("campaigns/", include("chuxin.campaigns.urls")),
+    path("ledger/", include("chuxin.problems.urls")),
     path("admin/", admin.site.urls),
 ]

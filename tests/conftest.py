@@ -23,9 +23,13 @@ EXTRA_PERSONAS = {
 
 
 @pytest.fixture(scope="session", autouse=True)
-def tasks_run_inline():
-    """Background tasks run inline in the suite; the database worker has its own test."""
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}):
+def test_settings(tmp_path_factory):
+    """Background tasks run inline in the suite (the database worker has its own test); files go to a
+    temporary media folder."""
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+    ):
         yield
 
 
@@ -94,3 +98,36 @@ def unit():
         return Unit.objects.get(code=code)
 
     return get
+
+
+def make_item(unit_code, kind="deadline", title="会议文件多、检查考核多", days=30):
+    """A problem with one rectification item at the unit, written directly (no actor needed)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chuxin.campaigns.models import Campaign
+    from chuxin.problems.actions import compute_due_date
+    from chuxin.problems.models import Problem, RectificationItem
+
+    unit = Unit.objects.get(code=unit_code)
+    person = unit.people.order_by("pk").first()
+    problem = Problem.objects.create(
+        campaign=Campaign.objects.first(),
+        unit=unit,
+        title=title,
+        source="self_exam",
+        responsible_leader=person,
+    )
+    item = RectificationItem.objects.create(
+        problem=problem,
+        unit=unit,
+        measures="精简文件会议",
+        kind=kind,
+        requirements="按期整改到位",
+        deadline=timezone.localdate() + timedelta(days=days),
+        responsible_person=person,
+    )
+    item.due_date = compute_due_date(item)
+    item.save()
+    return item

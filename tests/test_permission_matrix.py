@@ -40,6 +40,8 @@ WRITE = {
     "outsider": (404, 404),
 }
 READ["chancheng"] = (200, 404)  # INSIDE is Chancheng itself
+# Recording ledger data needs office, secretary, member or staff.
+RECORD = {**WRITE, "chancheng": (200, 404), "member": (200, 404)}
 
 
 def _unit_args(code):
@@ -59,6 +61,50 @@ def _campaign_args(_code):
 
 def _strand_args(_code):
     return {"campaign_id": Campaign.objects.get().pk, "key": "study"}
+
+
+def _item(code):
+    from .conftest import make_item
+
+    return make_item(code)
+
+
+def _item_args(code):
+    return {"item_id": _item(code).pk}
+
+
+def _item_action_args(code):
+    return {"item_id": _item(code).pk, "verb": "start"}
+
+
+def _problem_args(code):
+    return {"problem_id": _item(code).problem_id}
+
+
+def _stage_args(code):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chuxin.problems.models import Stage
+
+    item = _item(code)
+    stage = Stage.objects.create(
+        item=item, goal="建立长效机制", target_date=timezone.localdate() + timedelta(days=9)
+    )
+    return {"stage_id": stage.pk}
+
+
+def _evidence_args(code):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chuxin.problems.evidence import store
+    from chuxin.problems.models import Evidence, ProgressUpdate
+
+    item = _item(code)
+    update = ProgressUpdate.objects.create(item=item, kind="note", text="x")
+    blob = store(SimpleUploadedFile("证明.txt", f"evidence of {code}".encode()))
+    return {"evidence_id": Evidence.objects.create(update=update, item=item, blob=blob, name="证明.txt").pk}
 
 
 # url name -> (kind, args builder or None, method). kind: unit-read, unit-write, public, login, campaign-read,
@@ -85,6 +131,16 @@ ROUTES = {
     "batch_create": ("campaign-write", _campaign_args, "get"),
     "strand_detail": ("campaign-read", _strand_args, "get"),
     "admin": ("admin", None, "get"),
+    "unit_ledger": ("unit-read", _unit_args, "get"),
+    "problem_create": ("unit-record", _unit_args, "get"),
+    "problem_detail": ("unit-read", _problem_args, "get"),
+    "item_create": ("unit-record", _problem_args, "get"),
+    "item_detail": ("unit-read", _item_args, "get"),
+    "item_edit": ("unit-record", _item_args, "get"),
+    "item_action": ("unit-object-post", _item_action_args, "post"),
+    "stage_complete": ("unit-object-post", _stage_args, "post"),
+    "evidence_download": ("unit-read", _evidence_args, "get"),
+    "my_items": ("login", None, "get"),
 }
 
 
@@ -122,9 +178,14 @@ def test_route_respects_scope(name, persona, client, django_user_model):
     kind, args, method = ROUTES[name]
     if kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
-        table = READ if kind == "unit-read" else WRITE
+        table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": READ}.get(kind, WRITE)
         for code, expected in zip((INSIDE, OUTSIDE), table[persona], strict=True):
             url = reverse(name, kwargs=args(code))
+            if kind == "unit-object-post":
+                # a scoped POST: inside the scope it is handled (a redirect), outside it is 404
+                response = client.post(url)
+                assert response.status_code == (302 if expected == 200 else 404), f"{persona} post {url}"
+                continue
             if kind == "unit-write-post":
                 # a GET is refused outright; the POST is what must respect the scope
                 assert client.get(url).status_code in (404, 405)

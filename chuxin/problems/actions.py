@@ -90,7 +90,14 @@ def _attach(user, item: RectificationItem, update: ProgressUpdate, files) -> lis
     for f in files or []:
         blob = evidence_store.store(f)
         ev = Evidence.objects.create(update=update, item=item, blob=blob, name=f.name[:200], uploaded_by=user)
-        record(user, "evidence.add", ev, None, {"name": ev.name, "sha256": blob.sha256, "size": blob.size}, item.pk)
+        record(
+            user,
+            "evidence.add",
+            ev,
+            None,
+            {"name": ev.name, "sha256": blob.sha256, "size": blob.size},
+            item.pk,
+        )
         out.append(ev)
     return out
 
@@ -105,8 +112,13 @@ def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **
     leader = fields.pop("responsible_leader", None) or default_leader(unit, domain)
     with transaction.atomic():
         problem = Problem.objects.create(
-            campaign=campaign, unit=unit, title=title.strip(), source=source, responsible_leader=leader,
-            recorded_by=user, **fields,
+            campaign=campaign,
+            unit=unit,
+            title=title.strip(),
+            source=source,
+            responsible_leader=leader,
+            recorded_by=user,
+            **fields,
         )
         record(user, "problem.create", problem, None, snapshot(problem))
     return problem
@@ -161,8 +173,13 @@ def do_add_item(
             raise ActionError(_("The stage date %(date)s is already past.") % {"date": target.isoformat()})
     with transaction.atomic():
         item = RectificationItem.objects.create(
-            problem=problem, unit=problem.unit, measures=measures.strip(), kind=kind,
-            requirements=(requirements or "").strip(), deadline=deadline, responsible_person=responsible_person,
+            problem=problem,
+            unit=problem.unit,
+            measures=measures.strip(),
+            kind=kind,
+            requirements=(requirements or "").strip(),
+            deadline=deadline,
+            responsible_person=responsible_person,
             responsible_leader=responsible_leader or problem.responsible_leader,
         )
         for i, (goal, target) in enumerate(stages, 1):
@@ -174,7 +191,9 @@ def do_add_item(
     return item
 
 
-def do_add_progress(user, item: RectificationItem, text: str, files=(), expected_version=None) -> ProgressUpdate:
+def do_add_progress(
+    user, item: RectificationItem, text: str, files=(), expected_version=None
+) -> ProgressUpdate:
     _require_record(user, item.unit)
     if not (text or "").strip() and not files:
         raise ActionError(_("Write what was done or attach a file."))
@@ -227,7 +246,9 @@ def do_complete_stage(user, stage: Stage, expected_version=None) -> Stage:
     return st
 
 
-def do_claim_item(user, item: RectificationItem, text: str, files=(), expected_version=None) -> RectificationItem:
+def do_claim_item(
+    user, item: RectificationItem, text: str, files=(), expected_version=None
+) -> RectificationItem:
     """Claim completion; evidence is required (new files, or files already on the item)."""
     _require_record(user, item.unit)
     for f in files:
@@ -259,7 +280,9 @@ def _require_verifier(user, item: RectificationItem) -> None:
         raise ActionError(_("Only the unit's office or the office of a unit above may verify."))
 
 
-def do_verify_item(user, item: RectificationItem, text: str = "", keep_up: bool = False, expected_version=None):
+def do_verify_item(
+    user, item: RectificationItem, text: str = "", keep_up: bool = False, expected_version=None
+):
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _require_verifier(user, locked)
@@ -273,7 +296,9 @@ def do_verify_item(user, item: RectificationItem, text: str = "", keep_up: bool 
         before = snapshot(locked)
         locked.status = Status.KEPT_UP if keep_up else Status.CLOSED
         locked.closed_at = timezone.now()
-        _save_item(user, locked, "item.verify", before, text, UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY)
+        _save_item(
+            user, locked, "item.verify", before, text, UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY
+        )
     return locked
 
 
@@ -294,7 +319,9 @@ def do_reject_claim(user, item: RectificationItem, reasons: str, expected_versio
     return locked
 
 
-def do_reopen_item(user, item: RectificationItem, findings: str, deadline: date | None = None, expected_version=None):
+def do_reopen_item(
+    user, item: RectificationItem, findings: str, deadline: date | None = None, expected_version=None
+):
     """回头看: a look-back review reopens a closed item with its findings."""
     with transaction.atomic():
         locked = _lock_item(item.pk)
@@ -306,7 +333,9 @@ def do_reopen_item(user, item: RectificationItem, findings: str, deadline: date 
             raise ActionError(_("A look-back reopens an item only with its findings."))
         if deadline is not None:
             if deadline < timezone.localdate():
-                raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
+                raise ActionError(
+                    _("The deadline %(date)s is already past.") % {"date": deadline.isoformat()}
+                )
             locked.deadline = deadline
         before = snapshot(locked)
         locked.status = Status.IN_PROGRESS

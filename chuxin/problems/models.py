@@ -52,13 +52,19 @@ class Problem(models.Model):
         WorkDomain, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("work domain")
     )
     responsible_leader = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="led_problems",
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_problems",
         verbose_name=_("responsible leader"),
     )
     root_cause = models.TextField(_("root cause"), blank=True)
     direction = models.TextField(_("direction and measures"), blank=True)
     work_areas = models.PositiveSmallIntegerField(_("work areas"), default=0)
-    severity = models.PositiveSmallIntegerField(_("severity"), choices=Severity.choices, default=Severity.GENERAL)
+    severity = models.PositiveSmallIntegerField(
+        _("severity"), choices=Severity.choices, default=Severity.GENERAL
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
@@ -105,7 +111,9 @@ class ItemQuerySet(models.QuerySet):
 
 class RectificationItem(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="items")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="items")  # = problem.unit, for scope
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="items"
+    )  # = problem.unit, for scope
     measures = models.TextField(_("measures"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     requirements = models.TextField(_("requirements"), blank=True)
@@ -114,7 +122,11 @@ class RectificationItem(models.Model):
         Person, on_delete=models.PROTECT, related_name="items", verbose_name=_("responsible person")
     )
     responsible_leader = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="led_items",
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_items",
         verbose_name=_("responsible leader"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)

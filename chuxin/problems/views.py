@@ -1,0 +1,288 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import Person
+from chuxin.orgs.scope import get_unit_for_user, scope_for
+
+from . import actions
+from .access import (
+    get_evidence_for_user,
+    get_item_for_user,
+    get_problem_for_user,
+    get_stage_for_user,
+    items_for_user,
+)
+from .evidence import blob_path
+from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
+from .models import ACTIVE_STATUSES, Kind, RectificationItem, Status
+
+PER_PAGE = 50
+
+
+def _ledger_rows(qs):
+    return qs.select_related("problem", "unit", "responsible_person").order_by("-id")
+
+
+@login_required
+def unit_ledger(request, code):
+    unit = get_unit_for_user(request.user, code)
+    form = LedgerFilterForm(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}
+    qs = (
+        RectificationItem.objects.in_subtree(unit)
+        if f.get("subtree")
+        else RectificationItem.objects.filter(unit=unit)
+    )
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("kind"):
+        qs = qs.filter(kind=f["kind"])
+    if f.get("source"):
+        qs = qs.filter(problem__source=f["source"])
+    if f.get("person"):
+        qs = qs.filter(responsible_person__name=f["person"].strip())
+    if f.get("overdue"):
+        qs = qs.overdue()
+    page = Paginator(_ledger_rows(qs), PER_PAGE).get_page(request.GET.get("page"))
+    scope = scope_for(request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "problems/unit_ledger.html",
+        {
+            "unit": unit,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "today": timezone.localdate(),
+            "can_record": scope.can_record(unit),
+        },
+    )
+
+
+def _current_campaign(user):
+    campaign = Campaign.objects.visible_to(scope_for(user)).first()
+    if campaign is None:
+        raise Http404("No campaign reaches this unit")
+    return campaign
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_create(request, code):
+    unit = get_unit_for_user(request.user, code)
+    if not scope_for(request.user).can_record(unit):
+        raise PermissionDenied("Recording problems needs a recording role")
+    form = ProblemForm(request.POST or None, unit=unit)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["work_areas"] = sum(set(data["work_areas"]))
+        data["domain"] = unit.domains.filter(pk=data["domain"]).first() if data["domain"] else None
+        try:
+            problem = actions.do_record_problem(
+                request.user, campaign=_current_campaign(request.user), unit=unit, **data
+            )
+        except ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Problem recorded. Now add its rectification items."))
+            return redirect("problem_detail", problem_id=problem.pk)
+    return render(request, "problems/problem_form.html", {"unit": unit, "form": form})
+
+
+@login_required
+def problem_detail(request, problem_id):
+    problem = get_problem_for_user(request.user, problem_id)
+    return render(
+        request,
+        "problems/problem_detail.html",
+        {
+            "problem": problem,
+            "unit": problem.unit,
+            "items": problem.items.select_related("responsible_person"),
+            "can_record": scope_for(request.user).can_record(problem.unit),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _people_for(unit):
+    """Who can be made responsible: people of the unit and of the units above it."""
+    paths = [unit.path[: i * unit.steplen] for i in range(1, unit.depth + 1)]
+    return Person.objects.filter(home_unit__path__in=paths, is_active=True).order_by(
+        "-home_unit__depth", "-rank"
+    )[:300]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_create(request, problem_id):
+    problem = get_problem_for_user(request.user, problem_id)
+    if not scope_for(request.user).can_record(problem.unit):
+        raise PermissionDenied("Recording items needs a recording role")
+    people = list(_people_for(problem.unit))
+    by_id = {p.pk: p for p in people}
+    form = ItemForm(request.POST or None, people=people)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["responsible_person"] = by_id[data["responsible_person"]]
+        data["responsible_leader"] = by_id.get(data["responsible_leader"])
+        try:
+            actions.do_add_item(request.user, problem, **data)
+        except ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Rectification item added."))
+            return redirect("problem_detail", problem_id=problem.pk)
+    return render(
+        request, "problems/item_form.html", {"problem": problem, "unit": problem.unit, "form": form}
+    )
+
+
+def _timeline(item):
+    """Progress updates (with their evidence) and audit entries of the item, oldest first."""
+    updates = list(item.updates.select_related("author").prefetch_related("evidence__blob"))
+    audit = list(AuditEntry.objects.filter(item_id=item.pk).order_by("id"))
+    return updates, audit
+
+
+def _item_context(request, item, error=None):
+    scope = scope_for(request.user)
+    updates, audit = _timeline(item)
+    return {
+        "item": item,
+        "problem": item.problem,
+        "unit": item.unit,
+        "stages": item.stages.all(),
+        "updates": updates,
+        "audit": audit,
+        "error": error,
+        "today": timezone.localdate(),
+        "can_record": scope.can_record(item.unit),
+        "can_verify": scope.can_manage(item.unit) and item.claimed_by_id != request.user.pk,
+        "is_long_term": item.kind == Kind.LONG_TERM,
+        "active": item.status in ACTIVE_STATUSES,
+    }
+
+
+@login_required
+def item_detail(request, item_id):
+    item = get_item_for_user(request.user, item_id)
+    return render(request, "problems/item_detail.html", _item_context(request, item))
+
+
+VERBS = {"start", "progress", "claim", "verify", "keep_up", "reject", "reopen"}
+
+
+@login_required
+@require_POST
+def item_action(request, item_id, verb):
+    """One endpoint for the workflow buttons; answers the item panel partial to htmx, else redirects."""
+    item = get_item_for_user(request.user, item_id)
+    if verb not in VERBS:
+        raise Http404("No such action")
+    text = request.POST.get("text", "")
+    version = request.POST.get("version")
+    files = request.FILES.getlist("files")
+    error = None
+    try:
+        if verb == "start":
+            actions.do_start_item(request.user, item, version)
+        elif verb == "progress":
+            actions.do_add_progress(request.user, item, text, files, version)
+        elif verb == "claim":
+            actions.do_claim_item(request.user, item, text, files, version)
+        elif verb in ("verify", "keep_up"):
+            actions.do_verify_item(
+                request.user, item, text, keep_up=verb == "keep_up", expected_version=version
+            )
+        elif verb == "reject":
+            actions.do_reject_claim(request.user, item, text, version)
+        elif verb == "reopen":
+            actions.do_reopen_item(request.user, item, text, expected_version=version)
+    except ActionError as exc:
+        error = " ".join(exc.messages)
+    item = get_item_for_user(request.user, item_id)
+    if request.headers.get("HX-Request"):
+        return render(request, "problems/item_detail.html#panel", _item_context(request, item, error))
+    if error:
+        messages.error(request, error)
+    return redirect("item_detail", item_id=item.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request, item_id):
+    item = get_item_for_user(request.user, item_id)
+    if not scope_for(request.user).can_record(item.unit):
+        raise PermissionDenied("Editing items needs a recording role")
+    initial = {
+        "version": item.version,
+        "measures": item.measures,
+        "deadline": item.deadline,
+        "requirements": item.requirements,
+    }
+    form = ItemEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            actions.do_edit_item(request.user, item, version, **data)
+        except ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("item_detail", item_id=item.pk)
+    return render(request, "problems/item_edit.html", {"item": item, "unit": item.unit, "form": form})
+
+
+@login_required
+@require_POST
+def stage_complete(request, stage_id):
+    stage = get_stage_for_user(request.user, stage_id)
+    try:
+        actions.do_complete_stage(request.user, stage, request.POST.get("version"))
+    except ActionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("item_detail", item_id=stage.item_id)
+
+
+@login_required
+def evidence_download(request, evidence_id):
+    ev = get_evidence_for_user(request.user, evidence_id)
+    path = blob_path(ev.blob.sha256)
+    if not path.exists():
+        raise Http404("The file is missing from storage")
+    return FileResponse(
+        open(path, "rb"), as_attachment=True, filename=ev.name, content_type=ev.blob.content_type
+    )
+
+
+@login_required
+def my_items(request):
+    qs = items_for_user(request.user).filter(
+        Q(responsible_person__user=request.user) | Q(responsible_leader__user=request.user)
+    )
+    show_all = request.GET.get("all") == "1"
+    if not show_all:
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    page = Paginator(
+        qs.select_related("problem", "unit", "responsible_person").order_by("due_date", "id"), PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "problems/my_items.html",
+        {"page": page, "today": timezone.localdate(), "show_all": show_all, "statuses": Status},
+    )

@@ -1,0 +1,331 @@
+"""The rectification ledger's workflow: every transition, allowed and refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone, translation
+
+from chuxin.audit.log import verify_chain
+from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.models import Campaign
+from chuxin.demo.generator import PASSWORD
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import Person, Rank, RoleAssignment, Unit
+from chuxin.problems import actions
+from chuxin.problems.evidence import MAX_BYTES
+from chuxin.problems.models import Evidence, Kind, RectificationItem, Status
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def county_office(db, django_user_model):
+    """The leading-group office of 禅城区 (440604)."""
+    user = django_user_model.objects.create_user("chancheng_office", password=PASSWORD)
+    unit = Unit.objects.get(code="440604")
+    person = Person.objects.create(name="区委办", home_unit=unit, user=user, rank=Rank.SECTION)
+    RoleAssignment.objects.create(person=person, unit=unit, role="office")
+    return user
+
+
+def evidence(name="整改报告.pdf", size=None, content=b"%PDF-1.4 rectified"):
+    if size is not None:
+        content = b"x" * size
+    return SimpleUploadedFile(name, content)
+
+
+def record(staff, kind=Kind.DEADLINE, **item_fields):
+    unit = Unit.objects.get(code="440604")
+    problem = actions.do_record_problem(
+        staff,
+        campaign=Campaign.objects.get(),
+        unit=unit,
+        title="为民服务窗口办事排队时间长",
+        source="opinion",
+        root_cause="服务意识不强",
+        direction="优化流程",
+    )
+    fields = (
+        {"deadline": TODAY + timedelta(days=30), "requirements": "月底前完成"}
+        if kind == Kind.DEADLINE
+        else {}
+    )
+    if kind == Kind.LONG_TERM:
+        fields = {
+            "stages": [("建立预约制度", TODAY + timedelta(days=10)), ("全面推开", TODAY + timedelta(days=60))]
+        }
+    fields.update(item_fields)
+    person = unit.people.order_by("pk").first()
+    return actions.do_add_item(
+        staff, problem, measures="增设窗口、推行预约", kind=kind, responsible_person=person, **fields
+    )
+
+
+def test_the_whole_cycle_record_claim_verify_reopen(county_staff, county_office):
+    item = record(county_staff)
+    assert item.status == Status.OPEN and item.responsible_leader is not None
+    actions.do_start_item(county_staff, item)
+    actions.do_claim_item(county_staff, item, "已增设两个窗口", [evidence()])
+    item.refresh_from_db()
+    assert item.status == Status.CLAIMED and item.evidence.count() == 1
+    actions.do_verify_item(county_office, item, "经核查属实")
+    item.refresh_from_db()
+    assert item.status == Status.CLOSED and item.office_status() == "已整改"
+    actions.do_reopen_item(county_office, item, "回头看发现高峰期仍排队")
+    item.refresh_from_db()
+    assert item.status == Status.IN_PROGRESS and item.reopen_count == 1
+
+
+def test_fix_at_once_gets_a_short_default_deadline(county_staff):
+    item = record(county_staff, kind=Kind.AT_ONCE)
+    assert item.deadline == TODAY + timedelta(days=actions.AT_ONCE_DAYS)
+
+
+def test_fix_by_deadline_needs_deadline_and_requirements(county_staff):
+    with pytest.raises(ActionError, match="deadline and its requirements"):
+        record(county_staff, deadline=None)
+    with pytest.raises(ActionError, match="deadline and its requirements"):
+        record(county_staff, requirements="")
+
+
+def test_a_past_deadline_is_refused_and_nothing_is_written(county_staff):
+    count = RectificationItem.objects.count()
+    with pytest.raises(ActionError, match="already past"):
+        record(county_staff, deadline=TODAY - timedelta(days=1))
+    assert RectificationItem.objects.count() == count
+
+
+def test_long_term_items_have_stages_and_can_be_kept_up(county_staff, county_office):
+    item = record(county_staff, kind=Kind.LONG_TERM)
+    first, second = item.stages.all()
+    assert item.due_date == first.target_date
+    actions.do_complete_stage(county_staff, first)
+    item.refresh_from_db()
+    assert item.due_date == second.target_date
+    actions.do_claim_item(county_staff, item, "阶段目标完成", [evidence()])
+    actions.do_verify_item(county_office, item, keep_up=True)
+    item.refresh_from_db()
+    assert item.status == Status.KEPT_UP and item.office_status() == "阶段性完成、长期坚持"
+
+
+def test_keep_up_is_only_for_long_term_items(county_staff, county_office):
+    item = record(county_staff)
+    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    with pytest.raises(ActionError, match="Only long-term"):
+        actions.do_verify_item(county_office, item, keep_up=True)
+
+
+def test_a_claim_needs_evidence(county_staff):
+    item = record(county_staff)
+    with pytest.raises(ActionError, match="needs evidence"):
+        actions.do_claim_item(county_staff, item, "done", [])
+    item.refresh_from_db()
+    assert item.status == Status.OPEN
+
+
+def test_nobody_verifies_their_own_claim(county_office):
+    item = record(county_office)
+    actions.do_claim_item(county_office, item, "done", [evidence()])
+    with pytest.raises(ActionError, match="own claim"):
+        actions.do_verify_item(county_office, item)
+    with pytest.raises(ActionError, match="own claim"):
+        actions.do_reject_claim(county_office, item, "no")
+
+
+def test_staff_cannot_verify(county_staff, county_office):
+    item = record(county_office)
+    actions.do_claim_item(county_office, item, "done", [evidence()])
+    with pytest.raises(ActionError, match="office"):
+        actions.do_verify_item(county_staff, item)
+
+
+def test_the_office_above_may_verify(county_staff, guangdong_office):
+    item = record(county_staff)
+    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    actions.do_verify_item(guangdong_office, item)
+    item.refresh_from_db()
+    assert item.status == Status.CLOSED
+
+
+def test_a_rejected_claim_goes_back_with_reasons(county_staff, county_office):
+    item = record(county_staff)
+    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    with pytest.raises(ActionError, match="why"):
+        actions.do_reject_claim(county_office, item, "")
+    actions.do_reject_claim(county_office, item, "证明材料不足")
+    item.refresh_from_db()
+    assert item.status == Status.IN_PROGRESS
+    assert item.updates.filter(kind="reject", text="证明材料不足").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "verb"),
+    [
+        (Status.OPEN, "verify"),
+        (Status.IN_PROGRESS, "verify"),
+        (Status.CLOSED, "verify"),
+        (Status.OPEN, "reject"),
+        (Status.CLOSED, "reject"),
+        (Status.OPEN, "reopen"),
+        (Status.IN_PROGRESS, "reopen"),
+        (Status.CLAIMED, "reopen"),
+        (Status.CLAIMED, "claim"),
+        (Status.CLOSED, "claim"),
+        (Status.KEPT_UP, "claim"),
+        (Status.IN_PROGRESS, "start"),
+        (Status.CLOSED, "start"),
+        (Status.CLOSED, "progress"),
+        (Status.CLAIMED, "progress"),
+    ],
+)
+def test_illegal_transitions_are_refused_with_a_message(status, verb, county_staff, county_office):
+    item = record(county_staff)
+    RectificationItem.objects.filter(pk=item.pk).update(status=status, claimed_by=county_staff)
+    item.refresh_from_db()
+    call = {
+        "verify": lambda: actions.do_verify_item(county_office, item),
+        "reject": lambda: actions.do_reject_claim(county_office, item, "r"),
+        "reopen": lambda: actions.do_reopen_item(county_office, item, "f"),
+        "claim": lambda: actions.do_claim_item(county_staff, item, "d", [evidence()]),
+        "start": lambda: actions.do_start_item(county_staff, item),
+        "progress": lambda: actions.do_add_progress(county_staff, item, "p"),
+    }[verb]
+    with pytest.raises(ActionError):
+        call()
+    item.refresh_from_db()
+    assert item.status == status
+
+
+def test_a_stale_version_is_refused(county_staff, county_office):
+    item = record(county_staff)
+    seen = item.version
+    actions.do_edit_item(county_office, item, seen, measures="第一人的修改")
+    with pytest.raises(ActionError, match="Someone else changed"):
+        actions.do_edit_item(county_staff, item, seen, measures="第二人的修改")
+    item.refresh_from_db()
+    assert item.measures == "第一人的修改"
+
+
+def test_oversized_or_unknown_evidence_is_refused(county_staff):
+    item = record(county_staff)
+    with pytest.raises(ActionError, match="larger than"):
+        actions.do_claim_item(county_staff, item, "d", [evidence("big.pdf", size=MAX_BYTES + 1)])
+    with pytest.raises(ActionError, match="not accepted"):
+        actions.do_claim_item(county_staff, item, "d", [evidence("virus.exe")])
+    assert not Evidence.objects.filter(item=item).exists()
+
+
+def test_overdue_is_computed_and_escalates(county_staff):
+    item = record(county_staff)
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=12))
+    item.refresh_from_db()
+    assert item.days_overdue() == 12 and item.escalation() == "supervise"
+    assert RectificationItem.objects.overdue().filter(pk=item.pk).exists()
+
+
+def test_every_change_is_in_the_audit_log_and_the_chain_verifies(county_staff, county_office):
+    item = record(county_staff)
+    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    actions.do_verify_item(county_office, item)
+    actions_seen = list(AuditEntry.objects.filter(item_id=item.pk).values_list("action", flat=True))
+    assert actions_seen == ["item.create", "item.claim", "evidence.add", "item.verify"]
+    checked, broken = verify_chain()
+    assert broken is None and checked >= 5
+
+
+def test_the_audit_check_names_an_edited_entry(county_staff):
+    record(county_staff)
+    victim = AuditEntry.objects.filter(action="item.create").last()
+    with connection.cursor() as c:  # tamper behind the application's back
+        c.execute("UPDATE audit_auditentry SET actor_name = 'mallory' WHERE id = %s", [victim.pk])
+    _, broken = verify_chain()
+    assert broken is not None and broken.pk == victim.pk
+    with pytest.raises(Exception, match=f"entry {victim.pk}"):
+        call_command("verifyaudit")
+
+
+def test_audit_entries_cannot_be_changed_through_the_orm(county_staff):
+    record(county_staff)
+    entry = AuditEntry.objects.last()
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        AuditEntry.objects.all().delete()
+
+
+def test_evidence_is_stored_once_by_content(county_staff):
+    a, b = record(county_staff), record(county_staff)
+    actions.do_claim_item(county_staff, a, "d", [evidence()])
+    actions.do_claim_item(county_staff, b, "d", [evidence(name="另一个名字.pdf")])
+    ea, eb = Evidence.objects.get(item=a), Evidence.objects.get(item=b)
+    assert ea.blob_id == eb.blob_id and ea.name != eb.name
+
+
+def test_evidence_download_inside_and_outside_the_scope(county_staff, client, hubei_office):
+    item = record(county_staff)
+    actions.do_claim_item(county_staff, item, "d", [evidence()])
+    ev = Evidence.objects.get(item=item)
+    client.force_login(county_staff)
+    response = client.get(f"/ledger/evidence/{ev.pk}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4 rectified"
+    client.force_login(hubei_office)
+    assert client.get(f"/ledger/evidence/{ev.pk}/").status_code == 404
+
+
+def test_the_workflow_through_the_pages_with_htmx(client, county_staff, county_office):
+    item = record(county_staff)
+    client.force_login(county_staff)
+    response = client.post(
+        f"/ledger/items/{item.pk}/claim/",
+        {"text": "已完成", "version": item.version, "files": evidence()},
+    )
+    assert response.status_code == 302
+    client.force_login(county_office)
+    item.refresh_from_db()
+    response = client.post(
+        f"/ledger/items/{item.pk}/verify/", {"version": item.version}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<section id="item-panel"') and "<html" not in body
+    item.refresh_from_db()
+    assert item.status == Status.CLOSED
+
+
+def test_a_stale_form_shows_the_conflict_in_the_panel(client, county_staff, county_office):
+    item = record(county_staff)
+    client.force_login(county_office)
+    response = client.post(
+        f"/ledger/items/{item.pk}/start/", {"version": item.version - 1}, HTTP_HX_REQUEST="true"
+    )
+    assert "Someone else changed" in response.content.decode() or "其他人" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == Status.OPEN
+
+
+def test_ledger_page_filters_and_shows_overdue_of_subordinates(client, county_staff, guangdong_office):
+    item = record(county_staff)
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=3))
+    client.force_login(guangdong_office)
+    body = client.get("/ledger/units/440000/", {"subtree": "on", "overdue": "on"}).content.decode()
+    assert "为民服务窗口办事排队时间长" in body
+    body = client.get("/ledger/units/440000/").content.decode()  # the province's own items only
+    assert "为民服务窗口办事排队时间长" not in body
+
+
+def test_my_items_lists_what_i_am_responsible_for(client, county_staff):
+    item = record(county_staff)
+    person = item.responsible_person
+    person.user = county_staff
+    Person.objects.filter(user=county_staff).exclude(pk=person.pk).update(user=None)
+    person.save()
+    client.force_login(county_staff)
+    assert "为民服务窗口办事排队时间长" in client.get("/ledger/mine/").content.decode()
