@@ -16,7 +16,9 @@ def _jsonable(data):
     return json.loads(json.dumps(data, default=str, ensure_ascii=False)) if data is not None else None
 
 
-def record(actor, action: str, obj, before: dict | None, after: dict | None, item_id: int | None = None) -> AuditEntry:
+def record(
+    actor, action: str, obj, before: dict | None, after: dict | None, item_id: int | None = None
+) -> AuditEntry:
     """Append one entry; must run inside the transaction that makes the change."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the change's transaction")
