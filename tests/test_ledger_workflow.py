@@ -49,7 +49,7 @@ def record(staff, kind=Kind.DEADLINE, **item_fields):
         staff,
         campaign=Campaign.objects.get(),
         unit=unit,
-        title="为民服务窗口办事排队时间长",
+        title="测试问题甲：窗口排队",
         source="opinion",
         root_cause="服务意识不强",
         direction="优化流程",
@@ -316,9 +316,9 @@ def test_ledger_page_filters_and_shows_overdue_of_subordinates(client, county_st
     RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=3))
     client.force_login(guangdong_office)
     body = client.get("/ledger/units/440000/", {"subtree": "on", "overdue": "on"}).content.decode()
-    assert "为民服务窗口办事排队时间长" in body
+    assert "测试问题甲：窗口排队" in body
     body = client.get("/ledger/units/440000/").content.decode()  # the province's own items only
-    assert "为民服务窗口办事排队时间长" not in body
+    assert "测试问题甲：窗口排队" not in body
 
 
 def test_my_items_lists_what_i_am_responsible_for(client, county_staff):
@@ -328,4 +328,4 @@ def test_my_items_lists_what_i_am_responsible_for(client, county_staff):
     Person.objects.filter(user=county_staff).exclude(pk=person.pk).update(user=None)
     person.save()
     client.force_login(county_staff)
-    assert "为民服务窗口办事排队时间长" in client.get("/ledger/mine/").content.decode()
+    assert "测试问题甲：窗口排队" in client.get("/ledger/mine/").content.decode()

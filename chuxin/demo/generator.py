@@ -31,6 +31,7 @@ from chuxin.orgs.models import (
 )
 
 from . import data
+from .ledger import make_ledger
 
 BATCH = 5000
 CENTRE_CODE = "000000"
@@ -240,8 +241,8 @@ def _bulk(model, rows: list) -> None:
 
 
 @transaction.atomic
-def make_demo(total_units: int, seed: int, progress=None) -> dict:
-    """Build the whole demo in one transaction; returns counts."""
+def make_demo(total_units: int, seed: int, progress=None, items: int | None = None) -> dict:
+    """Build the whole demo in one transaction; returns counts. `items` defaults to 3 per unit."""
     rng = random.Random(seed)
     say = progress or (lambda msg: None)
     say("building the unit tree")
@@ -258,7 +259,7 @@ def make_demo(total_units: int, seed: int, progress=None) -> dict:
     domain_names = data.WORK_DOMAINS
     domains: list[WorkDomain] = []
     people: list[Person] = []
-    seats: list[tuple[int, int, str, int, list[int]]] = []  # unit idx, person idx, post, order, domain idx
+    seats: list[tuple[int, str, int, list[int], Unit]] = []  # person idx, post, order, domain idxs, unit
     for u in units:
         top_rank, top_key = RANK_KEYS[u.level]
         low_rank, low_key = LOWER_RANK[top_rank]
@@ -352,7 +353,18 @@ def make_demo(total_units: int, seed: int, progress=None) -> dict:
         units=provincial,
         description="市县及以下各级党组织和全体党员",
     )
-    return {"units": len(units), "people": len(people), "seats": len(committee), "roles": len(roles)}
+    people_by_unit: dict[int, list[Person]] = {}
+    for cm in committee:
+        people_by_unit.setdefault(cm.unit.pk, []).append(cm.person)
+    ledger = make_ledger(campaign, units, people_by_unit, 3 * len(units) if items is None else items, rng)
+    say(f"{ledger['problems']} problems, {ledger['items']} rectification items")
+    return {
+        "units": len(units),
+        "people": len(people),
+        "seats": len(committee),
+        "roles": len(roles),
+        **ledger,
+    }
 
 
 def make_accounts() -> list[tuple[str, str]]:

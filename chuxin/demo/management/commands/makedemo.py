@@ -15,9 +15,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=2019, help="random seed; the same seed gives the same demo"
         )
+        parser.add_argument(
+            "--items", type=int, default=None, help="rectification items (default: 3 per unit)"
+        )
         parser.add_argument("--if-missing", action="store_true", help="do nothing when a demo already exists")
 
-    def handle(self, *args, units, seed, if_missing, **options):
+    def handle(self, *args, units, seed, if_missing, items, **options):
         if Unit.objects.exists() or Campaign.objects.exists():
             if if_missing:
                 self.stdout.write("The demo already exists; skipping (delete var/chuxin.sqlite3 to rebuild).")
@@ -25,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError("The database already holds units; makedemo only fills an empty database.")
         t0 = time.perf_counter()
         try:
-            counts = make_demo(units, seed, progress=lambda m: self.stdout.write(f"  … {m}"))
+            counts = make_demo(units, seed, progress=lambda m: self.stdout.write(f"  … {m}"), items=items)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         make_accounts()
@@ -33,6 +36,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo built in {dt:.1f} s: {counts['units']} units, {counts['people']} people, "
-                f"{counts['roles']} role assignments."
+                f"{counts['roles']} role assignments, {counts['problems']} problems, {counts['items']} items."
             )
         )
