@@ -44,6 +44,7 @@ DEMO_ACCOUNTS = [
     ("guangdong", "440000", Role.OFFICE, "Guangdong provincial office"),
     ("hubei", "420000", Role.OFFICE, "Hubei provincial office"),
     ("chancheng", "440604", Role.STAFF, "county-level staff, Chancheng District, Foshan (Guangdong)"),
+    ("chanchengban", "440604", Role.OFFICE, "county office, Chancheng District (verifies and closes items)"),
 ]
 
 RANK_KEYS = {
