@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "chuxin.campaigns",
     "chuxin.audit",
     "chuxin.problems",
+    "chuxin.rollups",
     "chuxin.demo",
 ]
 

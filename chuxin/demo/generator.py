@@ -29,6 +29,7 @@ from chuxin.orgs.models import (
     WorkDomain,
     pinyin_initials,
 )
+from chuxin.rollups import counters as rollup_counters
 
 from . import data
 from .ledger import make_ledger
@@ -359,6 +360,8 @@ def make_demo(total_units: int, seed: int, progress=None, items: int | None = No
         people_by_unit.setdefault(cm.unit.pk, []).append(cm.person)
     ledger = make_ledger(campaign, units, people_by_unit, 3 * len(units) if items is None else items, rng)
     say(f"{ledger['problems']} problems, {ledger['items']} rectification items")
+    rollup_counters.rebuild(campaign.pk)
+    say("roll-up counters built")
     return {
         "units": len(units),
         "people": len(people),

@@ -6,9 +6,13 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
+
+# Sent inside the move's transaction, so that aggregates kept per subtree move along.
+unit_moved = Signal()
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
@@ -81,8 +85,13 @@ def do_move_unit(unit: Unit, new_parent: Unit) -> Unit:
         raise ActionError(
             _("%(unit)s is already under %(target)s.") % {"unit": unit.name, "target": new_parent.name}
         )
+    old_ancestors = [a.pk for a in unit.ancestors()]
     with transaction.atomic():
         Unit.objects.move(unit, new_parent, pos="last-child")
+        unit.refresh_from_db()
+        unit_moved.send(
+            Unit, unit=unit, old_ancestor_ids=old_ancestors, new_ancestor_ids=[a.pk for a in unit.ancestors()]
+        )
     unit.refresh_from_db()
     return unit
 

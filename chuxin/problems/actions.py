@@ -19,6 +19,7 @@ from chuxin.audit.log import record
 from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
 from chuxin.orgs.scope import scope_for
+from chuxin.rollups import counters
 
 from . import evidence as evidence_store
 from .models import (
@@ -64,7 +65,9 @@ def _check_version(obj, expected: int | None) -> None:
 
 
 def _lock_item(item_id: int) -> RectificationItem:
-    return RectificationItem.objects.select_for_update().select_related("unit", "problem").get(pk=item_id)
+    item = RectificationItem.objects.select_for_update().select_related("unit", "problem").get(pk=item_id)
+    item._counted_as = counters.ItemState.of(item)  # what the roll-up counters hold for it now
+    return item
 
 
 def compute_due_date(item: RectificationItem) -> date | None:
@@ -78,6 +81,8 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
     item.due_date = compute_due_date(item)
     item.version += 1
     item.save()
+    counters.item_changed(item._counted_as, counters.ItemState.of(item))
+    item._counted_as = counters.ItemState.of(item)
     update = None
     if kind is not None:
         update = ProgressUpdate.objects.create(item=item, kind=kind, text=text, author=user)
@@ -121,6 +126,7 @@ def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **
             **fields,
         )
         record(user, "problem.create", problem, None, snapshot(problem))
+        counters.problem_created(problem)
     return problem
 
 
@@ -130,11 +136,14 @@ def do_edit_problem(user, problem: Problem, expected_version: int | None, **fiel
         locked = Problem.objects.select_for_update().get(pk=problem.pk)
         _check_version(locked, expected_version)
         before = snapshot(locked)
+        old_source = locked.source
         for k, v in fields.items():
             setattr(locked, k, v)
         locked.version += 1
         locked.save()
         record(user, "problem.change", locked, before, snapshot(locked))
+        if locked.source != old_source:
+            counters.problem_source_changed(locked, old_source)
     return locked
 
 
@@ -188,6 +197,7 @@ def do_add_item(
         item.due_date = compute_due_date(item)
         item.save(update_fields=["due_date"])
         record(user, "item.create", item, None, snapshot(item), item.pk)
+        counters.item_changed(None, counters.ItemState.of(item))
     return item
 
 

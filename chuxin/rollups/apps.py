@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class RollupsConfig(AppConfig):
+    name = "chuxin.rollups"
+    label = "rollups"
+
+    def ready(self):
+        from chuxin.orgs.actions import unit_moved
+
+        from .counters import unit_moved as move_counters
+
+        def on_unit_moved(sender, unit, old_ancestor_ids, new_ancestor_ids, **kwargs):
+            move_counters(unit, old_ancestor_ids, new_ancestor_ids)
+
+        unit_moved.connect(on_unit_moved, dispatch_uid="rollups.unit_moved")

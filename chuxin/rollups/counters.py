@@ -1,0 +1,206 @@
+"""Keeping the roll-up counters current, and recounting them from the ledger."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, F
+
+from chuxin.orgs.models import Unit, subtree_q
+from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
+
+from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What of an item the counters see."""
+
+    campaign_id: int
+    unit_id: int
+    status: str
+    kind: str
+    due_date: date | None
+
+    @classmethod
+    def of(cls, item: RectificationItem) -> ItemState:
+        return cls(item.problem.campaign_id, item.unit_id, item.status, item.kind, item.due_date)
+
+    def fields(self) -> Counter:
+        return Counter({"items": 1, STATUS_FIELDS[self.status]: 1, KIND_FIELDS[self.kind]: 1})
+
+    def due(self) -> date | None:
+        return self.due_date if self.status in ACTIVE_STATUSES else None
+
+
+def _ancestor_ids(unit_id: int) -> list[int]:
+    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).get()
+    prefixes = [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+    return list(Unit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+
+
+def _add(unit_ids: list[int], campaign_id: int, delta: Counter, due: Counter) -> None:
+    delta = Counter({k: v for k, v in delta.items() if v})
+    due = Counter({k: v for k, v in due.items() if v})
+    if delta:
+        SubtreeCounts.objects.bulk_create(
+            [SubtreeCounts(unit_id=u, campaign_id=campaign_id) for u in unit_ids], ignore_conflicts=True
+        )
+        SubtreeCounts.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id).update(
+            **{f: F(f) + v for f, v in delta.items()}
+        )
+    for d, v in due.items():
+        SubtreeDue.objects.bulk_create(
+            [SubtreeDue(unit_id=u, campaign_id=campaign_id, due_date=d) for u in unit_ids],
+            ignore_conflicts=True,
+        )
+        SubtreeDue.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, due_date=d).update(
+            n=F("n") + v
+        )
+
+
+def item_changed(before: ItemState | None, after: ItemState | None) -> None:
+    """Apply an item's change to its unit and every ancestor; call inside the change's transaction."""
+    if before == after:
+        return
+    groups: dict[tuple[int, int], tuple[Counter, Counter]] = defaultdict(lambda: (Counter(), Counter()))
+    for state, sign in ((before, -1), (after, 1)):
+        if state is None:
+            continue
+        delta, due = groups[(state.campaign_id, state.unit_id)]
+        for k, v in state.fields().items():
+            delta[k] += sign * v
+        if state.due() is not None:
+            due[state.due()] += sign
+    for (campaign_id, unit_id), (delta, due) in groups.items():
+        _add(_ancestor_ids(unit_id), campaign_id, delta, due)
+
+
+def problem_created(problem: Problem) -> None:
+    _add(
+        _ancestor_ids(problem.unit_id),
+        problem.campaign_id,
+        Counter({"problems": 1, SOURCE_FIELDS[problem.source]: 1}),
+        Counter(),
+    )
+
+
+def problem_source_changed(problem: Problem, old_source: str) -> None:
+    delta = Counter({SOURCE_FIELDS[old_source]: -1, SOURCE_FIELDS[problem.source]: 1})
+    _add(_ancestor_ids(problem.unit_id), problem.campaign_id, delta, Counter())
+
+
+def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
+    """A moved unit takes its subtree's figures from its old ancestors to its new ones."""
+    old_only = [u for u in old_ancestor_ids if u not in new_ancestor_ids and u != unit.pk]
+    new_only = [u for u in new_ancestor_ids if u not in old_ancestor_ids and u != unit.pk]
+    for row in SubtreeCounts.objects.filter(unit=unit):
+        values = Counter({f: getattr(row, f) for f in COUNT_FIELDS})
+        _add(old_only, row.campaign_id, Counter({k: -v for k, v in values.items()}), Counter())
+        _add(new_only, row.campaign_id, values, Counter())
+    for row in SubtreeDue.objects.filter(unit=unit).exclude(n=0):
+        _add(old_only, row.campaign_id, Counter(), Counter({row.due_date: -row.n}))
+        _add(new_only, row.campaign_id, Counter(), Counter({row.due_date: row.n}))
+
+
+# --- recounting: the ground truth the counters must equal ---------------------------------------
+
+
+def recount(unit: Unit, campaign_id: int) -> tuple[dict[str, int], dict[date, int]]:
+    """Count a subtree's figures straight from the ledger rows."""
+    counts = dict.fromkeys(COUNT_FIELDS, 0)
+    problems = Problem.objects.filter(subtree_q(unit.path, "unit__path"), campaign_id=campaign_id)
+    for row in problems.values("source").annotate(n=Count("id")):
+        counts["problems"] += row["n"]
+        counts[SOURCE_FIELDS[row["source"]]] += row["n"]
+    items = RectificationItem.objects.filter(
+        subtree_q(unit.path, "unit__path"), problem__campaign_id=campaign_id
+    )
+    for row in items.values("status", "kind").annotate(n=Count("id")):
+        counts["items"] += row["n"]
+        counts[STATUS_FIELDS[row["status"]]] += row["n"]
+        counts[KIND_FIELDS[row["kind"]]] += row["n"]
+    due = {
+        r["due_date"]: r["n"]
+        for r in items.filter(status__in=ACTIVE_STATUSES, due_date__isnull=False)
+        .values("due_date")
+        .annotate(n=Count("id"))
+    }
+    return counts, due
+
+
+def stored(unit: Unit, campaign_id: int) -> tuple[dict[str, int], dict[date, int]]:
+    row = SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).first()
+    counts = {f: getattr(row, f) if row else 0 for f in COUNT_FIELDS}
+    due = {
+        d: n
+        for d, n in SubtreeDue.objects.filter(unit=unit, campaign_id=campaign_id)
+        .exclude(n=0)
+        .values_list("due_date", "n")
+    }
+    return counts, due
+
+
+def drift(unit: Unit, campaign_id: int) -> dict:
+    """Differences between stored counters and a recount ({} when they agree)."""
+    (sc, sd), (rc, rd) = stored(unit, campaign_id), recount(unit, campaign_id)
+    out = {f: (sc[f], rc[f]) for f in COUNT_FIELDS if sc[f] != rc[f]}
+    out.update(
+        {str(d): (sd.get(d, 0), rd.get(d, 0)) for d in set(sd) | set(rd) if sd.get(d, 0) != rd.get(d, 0)}
+    )
+    return out
+
+
+@transaction.atomic
+def rebuild(campaign_id: int | None = None) -> int:
+    """Recompute every counter from the ledger (after a bulk load, or to repair drift). Returns rows written."""
+    from chuxin.campaigns.models import Campaign
+
+    campaigns = [campaign_id] if campaign_id else list(Campaign.objects.values_list("pk", flat=True))
+    SubtreeCounts.objects.filter(campaign_id__in=campaigns).delete()
+    SubtreeDue.objects.filter(campaign_id__in=campaigns).delete()
+    paths = dict(Unit.objects.values_list("pk", "path"))
+    ids_by_path = {p: pk for pk, p in paths.items()}
+    written = 0
+    for cid in campaigns:
+        own: dict[int, Counter] = defaultdict(Counter)
+        own_due: dict[int, Counter] = defaultdict(Counter)
+        for r in Problem.objects.filter(campaign_id=cid).values("unit_id", "source").annotate(n=Count("id")):
+            own[r["unit_id"]]["problems"] += r["n"]
+            own[r["unit_id"]][SOURCE_FIELDS[r["source"]]] += r["n"]
+        items = RectificationItem.objects.filter(problem__campaign_id=cid)
+        for r in items.values("unit_id", "status", "kind").annotate(n=Count("id")):
+            c = own[r["unit_id"]]
+            c["items"] += r["n"]
+            c[STATUS_FIELDS[r["status"]]] += r["n"]
+            c[KIND_FIELDS[r["kind"]]] += r["n"]
+        for r in (
+            items.filter(status__in=ACTIVE_STATUSES, due_date__isnull=False)
+            .values("unit_id", "due_date")
+            .annotate(n=Count("id"))
+        ):
+            own_due[r["unit_id"]][r["due_date"]] += r["n"]
+        total: dict[int, Counter] = defaultdict(Counter)
+        total_due: dict[int, Counter] = defaultdict(Counter)
+        for unit_id in set(own) | set(own_due):
+            path = paths[unit_id]
+            for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
+                anc = ids_by_path[path[:i]]
+                total[anc].update(own[unit_id])
+                total_due[anc].update(own_due[unit_id])
+        SubtreeCounts.objects.bulk_create(
+            [SubtreeCounts(unit_id=u, campaign_id=cid, **c) for u, c in total.items()], batch_size=5000
+        )
+        SubtreeDue.objects.bulk_create(
+            [
+                SubtreeDue(unit_id=u, campaign_id=cid, due_date=d, n=n)
+                for u, c in total_due.items()
+                for d, n in c.items()
+            ],
+            batch_size=5000,
+        )
+        written += len(total)
+    return written

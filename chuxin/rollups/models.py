@@ -1,0 +1,48 @@
+"""Roll-up aggregates (M17): per unit, the figures of its whole subtree, kept current by the ledger actions.
+
+Every change to the ledger adds its delta to the counters of the unit and of all its ancestors in the
+same transaction (one UPDATE over at most `depth` rows), so a subtree's figures are one row and a
+per-child breakdown is one row per child, at any size of tree. `verifyrollups` recounts and reports drift.
+"""
+
+from django.db import models
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Unit
+from chuxin.problems.models import Kind, Source, Status
+
+STATUS_FIELDS = {s.value: f"st_{s.value}" for s in Status}
+KIND_FIELDS = {k.value: f"k_{k.value}" for k in Kind}
+SOURCE_FIELDS = {s.value: f"src_{s.value}" for s in Source}
+COUNT_FIELDS = ["problems", "items", *STATUS_FIELDS.values(), *KIND_FIELDS.values(), *SOURCE_FIELDS.values()]
+
+
+class SubtreeCounts(models.Model):
+    """The figures of one unit's subtree in one campaign."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    problems = models.BigIntegerField(default=0)
+    items = models.BigIntegerField(default=0)
+    locals().update({f: models.BigIntegerField(default=0) for f in COUNT_FIELDS[2:]})
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="rollups_one_row_per_unit")]
+
+    def completion_rate(self) -> float | None:
+        """As local notices count it: closed / total (stage-complete shown beside it, not inside)."""
+        return (self.st_closed / self.items) if self.items else None
+
+
+class SubtreeDue(models.Model):
+    """Unfinished items of a unit's subtree by due date: overdue = the rows dated before today."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "campaign", "due_date"], name="rollups_due_unique"),
+        ]
