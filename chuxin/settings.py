@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "chuxin.audit",
     "chuxin.problems",
     "chuxin.rollups",
+    "chuxin.dashboards",
+    "chuxin.reminders",
     "chuxin.demo",
 ]
 
@@ -84,6 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "chuxin.core.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

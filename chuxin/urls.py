@@ -27,5 +27,7 @@ urlpatterns = [
     path("units/", include("chuxin.orgs.urls")),
     path("campaigns/", include("chuxin.campaigns.urls")),
     path("ledger/", include("chuxin.problems.urls")),
+    path("dashboards/", include("chuxin.dashboards.urls")),
+    path("notifications/", include("chuxin.reminders.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -48,6 +48,10 @@ def test_chinese_is_the_default_and_english_is_a_switch_away(as_user, guangdong_
     assert "Sub-units" in client.get("/units/440000/").content.decode()
 
 
+def test_an_english_browser_still_gets_chinese_until_it_switches(client, db):
+    assert "登录" in client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+
+
 def test_security_headers(client, db):
     response = client.get("/accounts/login/")
     assert response["X-Frame-Options"] == "DENY"

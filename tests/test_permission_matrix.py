@@ -107,6 +107,57 @@ def _evidence_args(code):
     return {"evidence_id": Evidence.objects.create(update=update, item=item, blob=blob, name="证明.txt").pk}
 
 
+def _meeting(code, kind="democratic_life"):
+    from datetime import date
+
+    from chuxin.orgs.models import Unit
+    from chuxin.study.models import Meeting, Venue
+
+    unit = Unit.objects.get(code=code)
+    m = Meeting.objects.create(
+        campaign=Campaign.objects.get(), unit=unit, kind=kind, title="专题民主生活会", date=date(2019, 7, 1)
+    )
+    Venue.objects.create(meeting=m, unit=unit, is_main=True)
+    return m
+
+
+def _meeting_args(code):
+    return {"meeting_id": _meeting(code).pk}
+
+
+def _meeting_action_args(code):
+    return {"meeting_id": _meeting(code).pk, "verb": "minutes"}
+
+
+def _venue_args(code):
+    m = _meeting(code)
+    return {"meeting_id": m.pk, "venue_id": m.venues.get().pk}
+
+
+def _criticism_args(code):
+    from chuxin.study.models import CriticismItem
+
+    m = _meeting(code)
+    person = m.unit.people.order_by("pk").first()
+    return {"criticism_id": CriticismItem.objects.create(meeting=m, person=person, kind="criticism", text="x").pk}
+
+
+def _topic_args(code):
+    from chuxin.orgs.models import Unit
+    from chuxin.research.models import Report, Topic
+
+    unit = Unit.objects.get(code=code)
+    topic = Topic.objects.create(
+        campaign=Campaign.objects.get(), unit=unit, cadre=unit.people.order_by("pk").first(), title="调研课题"
+    )
+    Report.objects.create(topic=topic)
+    return {"topic_id": topic.pk}
+
+
+def _report_action_args(code):
+    return {**_topic_args(code), "verb": "submit"}
+
+
 # url name -> (kind, args builder or None, method). kind: unit-read, unit-write, public, login, campaign-read,
 # campaign-write, admin, search
 ROUTES = {
@@ -141,6 +192,10 @@ ROUTES = {
     "stage_complete": ("unit-object-post", _stage_args, "post"),
     "evidence_download": ("unit-read", _evidence_args, "get"),
     "my_items": ("login", None, "get"),
+    "unit_dashboard": ("unit-read", _unit_args, "get"),
+    "dashboard_children_xlsx": ("unit-read", _unit_args, "get"),
+    "notification_list": ("login", None, "get"),
+    "notification_badge": ("login", None, "get"),
 }
 
 

@@ -1,0 +1,114 @@
+import io
+
+import xlsxwriter
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Unit
+from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.problems.models import Kind, Source, Status
+from chuxin.rollups.queries import OVERDUE_BUCKETS, dashboard
+
+
+def _data(request, code):
+    unit = get_unit_for_user(request.user, code)
+    campaign = Campaign.objects.visible_to(scope_for(request.user)).first()
+    if campaign is None:
+        raise Http404("No campaign reaches this unit")
+    children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too
+    return unit, campaign, dashboard(unit, campaign.pk, timezone.localdate(), children)
+
+
+def _bucket_labels():
+    return [
+        _("%(lo)s-%(hi)s days") % {"lo": lo, "hi": hi} if hi else _("over %(lo)s days") % {"lo": lo - 1}
+        for lo, hi in OVERDUE_BUCKETS
+    ]
+
+
+@login_required
+def unit_dashboard(request, code):
+    unit, campaign, d = _data(request, code)
+    me = d["me"]
+    chart = {
+        "status": [{"name": Status(k).label, "value": v} for k, v in me.status_mix().items()],
+        "kinds": [{"name": Kind(k).label, "value": v} for k, v in me.kind_mix().items()],
+        "children": {
+            "names": [k.unit.display_name for k in d["children"][:30]],
+            "completion": [k.completion or 0 for k in d["children"][:30]],
+        },
+        "overdue": {"labels": _bucket_labels(), "values": me.buckets},
+        "labels": {
+            "status": _("Status mix"),
+            "kinds": _("Kinds"),
+            "completion": _("Completion rate (%)"),
+            "overdue": _("Overdue items by days"),
+        },
+    }
+    return render(
+        request,
+        "dashboards/unit_dashboard.html",
+        {
+            "unit": unit,
+            "campaign": campaign,
+            "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
+            "chart": chart,
+            "bucket_rows": list(zip(_bucket_labels(), me.buckets, strict=True)),
+            "sources": [(Source(k).label, v) for k, v in me.source_mix().items()],
+            "statuses": [(Status(k).label, v) for k, v in me.status_mix().items()],
+            "kinds": [(Kind(k).label, v) for k, v in me.kind_mix().items()],
+            **d,
+        },
+    )
+
+
+@login_required
+def children_xlsx(request, code):
+    unit, campaign, d = _data(request, code)
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(_("Completion by unit")[:31])
+    bold = wb.add_format({"bold": True})
+    ws.write(0, 0, f"{unit.name} · {campaign.title}", bold)
+    ws.write(
+        1,
+        0,
+        _("Exported by %(user)s at %(time)s")
+        % {"user": request.user.username, "time": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+    )
+    head = [
+        _("Unit"),
+        _("Code"),
+        _("Items"),
+        _("Closed"),
+        _("Stage complete, kept up long-term"),
+        _("Not done"),
+        _("Overdue"),
+        _("Completion rate (%)"),
+    ]
+    ws.write_row(3, 0, head, bold)
+    for r, k in enumerate(d["children"], 4):
+        ws.write_row(
+            r,
+            0,
+            [
+                k.unit.name,
+                k.unit.code,
+                k.items,
+                k.closed,
+                k.kept_up,
+                k.not_done,
+                k.overdue,
+                k.completion if k.completion is not None else "",
+            ],
+        )
+    wb.close()
+    response = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rollup-{unit.code}.xlsx"'
+    return response

@@ -1,0 +1,107 @@
+"""Reading the roll-ups: one row for a subtree, one row per child, a handful of due-date rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Sum
+
+from chuxin.orgs.models import Unit
+
+from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
+
+OVERDUE_BUCKETS = [(1, 7), (8, 30), (31, 90), (91, None)]
+
+
+@dataclass
+class Figures:
+    unit: Unit
+    counts: dict[str, int]
+    overdue: int = 0
+    buckets: list[int] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.counts["items"]
+
+    @property
+    def closed(self) -> int:
+        return self.counts[STATUS_FIELDS["closed"]]
+
+    @property
+    def kept_up(self) -> int:
+        return self.counts[STATUS_FIELDS["kept_up"]]
+
+    @property
+    def not_done(self) -> int:
+        return self.items - self.closed - self.kept_up
+
+    @property
+    def completion(self) -> float | None:
+        """Closed / total, as local notices count it; stage-complete is reported beside it."""
+        return round(100 * self.closed / self.items, 2) if self.items else None
+
+    def by(self, fields: dict[str, str]) -> dict[str, int]:
+        return {key: self.counts[f] for key, f in fields.items()}
+
+    def status_mix(self) -> dict[str, int]:
+        return self.by(STATUS_FIELDS)
+
+    def kind_mix(self) -> dict[str, int]:
+        return self.by(KIND_FIELDS)
+
+    def source_mix(self) -> dict[str, int]:
+        return self.by(SOURCE_FIELDS)
+
+
+def _empty() -> dict[str, int]:
+    return dict.fromkeys(COUNT_FIELDS, 0)
+
+
+def _bucket(days: int) -> int:
+    for i, (lo, hi) in enumerate(OVERDUE_BUCKETS):
+        if days >= lo and (hi is None or days <= hi):
+            return i
+    return 0
+
+
+def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, Figures]:
+    """Figures of each unit's subtree: one query for the counters, one for the overdue dates."""
+    ids = [u.pk for u in units]
+    out = {u.pk: Figures(u, _empty(), 0, [0] * len(OVERDUE_BUCKETS)) for u in units}
+    for row in SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id).values(
+        "unit_id", *COUNT_FIELDS
+    ):
+        out[row.pop("unit_id")].counts = row
+    due = (
+        SubtreeDue.objects.filter(unit_id__in=ids, campaign_id=campaign_id, due_date__lt=today, n__gt=0)
+        .values("unit_id", "due_date")
+        .annotate(n=Sum("n"))
+    )
+    for row in due:
+        f = out[row["unit_id"]]
+        f.overdue += row["n"]
+        f.buckets[_bucket((today - row["due_date"]).days)] += row["n"]
+    return out
+
+
+def dashboard(unit: Unit, campaign_id: int, today: date, visible_children) -> dict:
+    """The unit's subtree, its direct children (worst completion first) and its own leading organ."""
+    children = list(visible_children)
+    figs = figures_for([unit, *children], campaign_id, today)
+    me = figs[unit.pk]
+    kids = [figs[c.pk] for c in children]
+    own = {f: me.counts[f] - sum(k.counts[f] for k in kids) for f in COUNT_FIELDS}
+    own_fig = Figures(unit, own)
+    kids_with_items = [k for k in kids if k.items]
+    kids.sort(
+        key=lambda k: (k.completion is None, k.completion if k.completion is not None else 0, -k.overdue)
+    )
+    avg = (
+        round(sum(k.completion for k in kids_with_items) / len(kids_with_items), 2)
+        if kids_with_items
+        else None
+    )
+    lags = own_fig.completion is not None and avg is not None and own_fig.completion < avg
+    return {"me": me, "children": kids, "own": own_fig, "children_avg": avg, "leadership_lags": lags}

@@ -1,0 +1,61 @@
+"""Dashboards: figures from the roll-ups equal a recount, children worst first, scope, export."""
+
+import io
+
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Unit
+from chuxin.problems.models import RectificationItem
+from chuxin.rollups.queries import dashboard
+
+
+def test_dashboard_figures_equal_a_recount(db):
+    campaign = Campaign.objects.get()
+    gd = Unit.objects.get(code="440000")
+    d = dashboard(gd, campaign.pk, timezone.localdate(), Unit.objects.children_of(gd))
+    items = RectificationItem.objects.in_subtree(gd)
+    assert d["me"].items == items.count()
+    assert d["me"].closed == items.filter(status="closed").count()
+    assert d["me"].overdue == items.overdue().count()
+    assert sum(d["me"].buckets) == d["me"].overdue
+    for k in d["children"]:
+        assert k.items == RectificationItem.objects.in_subtree(k.unit).count()
+
+
+def test_children_are_sorted_worst_first(db):
+    campaign = Campaign.objects.get()
+    root = Unit.objects.get(code="000000")
+    rates = [
+        k.completion
+        for k in dashboard(root, campaign.pk, timezone.localdate(), Unit.objects.children_of(root))[
+            "children"
+        ]
+        if k.completion is not None
+    ]
+    assert rates == sorted(rates)
+
+
+def test_the_leading_organs_own_figures_are_the_subtree_minus_the_children(db):
+    campaign = Campaign.objects.get()
+    gd = Unit.objects.get(code="440000")
+    d = dashboard(gd, campaign.pk, timezone.localdate(), Unit.objects.children_of(gd))
+    assert d["own"].items == RectificationItem.objects.filter(unit=gd).count()
+
+
+def test_dashboard_page_renders_with_a_table_beside_every_chart(as_user, guangdong_office):
+    body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()
+    assert body.count('class="chart') == 4 and body.count("<table") >= 4
+    assert 'id="chart-data"' in body and "佛山市" in body
+
+
+def test_dashboard_outside_the_scope_is_404(as_user, guangdong_office):
+    assert as_user(guangdong_office).get("/dashboards/units/420000/").status_code == 404
+
+
+def test_children_table_exports_to_xlsx(as_user, central_office):
+    response = as_user(central_office).get("/dashboards/units/000000/children.xlsx")
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    assert "zhongyang" in rows[1][0]
+    assert len(rows) - 4 == Unit.objects.children_of(Unit.objects.get(code="000000")).count()
