@@ -46,7 +46,7 @@ def test_the_leading_organs_own_figures_are_the_subtree_minus_the_children(db):
 
 def test_dashboard_page_renders_with_a_table_beside_every_chart(as_user, guangdong_office):
     body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()
-    assert body.count('class="chart') == 4 and body.count("<table") >= 4
+    assert body.count('class="chart') == 5 and body.count("<table") >= 5
     assert 'id="chart-data"' in body and "佛山市" in body
 
 
@@ -59,3 +59,20 @@ def test_children_table_exports_to_xlsx(as_user, central_office):
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
     assert "zhongyang" in rows[1][0]
     assert len(rows) - 4 == Unit.objects.children_of(Unit.objects.get(code="000000")).count()
+
+
+def test_the_daily_snapshot_feeds_the_trend(as_user, guangdong_office):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+
+    from chuxin.rollups.models import DailySnapshot
+    from chuxin.rollups.snapshots import take_snapshot
+
+    take_snapshot(timezone.localdate() - timedelta(days=1))
+    call_command("snapshotrollups")  # queued; the suite's immediate backend runs it at once
+    gd = Unit.objects.get(code="440000")
+    days = list(DailySnapshot.objects.filter(unit=gd).values_list("date", flat=True))
+    assert timezone.localdate() in days and len(days) >= 2
+    body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()
+    assert 'id="chart-trend"' in body

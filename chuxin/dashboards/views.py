@@ -12,6 +12,7 @@ from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.problems.models import Kind, Source, Status
 from chuxin.rollups.queries import OVERDUE_BUCKETS, dashboard
+from chuxin.rollups.snapshots import trend
 
 
 def _data(request, code):
@@ -34,7 +35,13 @@ def _bucket_labels():
 def unit_dashboard(request, code):
     unit, campaign, d = _data(request, code)
     me = d["me"]
+    history = trend(unit.pk, campaign.pk)
     chart = {
+        "trend": {
+            "dates": [h.date.isoformat() for h in history],
+            "overdue": [h.overdue for h in history],
+            "completion": [round(100 * h.closed / h.items, 2) if h.items else 0 for h in history],
+        },
         "status": [{"name": Status(k).label, "value": v} for k, v in me.status_mix().items()],
         "kinds": [{"name": Kind(k).label, "value": v} for k, v in me.kind_mix().items()],
         "children": {
@@ -58,6 +65,7 @@ def unit_dashboard(request, code):
             "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
             "chart": chart,
             "bucket_rows": list(zip(_bucket_labels(), me.buckets, strict=True)),
+            "history": history[-14:],
             "sources": [(Source(k).label, v) for k, v in me.source_mix().items()],
             "statuses": [(Status(k).label, v) for k, v in me.status_mix().items()],
             "kinds": [(Kind(k).label, v) for k, v in me.kind_mix().items()],

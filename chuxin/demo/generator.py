@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from chuxin.campaigns.actions import do_add_batch, do_create_campaign
 from chuxin.orgs.models import (
@@ -30,6 +31,7 @@ from chuxin.orgs.models import (
     pinyin_initials,
 )
 from chuxin.rollups import counters as rollup_counters
+from chuxin.rollups.snapshots import take_snapshot
 
 from . import data
 from .ledger import make_ledger
@@ -361,7 +363,8 @@ def make_demo(total_units: int, seed: int, progress=None, items: int | None = No
     ledger = make_ledger(campaign, units, people_by_unit, 3 * len(units) if items is None else items, rng)
     say(f"{ledger['problems']} problems, {ledger['items']} rectification items")
     rollup_counters.rebuild(campaign.pk)
-    say("roll-up counters built")
+    take_snapshot(timezone.localdate())
+    say("roll-up counters and today's snapshot built")
     return {
         "units": len(units),
         "people": len(people),

@@ -46,3 +46,21 @@ class SubtreeDue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["unit", "campaign", "due_date"], name="rollups_due_unique"),
         ]
+
+
+class DailySnapshot(models.Model):
+    """A subtree's figures as they stood on one day, kept by the worker for the trend charts."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    items = models.BigIntegerField(default=0)
+    closed = models.BigIntegerField(default=0)
+    kept_up = models.BigIntegerField(default=0)
+    overdue = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # one row per unit and day; also serves the trend query (unit, campaign, date range)
+            models.UniqueConstraint(fields=["unit", "campaign", "date"], name="rollups_snapshot_unique"),
+        ]

@@ -16,6 +16,10 @@
     chart("chart-kinds", {tooltip: {trigger: "item"}, series: [{type: "pie", radius: "65%", data: data.kinds}]});
     chart("chart-overdue", {tooltip: {}, xAxis: {type: "category", data: data.overdue.labels}, yAxis: {type: "value"},
       series: [{type: "bar", data: data.overdue.values, name: data.labels.overdue}]});
+    chart("chart-trend", {tooltip: {trigger: "axis"}, legend: {}, xAxis: {type: "category", data: data.trend.dates},
+      yAxis: [{type: "value"}, {type: "value", max: 100}],
+      series: [{type: "line", name: data.labels.trend_overdue, data: data.trend.overdue},
+               {type: "line", name: data.labels.trend_completion, yAxisIndex: 1, data: data.trend.completion}]});
     chart("chart-children", {tooltip: {}, grid: {left: 110, right: 20, top: 10, bottom: 20},
       xAxis: {type: "value", max: 100}, yAxis: {type: "category", inverse: true, data: data.children.names},
       series: [{type: "bar", data: data.children.completion, name: data.labels.completion}]});

@@ -1,0 +1,46 @@
+"""Daily snapshots of the roll-ups: the history behind the overdue trend chart."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Sum
+
+from .models import DailySnapshot, SubtreeCounts, SubtreeDue
+
+
+@transaction.atomic
+def take_snapshot(day: date) -> int:
+    """Store every unit's subtree figures for `day` (idempotent: a second run replaces the day)."""
+    overdue = {
+        (r["unit_id"], r["campaign_id"]): r["n"]
+        for r in SubtreeDue.objects.filter(due_date__lt=day, n__gt=0)
+        .values("unit_id", "campaign_id")
+        .annotate(n=Sum("n"))
+    }
+    DailySnapshot.objects.filter(date=day).delete()
+    rows = [
+        DailySnapshot(
+            unit_id=u,
+            campaign_id=c,
+            date=day,
+            items=items,
+            closed=closed,
+            kept_up=kept,
+            overdue=overdue.get((u, c), 0),
+        )
+        for u, c, items, closed, kept in SubtreeCounts.objects.filter(items__gt=0)
+        .values_list("unit_id", "campaign_id", "items", "st_closed", "st_kept_up")
+        .iterator(chunk_size=5000)
+    ]
+    DailySnapshot.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def trend(unit_id: int, campaign_id: int, days: int = 90) -> list[DailySnapshot]:
+    return list(
+        reversed(
+            DailySnapshot.objects.filter(unit_id=unit_id, campaign_id=campaign_id).order_by("-date")[:days]
+        )
+    )
