@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "chuxin.campaigns",
     "chuxin.audit",
     "chuxin.problems",
+    "chuxin.study",
+    "chuxin.research",
     "chuxin.rollups",
     "chuxin.dashboards",
     "chuxin.reminders",

@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -28,6 +30,13 @@ urlpatterns = [
     path("campaigns/", include("chuxin.campaigns.urls")),
     path("ledger/", include("chuxin.problems.urls")),
     path("dashboards/", include("chuxin.dashboards.urls")),
+    path("study/", include("chuxin.study.urls")),
+    path("research/", include("chuxin.research.urls")),
     path("notifications/", include("chuxin.reminders.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if os.environ.get("CHUXIN_BENCH_REFERENCE") == "1":  # the http benchmark's baseline page; never in production
+    from bench.reference_view import ledger_reference
+
+    urlpatterns.append(path("bench/ledger-reference/", ledger_reference))

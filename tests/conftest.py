@@ -36,7 +36,7 @@ def test_settings(tmp_path_factory):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        make_demo(DEMO_UNITS, seed=7)
+        make_demo(DEMO_UNITS, seed=7, with_strands=False)
         make_accounts()
         User = get_user_model()
         for username, grant in EXTRA_PERSONAS.items():

@@ -139,7 +139,9 @@ def _criticism_args(code):
 
     m = _meeting(code)
     person = m.unit.people.order_by("pk").first()
-    return {"criticism_id": CriticismItem.objects.create(meeting=m, person=person, kind="criticism", text="x").pk}
+    return {
+        "criticism_id": CriticismItem.objects.create(meeting=m, person=person, kind="criticism", text="x").pk
+    }
 
 
 def _topic_args(code):
@@ -156,6 +158,10 @@ def _topic_args(code):
 
 def _report_action_args(code):
     return {**_topic_args(code), "verb": "submit"}
+
+
+
+
 
 
 # url name -> (kind, args builder or None, method). kind: unit-read, unit-write, public, login, campaign-read,
@@ -196,6 +202,24 @@ ROUTES = {
     "dashboard_children_xlsx": ("unit-read", _unit_args, "get"),
     "notification_list": ("login", None, "get"),
     "notification_badge": ("login", None, "get"),
+    "ledger_export": ("unit-read", _unit_args, "get"),
+    "ledger_template": ("login", None, "get"),
+    "ledger_import": ("unit-record", _unit_args, "get"),
+    "study_index": ("login", None, "get"),
+    "study_unit": ("unit-read", _unit_args, "get"),
+    "meeting_create": ("unit-record", _unit_args, "get"),
+    "study_progress": ("unit-read", _unit_args, "get"),
+    "meeting_detail": ("unit-read", _meeting_args, "get"),
+    "attendance_bulk": ("unit-record", _venue_args, "get"),
+    "meeting_action": ("unit-object-post", _meeting_action_args, "post"),
+    "criticism_handoff": ("unit-object-post", _criticism_args, "post"),
+    "research_index": ("login", None, "get"),
+    "research_unit": ("unit-read", _unit_args, "get"),
+    "topic_create": ("unit-record", _unit_args, "get"),
+    "exchange_create": ("unit-record", _unit_args, "get"),
+    "topic_detail": ("unit-read", _topic_args, "get"),
+    "report_edit": ("unit-record", _topic_args, "get"),
+    "report_action": ("unit-object-post", _report_action_args, "post"),
 }
 
 

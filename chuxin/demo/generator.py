@@ -30,8 +30,10 @@ from chuxin.orgs.models import (
     WorkDomain,
     pinyin_initials,
 )
+from chuxin.research.demo import make_research_demo
 from chuxin.rollups import counters as rollup_counters
 from chuxin.rollups.snapshots import take_snapshot
+from chuxin.study.demo import make_study_demo
 
 from . import data
 from .ledger import make_ledger
@@ -245,8 +247,11 @@ def _bulk(model, rows: list) -> None:
 
 
 @transaction.atomic
-def make_demo(total_units: int, seed: int, progress=None, items: int | None = None) -> dict:
-    """Build the whole demo in one transaction; returns counts. `items` defaults to 3 per unit."""
+def make_demo(
+    total_units: int, seed: int, progress=None, items: int | None = None, with_strands: bool = True
+) -> dict:
+    """Build the whole demo in one transaction; returns counts. `items` defaults to 3 per unit;
+    `with_strands` adds study meetings and research topics (the test suite starts without them)."""
     rng = random.Random(seed)
     say = progress or (lambda msg: None)
     say("building the unit tree")
@@ -362,6 +367,10 @@ def make_demo(total_units: int, seed: int, progress=None, items: int | None = No
         people_by_unit.setdefault(cm.unit.pk, []).append(cm.person)
     ledger = make_ledger(campaign, units, people_by_unit, 3 * len(units) if items is None else items, rng)
     say(f"{ledger['problems']} problems, {ledger['items']} rectification items")
+    if with_strands:
+        study = make_study_demo(campaign, units, people_by_unit, rng)
+        research = make_research_demo(campaign, units, people_by_unit, rng)
+        say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
     rollup_counters.rebuild(campaign.pk)
     take_snapshot(timezone.localdate())
     say("roll-up counters and today's snapshot built")

@@ -1,3 +1,11 @@
 """Excel 台账 routes (export, template, import); see ledger_xlsx.py and xlsx_views.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import xlsx_views
+
+urlpatterns = [
+    path("units/<str:code>/ledger.xlsx", xlsx_views.ledger_export, name="ledger_export"),
+    path("template.xlsx", xlsx_views.ledger_template, name="ledger_template"),
+    path("units/<str:code>/import/", xlsx_views.ledger_import, name="ledger_import"),
+]

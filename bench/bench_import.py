@@ -1,0 +1,174 @@
+"""Excel 台账 import at 100 000 rows: the full import (read + validate as a dry run + apply through the
+actions, with their audit entries, in one transaction) against a bare python-calamine read of the same file.
+Scale: BENCH_ROWS (default 100000) new rows over a generated demo of BENCH_UNITS (default 3000) units.
+Database: DATABASE_URL or a temporary SQLite file. Peak memory: the process's maximum RSS.
+"""
+
+import os
+import random
+import resource
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+SCALE = int(os.environ.get("BENCH_ROWS", "100000"))
+UNITS = int(os.environ.get("BENCH_UNITS", "3000"))
+TARGET_RATIO = 3.0  # the whole import should take at most three times the bare read
+
+
+def _fresh_db():
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='chuxin-bench-')}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuxin.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from django.test.utils import setup_databases
+
+        setup_databases(verbosity=0, interactive=False)
+    else:
+        call_command("migrate", verbosity=0)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _build_file(path: Path, rng: random.Random) -> None:
+    """Synthetic rows: units of the demo, each with a person whose name is unique at that unit."""
+    from collections import Counter
+
+    import xlsxwriter
+    from django.utils import timezone
+
+    from chuxin.orgs.models import Person, Unit
+    from chuxin.problems import ledger_xlsx as lx
+
+    by_unit: dict[int, list] = {}
+    for p in Person.objects.filter(is_active=True).values("name", "home_unit_id"):
+        by_unit.setdefault(p["home_unit_id"], []).append(p["name"])
+    units = []
+    for u in Unit.objects.values("pk", "code", "name"):
+        names = Counter(by_unit.get(u["pk"], []))
+        unique = [n for n, c in names.items() if c == 1]
+        if unique:
+            units.append((u["code"], u["name"], unique))
+    today = timezone.localdate()
+    sources = list(lx.SOURCE_ZH.values())
+    kinds = ["立行立改", "限期整改", "长期坚持"]
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("整改台账")
+    ws.write_string(0, 0, "基准测试主题教育整改台账")
+    ws.write_string(1, 0, "填报单位：基准测试　　填报日期：" + lx.zh_date(today))
+    for j, h in enumerate(lx.COLUMNS):
+        ws.write_string(2, j, h)
+    r = 3
+    n = 0
+    while n < SCALE:
+        code, uname, names = rng.choice(units)
+        title = f"问题{n:06d}：{rng.choice(['作风不实', '调研不深', '服务不优', '落实不力'])}"
+        source = rng.choice(sources)
+        for k in range(min(rng.randint(1, 3), SCALE - n)):
+            n += 1
+            kind = rng.choice(kinds)
+            deadline = today + timedelta(days=rng.randint(10, 200))
+            values = [
+                n,
+                code,
+                uname,
+                source,
+                title,
+                "思想认识不到位",
+                f"整改措施{n}-{k}",
+                rng.choice(names),
+                rng.choice(names),
+                lx.zh_date(deadline) if rng.random() < 0.5 else deadline.isoformat(),
+                kind,
+            ]
+            if kind == "立行立改":
+                values[9] = ""
+            for j, v in enumerate(values):
+                if isinstance(v, int):
+                    ws.write_number(r, j, v)
+                else:
+                    ws.write_string(r, j, v)
+            r += 1
+    wb.close()
+
+
+def main():
+    _fresh_db()
+    from django.contrib.auth import get_user_model
+    from python_calamine import CalamineWorkbook
+
+    from chuxin.campaigns.models import Campaign
+    from chuxin.demo.generator import make_demo
+    from chuxin.orgs.models import Unit
+    from chuxin.problems import ledger_xlsx as lx
+    from chuxin.problems.models import RectificationItem
+
+    make_demo(UNITS, 2019, items=0)
+    user = get_user_model().objects.create_superuser("bench", password="bench-only")
+    root = Unit.objects.get_root_nodes()[0]
+    rng = random.Random(2019)
+    with tempfile.TemporaryDirectory(prefix="chuxin-bench-import-") as d:
+        path = Path(d) / "ledger.xlsx"
+        t0 = time.perf_counter()
+        _build_file(path, rng)
+        build = time.perf_counter() - t0
+        size_mb = path.stat().st_size / 1e6
+
+        t0 = time.perf_counter()
+        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        bare = time.perf_counter() - t0
+        rss_after_read = _peak_mb()
+
+        before = RectificationItem.objects.count()
+        t0 = time.perf_counter()
+        rows = lx.read_rows(path)
+        plan = lx.validate(rows, user, root)
+        check = time.perf_counter() - t0
+        if plan.errors:
+            raise SystemExit(f"the synthetic file has errors: {plan.errors[:5]}")
+        t1 = time.perf_counter()
+        campaign = Campaign.objects.visible_to(lx.scope_for(user)).first()
+        summary = lx.apply(plan, user, campaign)
+        applied = time.perf_counter() - t1
+        full = time.perf_counter() - t0
+        created = RectificationItem.objects.count() - before
+    assert created == SCALE, (created, SCALE)
+    from django.db import connection
+
+    print(
+        f"{SCALE:,} rows ({size_mb:.1f} MB, built in {build:.1f} s): bare calamine read {bare:.2f} s; "
+        f"import {full:.1f} s = dry run {check:.2f} s + apply {applied:.1f} s ({summary['new']:,} items, "
+        f"{summary['problems_created']:,} problems); peak RSS {_peak_mb():.0f} MB (after the bare read "
+        f"{rss_after_read:.0f} MB)"
+    )
+    return {
+        "name": "import",
+        "scale": f"{SCALE} rows, {UNITS} units, {connection.vendor}",
+        "value": round(full, 2),
+        "baseline": round(bare, 3),
+        "unit": "s",
+        "ratio": round(full / bare, 2),
+        "target": f"<= {TARGET_RATIO}",
+        "ok": full / bare <= TARGET_RATIO,
+        "dry_run_seconds": round(check, 2),
+        "dry_run_ratio": round(check / bare, 2),
+        "apply_seconds": round(applied, 1),
+        "peak_rss_mb": round(_peak_mb()),
+    }
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    print(json.dumps(main(), ensure_ascii=False))

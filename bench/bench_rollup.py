@@ -1,0 +1,56 @@
+"""Root dashboard against a leaf dashboard on the scaled demo (100 000 units / 1 000 000 items), same run.
+
+Both are the full page (view, roll-up queries, template) rendered through Django's test client as the
+central office. Targets: root p50 at most 2x leaf p50, and root p50 at most 150 ms on PostgreSQL.
+"""
+
+import time
+
+from common import ITEMS, UNITS, percentile, scaled_demo
+
+RUNS = 40
+
+
+def _time(client, url):
+    samples = []
+    for i in range(RUNS + 5):
+        t0 = time.perf_counter()
+        r = client.get(url)
+        dt = (time.perf_counter() - t0) * 1000
+        assert r.status_code == 200, (url, r.status_code)
+        if i >= 5:  # warm-up
+            samples.append(dt)
+    return percentile(samples, 0.5), percentile(samples, 0.95)
+
+
+def main():
+    vendor = scaled_demo()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from chuxin.orgs.models import Unit
+    from chuxin.problems.models import RectificationItem
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="zhongyang"))
+    leaf = Unit.objects.filter(numchild=0, items__isnull=False).order_by("-depth", "pk").first()
+    root_p50, root_p95 = _time(client, "/dashboards/units/000000/")
+    leaf_p50, leaf_p95 = _time(client, f"/dashboards/units/{leaf.code}/")
+    items = RectificationItem.objects.count()
+    print(
+        f"root dashboard p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); leaf {leaf.code} p50 {leaf_p50:.1f} ms "
+        f"(p95 {leaf_p95:.1f}); {Unit.objects.count()} units, {items} items on {vendor}"
+    )
+    ratio = root_p50 / leaf_p50
+    return {
+        "name": "rollup",
+        "scale": f"{UNITS} units / {ITEMS} items requested, {items} items present, {vendor}",
+        "value": round(root_p50, 1),
+        "baseline": round(leaf_p50, 1),
+        "unit": "ms (p50, full dashboard page)",
+        "ratio": round(ratio, 3),
+        "target": "ratio <= 2 and root p50 <= 150 ms",
+        "ok": ratio <= 2 and root_p50 <= 150,
+        "root_p95_ms": round(root_p95, 1),
+        "leaf_p95_ms": round(leaf_p95, 1),
+    }

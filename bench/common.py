@@ -1,0 +1,42 @@
+"""Shared set-up for the benchmarks that need the demo at scale."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chuxin_scale")
+UNITS = int(os.environ.get("BENCH_UNITS", "100000"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
+
+
+def scaled_demo() -> str:
+    """Point Django at the scaled demo database, building it (minutes) when it is empty."""
+    os.environ["DATABASE_URL"] = SCALE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuxin.settings")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    if SCALE_URL.startswith("postgres"):
+        db = SCALE_URL.rsplit("/", 1)[1]
+        base = SCALE_URL.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {db}"], capture_output=True)
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], check=True)
+    import django
+
+    django.setup()
+    from chuxin.orgs.models import Unit
+
+    if not Unit.objects.exists():
+        print(f"building the demo at {UNITS} units / {ITEMS} items (takes minutes) …", flush=True)
+        subprocess.run([*manage, "makedemo", "--units", str(UNITS), "--items", str(ITEMS)], check=True)
+    from django.db import connection
+
+    return connection.vendor
+
+
+def percentile(values, p):
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)

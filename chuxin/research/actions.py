@@ -1,0 +1,186 @@
+"""Every change to research records goes through here: validation, change, audit, one transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuxin.audit.log import record
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import Person, Unit
+from chuxin.orgs.scope import scope_for
+from chuxin.problems.actions import do_record_problem
+
+from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
+
+
+def snapshot(obj) -> dict:
+    data = model_to_dict(obj)
+    return {k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v) for k, v in data.items()}
+
+
+def _require_record(user, unit: Unit) -> None:
+    if not scope_for(user).can_record(unit):
+        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
+
+
+def do_create_topic(
+    user, *, campaign, unit: Unit, cadre: Person, title: str, field: str = "", units_to_visit=()
+) -> Topic:
+    _require_record(user, unit)
+    title = (title or "").strip()
+    if not title:
+        raise ActionError(_("A research topic needs a title."))
+    if cadre is None or not cadre.home_unit.path.startswith(unit.path):
+        raise ActionError(_("The leading cadre must belong to %(unit)s.") % {"unit": unit.name})
+    scope = scope_for(user)
+    units_to_visit = list(units_to_visit or ())
+    for u in units_to_visit:
+        if not scope.contains(u):
+            raise ActionError(_("%(unit)s is outside what you may reach.") % {"unit": u.name})
+    with transaction.atomic():
+        topic = Topic.objects.create(
+            campaign=campaign, unit=unit, cadre=cadre, title=title, field=(field or "").strip()
+        )
+        if units_to_visit:
+            topic.units_to_visit.set(units_to_visit)
+        Report.objects.create(topic=topic)
+        record(user, "topic.create", topic, None, snapshot(topic))
+    return topic
+
+
+def do_add_visit(user, topic: Topic, *, date, place: str, met: str = "", findings: str = "") -> Visit:
+    _require_record(user, topic.unit)
+    if date is None or not (place or "").strip():
+        raise ActionError(_("A field visit needs a date and a place."))
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            topic=topic, date=date, place=place.strip(), met=(met or "").strip(), findings=findings or ""
+        )
+        record(user, "visit.create", visit, None, snapshot(visit))
+    return visit
+
+
+def _report(topic: Topic) -> Report:
+    report, _created = Report.objects.select_for_update().get_or_create(topic=topic)
+    return report
+
+
+def do_save_report(
+    user, topic: Topic, *, problem_is: str = "", crux: str = "", solutions: str = ""
+) -> Report:
+    _require_record(user, topic.unit)
+    with transaction.atomic():
+        report = _report(topic)
+        if report.status == ReportStatus.REVIEWED:
+            raise ActionError(_("The report has been reviewed and can no longer be changed."))
+        before = snapshot(report)
+        report.problem_is, report.crux, report.solutions = problem_is or "", crux or "", solutions or ""
+        report.save()
+        record(user, "report.change", report, before, snapshot(report))
+    return report
+
+
+PARTS = (
+    ("problem_is", "What is the problem"),
+    ("crux", "Where is the crux"),
+    ("solutions", "What are the real and hard measures"),
+)
+
+
+def do_submit_report(user, topic: Topic) -> Report:
+    _require_record(user, topic.unit)
+    with transaction.atomic():
+        report = _report(topic)
+        if report.status != ReportStatus.DRAFT:
+            raise ActionError(_("Only a draft report can be submitted for review."))
+        missing = [_(label) for name, label in PARTS if not getattr(report, name).strip()]
+        if missing:
+            raise ActionError(
+                _("The report cannot go to review: fill in %(parts)s.") % {"parts": "、".join(missing)}
+            )
+        before = snapshot(report)
+        report.status = ReportStatus.SUBMITTED
+        report.submitted_at = timezone.now()
+        report.save()
+        record(user, "report.submit", report, before, snapshot(report))
+    return report
+
+
+def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) -> Report:
+    """The unit's office reviews a submitted report: accepted, or returned to draft with a note."""
+    if not scope_for(user).can_manage(topic.unit):
+        raise ActionError(
+            _("Reviewing a report needs the office role of %(unit)s.") % {"unit": topic.unit.name}
+        )
+    with transaction.atomic():
+        report = _report(topic)
+        if report.status != ReportStatus.SUBMITTED:
+            raise ActionError(_("Only a submitted report can be reviewed."))
+        if not accept and not (note or "").strip():
+            raise ActionError(_("Say why the report goes back."))
+        before = snapshot(report)
+        report.status = ReportStatus.REVIEWED if accept else ReportStatus.DRAFT
+        report.review_note = (note or "").strip()
+        report.reviewed_by = user if getattr(user, "pk", None) else None
+        report.reviewed_at = timezone.now()
+        report.save()
+        record(user, "report.review", report, before, snapshot(report))
+    return report
+
+
+def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "") -> ReportProblem:
+    _require_record(user, topic.unit)
+    if not (title or "").strip():
+        raise ActionError(_("A problem needs a description of what is wrong."))
+    with transaction.atomic():
+        report = _report(topic)
+        line = ReportProblem.objects.create(
+            report=report, title=title.strip()[:200], root_cause=root_cause or ""
+        )
+        record(user, "report_problem.create", line, None, snapshot(line))
+    return line
+
+
+def do_hand_off_problems(user, topic: Topic) -> list:
+    """Every problem line of the report not yet handed off becomes a ledger problem (source: research)."""
+    _require_record(user, topic.unit)
+    created = []
+    with transaction.atomic():
+        report = _report(topic)
+        lines = list(ReportProblem.objects.select_for_update().filter(report=report, problem__isnull=True))
+        if not lines and not report.lines.exists():
+            raise ActionError(_("The report lists no problems to hand off."))
+        for line in lines:
+            problem = do_record_problem(
+                user,
+                campaign=topic.campaign,
+                unit=topic.unit,
+                title=line.title,
+                source="research",
+                root_cause=line.root_cause,
+                direction=report.solutions,
+                responsible_leader=topic.cadre,
+            )
+            before = snapshot(line)
+            line.problem = problem
+            line.save(update_fields=["problem"])
+            record(user, "report_problem.hand_off", line, before, snapshot(line))
+            created.append(problem)
+    return created
+
+
+def do_record_exchange(
+    user, *, campaign, unit: Unit, date, place: str = "", summary: str = ""
+) -> ExchangeMeeting:
+    _require_record(user, unit)
+    if date is None:
+        raise ActionError(_("A meeting needs a date."))
+    with transaction.atomic():
+        ex = ExchangeMeeting.objects.create(
+            campaign=campaign, unit=unit, date=date, place=(place or "").strip(), summary=summary or ""
+        )
+        record(user, "exchange.create", ex, None, snapshot(ex))
+    return ex

@@ -1,0 +1,250 @@
+"""Every change to meetings goes through here: validation, the change, the audit entry, one transaction."""
+
+from __future__ import annotations
+
+from datetime import date as date_type
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
+
+from chuxin.audit.log import record
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import Person, Rank, Unit
+from chuxin.orgs.scope import scope_for
+from chuxin.problems.actions import do_record_problem
+
+from .models import (
+    Attendance,
+    AttendanceStatus,
+    CriticismItem,
+    CriticismKind,
+    Meeting,
+    MeetingKind,
+    StudyKind,
+    TopicKind,
+    Venue,
+)
+
+
+def snapshot(obj) -> dict:
+    return model_to_dict(obj)
+
+
+def _require_record(user, unit: Unit) -> None:
+    if not scope_for(user).can_record(unit):
+        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
+
+
+def _in_subtree(unit: Unit, root: Unit) -> bool:
+    return unit.path.startswith(root.path)
+
+
+def do_create_meeting(
+    user,
+    *,
+    campaign,
+    unit: Unit,
+    kind: str,
+    title: str,
+    date: date_type,
+    place: str = "",
+    speaker: str = "",
+    materials: str = "",
+    minutes: str = "",
+    study_kind: str = "",
+    topic_kind: str = "",
+    required_rank: int | None = None,
+) -> Meeting:
+    _require_record(user, unit)
+    title = (title or "").strip()
+    if not title:
+        raise ActionError(_("A meeting needs a title."))
+    if kind not in MeetingKind.values:
+        raise ActionError(_("Unknown meeting kind: %(kind)s") % {"kind": kind})
+    if date is None:
+        raise ActionError(_("A meeting needs a date."))
+    if kind == MeetingKind.STUDY_SESSION:
+        if study_kind not in StudyKind.values:
+            raise ActionError(
+                _("A study session needs its form (concentrated study, reading class, party lecture).")
+            )
+    else:
+        study_kind = ""
+    if topic_kind and topic_kind not in TopicKind.values:
+        raise ActionError(_("Unknown education topic: %(kind)s") % {"kind": topic_kind})
+    if required_rank is None:
+        required_rank = campaign.focus_rank
+    if required_rank not in Rank.values:
+        raise ActionError(_("Unknown rank: %(rank)s") % {"rank": required_rank})
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            campaign=campaign,
+            unit=unit,
+            kind=kind,
+            study_kind=study_kind,
+            topic_kind=topic_kind or "",
+            title=title,
+            date=date,
+            place=(place or "").strip(),
+            speaker=(speaker or "").strip(),
+            materials=materials or "",
+            minutes=minutes or "",
+            required_rank=required_rank,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        Venue.objects.create(meeting=meeting, unit=unit, is_main=True, place=meeting.place)
+        record(user, "meeting.create", meeting, None, snapshot(meeting))
+    return meeting
+
+
+def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
+    _require_record(user, meeting.unit)
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        before = snapshot(locked)
+        locked.minutes = minutes or ""
+        locked.save(update_fields=["minutes"])
+        record(user, "meeting.change", locked, before, snapshot(locked))
+    return locked
+
+
+def do_add_venue(user, meeting: Meeting, unit: Unit, place: str = "") -> Venue:
+    """A sub-venue (分会场): a unit inside the organiser's subtree, once per meeting."""
+    _require_record(user, meeting.unit)
+    if unit is None:
+        raise ActionError(_("Choose the unit of the sub-venue."))
+    if not _in_subtree(unit, meeting.unit) or not scope_for(user).contains(unit):
+        raise ActionError(
+            _("%(unit)s is not inside %(organiser)s: a sub-venue must be a unit under the organiser.")
+            % {"unit": unit.name, "organiser": meeting.unit.name}
+        )
+    if meeting.venues.filter(unit=unit).exists():
+        raise ActionError(_("%(unit)s is already a venue of this meeting.") % {"unit": unit.name})
+    with transaction.atomic():
+        venue = Venue.objects.create(meeting=meeting, unit=unit, is_main=False, place=(place or "").strip())
+        record(user, "venue.create", venue, None, snapshot(venue))
+    return venue
+
+
+def _check_row(meeting: Meeting, venue: Venue, person: Person, status: str, note: str) -> None:
+    if venue.meeting_id != meeting.pk:
+        raise ActionError(_("That venue belongs to another meeting."))
+    if not _in_subtree(person.home_unit, meeting.unit):
+        raise ActionError(
+            _("%(person)s is not inside %(organiser)s and cannot attend this meeting.")
+            % {"person": person.name, "organiser": meeting.unit.name}
+        )
+    if status not in AttendanceStatus.values:
+        raise ActionError(_("Unknown attendance status: %(status)s") % {"status": status})
+    if status == AttendanceStatus.ABSENT and not (note or "").strip():
+        raise ActionError(_("Give the reason why %(person)s was absent.") % {"person": person.name})
+
+
+def do_mark_attendance(
+    user, meeting: Meeting, venue: Venue, person: Person, status: str, note: str = ""
+) -> Attendance:
+    _require_record(user, meeting.unit)
+    _check_row(meeting, venue, person, status, note)
+    with transaction.atomic():
+        existing = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
+        before = snapshot(existing) if existing else None
+        if existing is None:
+            existing = Attendance(meeting=meeting, person=person)
+        existing.venue = venue
+        existing.status = status
+        existing.note = (note or "").strip()[:200]
+        existing.save()
+        record(
+            user, "attendance.change" if before else "attendance.create", existing, before, snapshot(existing)
+        )
+    return existing
+
+
+def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
+    """Mark many people at once: rows of (person, status, note). All or nothing, one transaction.
+
+    Rows with an empty status are skipped. Returns counts {"created": n, "updated": m}.
+    """
+    _require_record(user, meeting.unit)
+    rows = [(p, s, (n or "").strip()[:200]) for p, s, n in rows if s]
+    errors = []
+    for person, status, note in rows:
+        try:
+            _check_row(meeting, venue, person, status, note)
+        except ActionError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ActionError(errors[:20])
+    with transaction.atomic():
+        existing = {
+            a.person_id: a
+            for a in Attendance.objects.select_for_update().filter(
+                meeting=meeting, person_id__in=[p.pk for p, _s, _n in rows]
+            )
+        }
+        to_create, to_update, before, after = [], [], {}, {}
+        for person, status, note in rows:
+            a = existing.get(person.pk)
+            if a is None:
+                to_create.append(
+                    Attendance(meeting=meeting, venue=venue, person=person, status=status, note=note)
+                )
+            elif (a.status, a.note, a.venue_id) != (status, note, venue.pk):
+                before[person.pk] = [a.status, a.note]
+                a.status, a.note, a.venue = status, note, venue
+                to_update.append(a)
+            else:
+                continue
+            after[person.pk] = [status, note]
+        Attendance.objects.bulk_create(to_create, batch_size=500)
+        Attendance.objects.bulk_update(to_update, ["status", "note", "venue"], batch_size=500)
+        record(
+            user,
+            "attendance.bulk",
+            meeting,
+            {"venue": venue.pk, "rows": before},
+            {"venue": venue.pk, "rows": after},
+        )
+    return {"created": len(to_create), "updated": len(to_update)}
+
+
+def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: str) -> CriticismItem:
+    _require_record(user, meeting.unit)
+    if meeting.kind != MeetingKind.DEMOCRATIC_LIFE:
+        raise ActionError(_("Criticism and self-criticism belong to a democratic life meeting."))
+    if person is None or not _in_subtree(person.home_unit, meeting.unit):
+        raise ActionError(_("That person is not inside the organising unit."))
+    if kind not in CriticismKind.values:
+        raise ActionError(_("Unknown kind: %(kind)s") % {"kind": kind})
+    if not (text or "").strip():
+        raise ActionError(_("Write down what was said."))
+    with transaction.atomic():
+        item = CriticismItem.objects.create(meeting=meeting, person=person, kind=kind, text=text.strip())
+        record(user, "criticism.create", item, None, snapshot(item))
+    return item
+
+
+def do_criticism_to_problem(user, item: CriticismItem, title: str = ""):
+    """Hand one criticism item into the problem list (source: democratic life meeting), once."""
+    meeting = item.meeting
+    _require_record(user, meeting.unit)
+    with transaction.atomic():
+        locked = CriticismItem.objects.select_for_update().get(pk=item.pk)
+        if locked.problem_id:
+            raise ActionError(_("This item is already in the problem list."))
+        text = (title or locked.text).strip()
+        problem = do_record_problem(
+            user,
+            campaign=meeting.campaign,
+            unit=meeting.unit,
+            title=text[:200],
+            description=locked.text,
+            source="dlm",
+            responsible_leader=locked.person,
+        )
+        before = snapshot(locked)
+        locked.problem = problem
+        locked.save(update_fields=["problem"])
+        record(user, "criticism.to_problem", locked, before, snapshot(locked))
+    return problem

@@ -1,0 +1,205 @@
+"""Completion figures: per cadre, per venue unit, and leadership first (先学一步)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from chuxin.orgs.models import CommitteeMember, Person, Unit, subtree_q, subtrees_q
+
+from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
+
+
+def _ancestor_paths(path: str, steplen: int = Unit.steplen) -> list[str]:
+    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
+def required_people(meeting: Meeting, unit: Unit | None = None):
+    """People required at the meeting: active, at or above its rank, inside the organiser (or `unit`)."""
+    root = unit or meeting.unit
+    return Person.objects.filter(
+        subtree_q(root.path, "home_unit__path"), is_active=True, rank__gte=meeting.required_rank
+    )
+
+
+def cadre_completion(people, campaign=None) -> dict[int, tuple[int, int]]:
+    """person id -> (study sessions attended or made up, study sessions required)."""
+    people = list(people)
+    if not people:
+        return {}
+    paths = {p for person in people for p in _ancestor_paths(person.home_unit.path)}
+    meetings = Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION, unit__path__in=paths)
+    if campaign is not None:
+        meetings = meetings.filter(campaign=campaign)
+    by_path = defaultdict(list)
+    for m_id, path, rank in meetings.values_list("pk", "unit__path", "required_rank"):
+        by_path[path].append((m_id, rank))
+    done = set(
+        Attendance.objects.filter(
+            person__in=[p.pk for p in people],
+            status__in=DONE_STATUSES,
+            meeting__kind=MeetingKind.STUDY_SESSION,
+        ).values_list("person_id", "meeting_id")
+    )
+    out = {}
+    for person in people:
+        required = [
+            m_id
+            for path in _ancestor_paths(person.home_unit.path)
+            for m_id, rank in by_path.get(path, ())
+            if person.rank >= rank
+        ]
+        out[person.pk] = (sum(1 for m in required if (person.pk, m) in done), len(required))
+    return out
+
+
+def share(done: int, required: int) -> float | None:
+    return done / required if required else None
+
+
+def pct(value: float | None) -> int | None:
+    """A share as a whole percentage, for display; None stays None (nothing was required)."""
+    return None if value is None else round(value * 100)
+
+
+def _venue_people_qs(meeting: Meeting, venue, venues):
+    """Required people whose nearest venue is `venue`: its subtree minus the subtrees of deeper venues."""
+    deeper = [v.unit.path for v in venues if v.pk != venue.pk and v.unit.path.startswith(venue.unit.path)]
+    qs = required_people(meeting, venue.unit)
+    if deeper:
+        qs = qs.exclude(subtrees_q(deeper, "home_unit__path"))
+    return qs
+
+
+def venue_completion(meeting: Meeting) -> list[dict]:
+    """Per venue unit: (present + made up) / required people whose nearest venue it is."""
+    venues = list(meeting.venues.select_related("unit"))
+    counts = defaultdict(lambda: defaultdict(int))
+    for venue_id, status, n in (
+        Attendance.objects.filter(meeting=meeting)
+        .order_by()
+        .values_list("venue_id", "status")
+        .annotate(n=Count("id"))
+    ):
+        counts[venue_id][status] = n
+    rows = []
+    for v in venues:
+        c = counts[v.pk]
+        done = c.get("present", 0) + c.get("made_up", 0)
+        need = _venue_people_qs(meeting, v, venues).count()
+        rows.append(
+            {
+                "venue": v,
+                "present": c.get("present", 0),
+                "absent": c.get("absent", 0),
+                "made_up": c.get("made_up", 0),
+                "required": need,
+                "share": share(done, need),
+                "pct": pct(share(done, need)),
+            }
+        )
+    return rows
+
+
+@dataclass
+class OrganFigures:
+    unit: Unit
+    members: int
+    study_done: int
+    study_required: int
+    reports_submitted: int
+
+    @property
+    def study_share(self) -> float | None:
+        return share(self.study_done, self.study_required)
+
+    @property
+    def research_share(self) -> float | None:
+        return share(min(self.reports_submitted, self.members), self.members)
+
+    @property
+    def study_pct(self) -> int | None:
+        return pct(self.study_share)
+
+    @property
+    def research_pct(self) -> int | None:
+        return pct(self.research_share)
+
+
+def organ_figures(unit: Unit, campaign=None) -> OrganFigures:
+    """The leading organ of a unit: its committee members' study completion and research reports."""
+    from chuxin.research.models import Report, ReportStatus
+
+    people = [
+        cm.person for cm in CommitteeMember.objects.filter(unit=unit).select_related("person__home_unit")
+    ]
+    comp = cadre_completion(people, campaign)
+    reports = Report.objects.filter(
+        topic__cadre__in=[p.pk for p in people],
+        status__in=[ReportStatus.SUBMITTED, ReportStatus.REVIEWED],
+    )
+    if campaign is not None:
+        reports = reports.filter(topic__campaign=campaign)
+    return OrganFigures(
+        unit=unit,
+        members=len(people),
+        study_done=sum(d for d, _r in comp.values()),
+        study_required=sum(r for _d, r in comp.values()),
+        reports_submitted=reports.values("topic__cadre").distinct().count(),
+    )
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def leadership_first(unit: Unit, campaign=None) -> dict:
+    """The leading organ's completion vs the average of its direct children's; flags a lagging lead."""
+    own = organ_figures(unit, campaign)
+    children = [organ_figures(c, campaign) for c in Unit.objects.children_of(unit)]
+    avg_study = _mean(c.study_share for c in children)
+    avg_research = _mean(c.research_share for c in children)
+    lag_study = own.study_share is not None and avg_study is not None and own.study_share < avg_study
+    lag_research = (
+        own.research_share is not None and avg_research is not None and own.research_share < avg_research
+    )
+    return {
+        "own": own,
+        "children": children,
+        "children_study": avg_study,
+        "children_research": avg_research,
+        "children_study_pct": pct(avg_study),
+        "children_research_pct": pct(avg_research),
+        "lags_study": lag_study,
+        "lags_research": lag_research,
+        "lags": lag_study or lag_research,
+    }
+
+
+def subtree_activity(unit: Unit) -> dict:
+    """Counts of study and research activity in a unit's subtree (for the per-child table)."""
+    from chuxin.research.models import Report, ReportStatus, Topic
+
+    meetings = Meeting.objects.filter(subtree_q(unit.path, "unit__path"))
+    topics = Topic.objects.filter(subtree_q(unit.path, "unit__path"))
+    return {
+        "study_sessions": meetings.filter(kind=MeetingKind.STUDY_SESSION).count(),
+        "meetings": meetings.count(),
+        "topics": topics.count(),
+        "reports": Report.objects.filter(subtree_q(unit.path, "topic__unit__path"))
+        .filter(Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.REVIEWED))
+        .count(),
+    }
+
+
+def venue_people(meeting: Meeting, venue):
+    """The required people whose nearest venue is this one, ordered by unit and rank (a queryset)."""
+    venues = list(meeting.venues.select_related("unit"))
+    return (
+        _venue_people_qs(meeting, venue, venues)
+        .select_related("home_unit")
+        .order_by("home_unit__path", "-rank", "pk")
+    )

@@ -1,0 +1,385 @@
+"""The Excel 台账: export layout, template, dry run, round trip, edits, refusals, scope."""
+
+import io
+from datetime import date, timedelta
+
+import pytest
+import xlsxwriter
+from django.urls import reverse
+from django.utils import timezone, translation
+from python_calamine import CalamineWorkbook
+
+from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Person, Unit
+from chuxin.problems import actions
+from chuxin.problems import ledger_xlsx as lx
+from chuxin.problems.models import Kind, Problem, RectificationItem
+
+TODAY = timezone.localdate()
+COUNTY = "440604"
+
+
+@pytest.fixture(autouse=True)
+def english_and_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with translation.override("en"):
+        yield
+
+
+def _unique_people(unit, n=2):
+    """People of the unit whose names are unique in the whole tree (so a name resolves to one person)."""
+    out = []
+    for p in Person.objects.filter(home_unit=unit, is_active=True).order_by("pk"):
+        if Person.objects.filter(name=p.name).count() == 1:
+            out.append(p)
+        if len(out) == n:
+            return out
+    raise AssertionError("no unique names in the demo unit")
+
+
+@pytest.fixture
+def ledger(county_staff):
+    """Two problems at 禅城区: one with two items, one with one."""
+    unit = Unit.objects.get(code=COUNTY)
+    leader, person = _unique_people(unit)
+    campaign = Campaign.objects.get()
+    p1 = actions.do_record_problem(
+        county_staff,
+        campaign=campaign,
+        unit=unit,
+        title="窗口排队时间长",
+        source="opinion",
+        root_cause="服务意识不强",
+        responsible_leader=leader,
+    )
+    i1 = actions.do_add_item(
+        county_staff,
+        p1,
+        measures="增设窗口",
+        kind=Kind.DEADLINE,
+        responsible_person=person,
+        deadline=TODAY + timedelta(days=30),
+        requirements="月底前完成",
+    )
+    i2 = actions.do_add_item(
+        county_staff, p1, measures="推行网上办", kind=Kind.AT_ONCE, responsible_person=person
+    )
+    p2 = actions.do_record_problem(
+        county_staff, campaign=campaign, unit=unit, title="调研不深入", source="research"
+    )
+    i3 = actions.do_add_item(
+        county_staff,
+        p2,
+        measures="建立调研制度",
+        kind=Kind.LONG_TERM,
+        responsible_person=person,
+        stages=[("制定制度", TODAY + timedelta(days=60))],
+    )
+    return {"unit": unit, "leader": leader, "person": person, "items": [i1, i2, i3], "problems": [p1, p2]}
+
+
+def _rows(content: bytes):
+    return (
+        CalamineWorkbook.from_filelike(io.BytesIO(content))
+        .get_sheet_by_index(0)
+        .to_python(skip_empty_area=False)
+    )
+
+
+def _counts():
+    return Problem.objects.count(), RectificationItem.objects.count(), AuditEntry.objects.count()
+
+
+def _export(client, code=COUNTY, **params):
+    response = client.get(reverse("ledger_export", kwargs={"code": code}), params)
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
+def _post(client, content: bytes, name="台账.xlsx", code=COUNTY):
+    f = io.BytesIO(content)
+    f.name = name
+    return client.post(reverse("ledger_import", kwargs={"code": code}), {"file": f})
+
+
+def _confirm(client, response, code=COUNTY):
+    sha = response.context["sha"]
+    return client.post(reverse("ledger_import", kwargs={"code": code}), {"sha": sha, "confirm": "1"})
+
+
+def _book(rows, header=lx.COLUMNS, title_rows=2) -> bytes:
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet()
+    r = 0
+    for _ in range(title_rows):
+        ws.write(r, 0, "某单位主题教育整改台账")
+        r += 1
+    for j, h in enumerate(header):
+        ws.write(r, j, h)
+    for row in rows:
+        r += 1
+        for j, h in enumerate(header):
+            v = row.get(h)
+            if isinstance(v, date):
+                ws.write_datetime(
+                    r,
+                    j,
+                    timezone.datetime(v.year, v.month, v.day),
+                    wb.add_format({"num_format": "yyyy-mm-dd"}),
+                )
+            elif v is not None:
+                ws.write(r, j, v)
+    wb.close()
+    return out.getvalue()
+
+
+def _new_row(ledger, **over):
+    row = {
+        "序号": 1,
+        "单位代码": COUNTY,
+        "单位名称": "",
+        "问题来源": "征求意见",
+        "问题描述": "会议多文件多（导入测试）",
+        "根源剖析": "形式主义",
+        "整改措施": "精简会议（导入测试）",
+        "责任领导": ledger["leader"].name,
+        "责任人": ledger["person"].name,
+        "整改时限": lx.zh_date(TODAY + timedelta(days=20)),
+        "整改类型": "限期整改",
+    }
+    row.update(over)
+    return row
+
+
+def test_export_has_layout_and_rows(as_user, county_staff, ledger):
+    content = _export(as_user(county_staff))
+    rows = _rows(content)
+    assert rows[0][0] == "禅城区主题教育整改台账" or rows[0][0].endswith("主题教育整改台账")
+    assert "填报单位：" in rows[1][0] and "填报日期：" in rows[1][0] and "导出人：chancheng" in rows[1][0]
+    assert rows[2] == lx.COLUMNS
+    body = rows[3:]
+    assert len(body) == RectificationItem.objects.filter(unit=ledger["unit"]).count()  # one row per item
+    by_id = {r[14]: r for r in body}
+    i1, i2, i3 = ledger["items"]
+    r1 = by_id[f"I{i1.pk}"]
+    assert r1[1] == COUNTY and r1[3] == "征求意见" and r1[4] == "窗口排队时间长" and r1[5] == "服务意识不强"
+    assert r1[6] == "增设窗口" and r1[7] == ledger["leader"].name and r1[8] == ledger["person"].name
+    assert r1[9] == lx.zh_date(i1.deadline) and r1[10] == "限期整改" and r1[12] == "未整改"
+    assert by_id[f"I{i2.pk}"][10] == "立行立改" and by_id[f"I{i3.pk}"][10] == "长期坚持"
+
+
+def test_export_subtree_includes_units_below(as_user, guangdong_office, ledger):
+    gd = Unit.objects.get(code="440000")
+    own = _rows(_export(as_user(guangdong_office), "440000"))
+    assert len(own) == 3 + RectificationItem.objects.filter(unit=gd).count()
+    whole = _rows(_export(as_user(guangdong_office), "440000", subtree="1"))
+    assert len(whole) == 3 + RectificationItem.objects.in_subtree(gd).count()
+    assert len(whole) > len(own) and any(r[1] == COUNTY for r in whole[3:])
+
+
+def test_template_downloads_with_validation(as_user, outsider):
+    response = as_user(outsider).get(reverse("ledger_template"))
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    rows = _rows(content)
+    assert rows[2] == lx.COLUMNS
+    import zipfile
+
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "dataValidation" in sheet and "征求意见" in sheet and "限期整改" in sheet
+
+
+def test_import_page_shows_form(as_user, county_staff):
+    response = as_user(county_staff).get(reverse("ledger_import", kwargs={"code": COUNTY}))
+    assert response.status_code == 200
+    assert b'type="file"' in response.content
+
+
+def test_round_trip_changes_nothing(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    content = _export(client)
+    before = _counts()
+    response = _post(client, content)
+    assert response.status_code == 200
+    n = RectificationItem.objects.filter(unit=ledger["unit"]).count()
+    assert response.context["can_confirm"], response.context["errors"][:5]
+    assert response.context["summary"]["unchanged"] == n
+    assert _counts() == before  # the dry run writes nothing
+    response = _confirm(client, response)
+    assert response.status_code == 302
+    assert _counts() == before
+    assert all(i.version == RectificationItem.objects.get(pk=i.pk).version for i in ledger["items"])
+
+
+def test_edited_cell_updates_that_item_only(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    rows = _rows(_export(client))
+    i1, i2, i3 = ledger["items"]
+    data = [dict(zip(lx.COLUMNS, r, strict=True)) for r in rows[3:]]
+    for d in data:
+        if d["问题编号"] == f"I{i2.pk}":
+            d["整改措施"] = "推行网上办、掌上办"
+    audit_before = AuditEntry.objects.count()
+    versions = {i.pk: RectificationItem.objects.get(pk=i.pk).version for i in ledger["items"]}
+    response = _post(client, _book(data))
+    assert response.context["summary"]["changed"] == 1, response.context
+    assert _confirm(client, response).status_code == 302
+    assert RectificationItem.objects.get(pk=i2.pk).measures == "推行网上办、掌上办"
+    assert RectificationItem.objects.get(pk=i2.pk).version == versions[i2.pk] + 1
+    assert RectificationItem.objects.get(pk=i1.pk).version == versions[i1.pk]
+    assert RectificationItem.objects.get(pk=i3.pk).version == versions[i3.pk]
+    assert AuditEntry.objects.count() == audit_before + 1
+
+
+def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    before = _counts()
+    rows = [
+        _new_row(ledger),
+        _new_row(ledger, 整改措施="压缩文件", 整改类型="立行立改", 整改时限=""),
+        _new_row(
+            ledger,
+            问题描述="作风不实（导入测试）",
+            整改措施="改进作风",
+            问题来源="检视查摆",
+            整改类型="长期坚持",
+            整改时限=(TODAY + timedelta(days=90)).isoformat(),
+            单位代码=" ４４０６０４ ",
+        ),
+    ]
+    response = _post(client, _book(rows))
+    assert response.context["can_confirm"], response.context["errors"]
+    assert _counts() == before
+    assert _confirm(client, response).status_code == 302
+    problems, items, _audit = _counts()
+    assert problems == before[0] + 2 and items == before[1] + 3
+    item = RectificationItem.objects.get(measures="精简会议（导入测试）")
+    assert item.kind == Kind.DEADLINE and item.deadline == TODAY + timedelta(days=20)
+    assert item.responsible_person == ledger["person"] and item.responsible_leader == ledger["leader"]
+    assert item.problem.items.count() == 2
+    assert RectificationItem.objects.get(problem__title="作风不实（导入测试）").stages.count() == 1
+
+
+def test_excel_date_cells_are_read(ledger):
+    assert lx.parse_date("２０１９年１１月３０日") == date(2019, 11, 30)
+    assert lx.parse_date(" 2019-11-30 ") == date(2019, 11, 30)
+    assert lx.parse_date("2019/11/30") == date(2019, 11, 30)
+    assert lx.parse_date(43799.0) == date(2019, 11, 30)
+    content = _book([_new_row(ledger, 整改时限=TODAY + timedelta(days=5))])
+    rows = _rows(content)
+    assert lx.parse_date(rows[3][9]) == TODAY + timedelta(days=5)
+
+
+def test_dry_run_lists_row_errors_and_writes_nothing(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    before = _counts()
+    rows = [
+        _new_row(ledger),  # fine
+        _new_row(ledger, 单位代码="999999"),
+        _new_row(ledger, 责任人="查无此人"),
+        _new_row(ledger, 整改时限="2019年11月30日"),
+        _new_row(ledger, 问题来源="道听途说"),
+        _new_row(ledger, 整改类型="随便改改"),
+        _new_row(ledger, 整改时限=""),  # fix-by-deadline without a deadline
+        _new_row(ledger, 单位代码="420000"),  # Hubei: outside the subtree -> unknown
+    ]
+    response = _post(client, _book(rows))
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    got = {(r, c) for r, c, _reason in errors}
+    assert got == {
+        (5, "单位代码"),
+        (6, "责任人"),
+        (7, "整改时限"),
+        (8, "问题来源"),
+        (9, "整改类型"),
+        (10, "整改时限"),
+        (11, "单位代码"),
+    }
+    reasons = " ".join(reason for _r, _c, reason in errors)
+    assert "Unknown unit 999999" in reasons and "Unknown person 查无此人" in reasons
+    assert "already past" in reasons and "Unknown source 道听途说" in reasons
+    assert "Fix-by-deadline needs a deadline" in reasons
+    assert not response.context["can_confirm"]
+    assert "查无此人".encode() in response.content
+    assert _counts() == before
+
+
+def test_confirm_with_errors_writes_nothing(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    before = _counts()
+    response = _post(client, _book([_new_row(ledger), _new_row(ledger, 责任人="查无此人")]))
+    sha = response.context["sha"]
+    response = client.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "confirm": "1"})
+    assert response.status_code == 200 and response.context["errors"]
+    assert _counts() == before
+
+
+def test_malformed_file(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    before = _counts()
+    response = _post(client, b"this is not a workbook")
+    assert response.status_code == 400
+    assert "cannot be read as an Excel workbook" in response.context["file_error"]
+    response = _post(client, b"a,b,c", name="台账.csv")
+    assert response.status_code == 400 and ".xlsx" in response.context["file_error"]
+    assert _counts() == before
+
+
+def test_missing_columns_are_named(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    header = [c for c in lx.COLUMNS if c not in ("责任人", "整改类型")]
+    response = _post(client, _book([_new_row(ledger)], header=header))
+    assert response.status_code == 400
+    msg = response.context["file_error"]
+    assert "责任人" in msg and "整改类型" in msg
+    response = _post(client, _book([], header=["甲", "乙"]))
+    assert "No header row" in response.context["file_error"]
+
+
+def test_header_found_without_title_rows_and_unit_by_name(as_user, county_staff, ledger):
+    client = as_user(county_staff)
+    row = _new_row(ledger, 单位代码="", 单位名称=ledger["unit"].name)
+    response = _post(client, _book([row], title_rows=0))
+    assert response.context["can_confirm"], response.context["errors"]
+
+
+def test_import_and_export_outside_subtree_is_404(as_user, guangdong_office, county_staff, ledger):
+    client = as_user(guangdong_office)
+    assert client.get(reverse("ledger_export", kwargs={"code": "420000"})).status_code == 404
+    assert _post(client, _book([_new_row(ledger)]), code="420000").status_code == 404
+    client = as_user(county_staff)
+    assert client.get(reverse("ledger_export", kwargs={"code": "440000"})).status_code == 404
+
+
+def test_item_numbers_outside_the_subtree_are_unknown(as_user, county_staff, hubei_office, ledger):
+    # Hubei's office importing a Guangdong export cannot touch Guangdong's items.
+    content = _export(as_user(county_staff))
+    response = _post(as_user(hubei_office), content, code="420000")
+    assert response.context["errors"]
+    assert {c for _r, c, _reason in response.context["errors"]} >= {"单位代码"}
+
+
+def test_big_import_runs_as_a_job(as_user, county_staff, ledger, monkeypatch):
+    monkeypatch.setattr(lx, "BIG_IMPORT_ROWS", 2)
+    client = as_user(county_staff)
+    before = _counts()
+    rows = [_new_row(ledger, 整改措施=f"措施{i}") for i in range(20)]
+    response = _post(client, _book(rows))
+    assert response.status_code == 302 and "?job=" in response["Location"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and page.context["finished"] and page.context["can_confirm"]
+    poll = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert b"Apply the import" in poll.content
+    assert _counts() == before
+    sha = page.context["sha"]
+    done = client.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "confirm": "1"})
+    assert done.status_code == 302
+    page = client.get(done["Location"])
+    assert page.context["applied"]
+    assert RectificationItem.objects.count() == before[1] + 20
+    # someone else cannot look at the job
+    other = as_user(Person.objects.filter(user__username="guangdong").get().user)
+    assert other.get(response["Location"]).status_code == 404

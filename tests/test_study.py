@@ -1,0 +1,285 @@
+"""Meetings, venues, attendance, completion, democratic life meetings (M4, M16)."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.actions import ActionError
+from chuxin.orgs.models import CommitteeMember, Person, Rank, Unit
+from chuxin.problems.models import Problem
+from chuxin.study import actions
+from chuxin.study.completion import cadre_completion, leadership_first, venue_completion
+from chuxin.study.models import Attendance, Meeting, Venue
+
+pytestmark = pytest.mark.django_db
+
+
+def _meeting(user, code="440000", kind="study_session", **kw):
+    fields = dict(
+        campaign=Campaign.objects.get(),
+        unit=Unit.objects.get(code=code),
+        kind=kind,
+        title="理论学习中心组集中学习",
+        date=date(2019, 7, 1),
+        study_kind="concentrated" if kind == "study_session" else "",
+        topic_kind="revolutionary",
+        required_rank=Rank.NONE,
+    )
+    fields.update(kw)
+    return actions.do_create_meeting(user, **fields)
+
+
+def test_create_meeting_makes_main_venue_and_audit(guangdong_office):
+    m = _meeting(guangdong_office)
+    venue = m.venues.get()
+    assert venue.is_main and venue.unit.code == "440000"
+    assert AuditEntry.objects.filter(model="Meeting", object_id=m.pk, action="meeting.create").exists()
+
+
+def test_study_session_needs_its_form(guangdong_office):
+    with pytest.raises(ActionError):
+        _meeting(guangdong_office, study_kind="")
+    assert not Meeting.objects.filter(title="理论学习中心组集中学习").exists()
+
+
+def test_recording_needs_a_role(outsider, guangdong_office):
+    with pytest.raises(ActionError):
+        _meeting(outsider)
+    with pytest.raises(ActionError):
+        _meeting(guangdong_office, code="420000")
+
+
+def test_sub_venue_inside_subtree(guangdong_office):
+    m = _meeting(guangdong_office, kind="work_meeting")
+    v = actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"), "禅城分会场")
+    assert not v.is_main
+    with pytest.raises(ActionError):
+        actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"))  # twice
+
+
+def test_sub_venue_outside_subtree_refused(central_office, guangdong_office):
+    m = _meeting(guangdong_office, kind="work_meeting")
+    with pytest.raises(ActionError):
+        actions.do_add_venue(central_office, m, Unit.objects.get(code="420000"))
+    assert m.venues.count() == 1
+
+
+def test_attendance_rules(guangdong_office):
+    m = _meeting(guangdong_office)
+    main = m.venues.get()
+    person = Person.objects.filter(home_unit__code="440000").first()
+    with pytest.raises(ActionError):
+        actions.do_mark_attendance(guangdong_office, m, main, person, "absent", "")
+    assert not Attendance.objects.filter(meeting=m).exists()
+    a = actions.do_mark_attendance(guangdong_office, m, main, person, "absent", "出差")
+    assert a.status == "absent"
+    a = actions.do_mark_attendance(guangdong_office, m, main, person, "made_up", "已补学")
+    assert Attendance.objects.get(meeting=m, person=person).status == "made_up"
+    with pytest.raises(ActionError):
+        actions.do_mark_attendance(guangdong_office, m, main, person, "late")
+
+
+def test_attendance_outside_organiser_refused(central_office, guangdong_office):
+    m = _meeting(guangdong_office)
+    hubei_person = Person.objects.filter(home_unit__code="420000").first()
+    with pytest.raises(ActionError):
+        actions.do_mark_attendance(central_office, m, m.venues.get(), hubei_person, "present")
+    with pytest.raises(ActionError):
+        actions.do_bulk_attendance(central_office, m, m.venues.get(), [(hubei_person, "present", "")])
+    assert not Attendance.objects.filter(meeting=m).exists()
+
+
+def test_cadre_and_venue_completion(guangdong_office):
+    unit = Unit.objects.get(code="440604")
+    people = list(Person.objects.filter(home_unit=unit).select_related("home_unit"))
+    m1 = _meeting(guangdong_office, code="440604")
+    _meeting(guangdong_office, code="440604", title="第二次集中学习")
+    actions.do_bulk_attendance(guangdong_office, m1, m1.venues.get(), [(p, "present", "") for p in people])
+    comp = cadre_completion(people)
+    assert all(comp[p.pk] == (1, 2) for p in people)
+    row = venue_completion(m1)[0]
+    required = Person.objects.filter(home_unit__path__startswith=unit.path).count()
+    assert row["present"] == len(people) and row["required"] == required
+    assert row["share"] == len(people) / required
+
+
+def test_sub_venue_completion_counts_people_of_the_sub_venue(guangdong_office):
+    m = _meeting(guangdong_office, kind="work_meeting")
+    sub = actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"))
+    people = list(Person.objects.filter(home_unit__code="440604"))
+    actions.do_bulk_attendance(guangdong_office, m, sub, [(people[0], "present", "")])
+    rows = {r["venue"].pk: r for r in venue_completion(m)}
+    sub_unit = Unit.objects.get(code="440604")
+    in_sub = Person.objects.filter(home_unit__path__startswith=sub_unit.path).count()
+    assert rows[sub.pk]["required"] == in_sub
+    main = m.venues.get(is_main=True)
+    in_gd = Person.objects.filter(home_unit__path__startswith=m.unit.path).count()
+    assert rows[main.pk]["required"] == in_gd - in_sub
+    assert rows[sub.pk]["present"] == 1
+
+
+def test_bulk_attendance_200_people_in_one_post(as_user, guangdong_office):
+    unit = Unit.objects.get(code="440604")
+    Person.objects.bulk_create(
+        [Person(name=f"干部{i:03d}", rank=Rank.SECTION, home_unit=unit) for i in range(200)]
+    )
+    m = _meeting(guangdong_office, code="440604", required_rank=Rank.SECTION)
+    venue = m.venues.get()
+    client = as_user(guangdong_office)
+    url = reverse("attendance_bulk", args=[m.pk, venue.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    people = list(Person.objects.filter(home_unit=unit, rank__gte=Rank.SECTION))
+    assert len(people) >= 200
+    data = {f"status_{p.pk}": "present" for p in people}
+    data[f"status_{people[0].pk}"] = "absent"
+    data[f"note_{people[0].pk}"] = "病假"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Attendance.objects.filter(meeting=m, status="present").count() == len(people) - 1
+    assert Attendance.objects.get(meeting=m, person=people[0]).note == "病假"
+    # marking again updates in place
+    data[f"status_{people[0].pk}"] = "made_up"
+    client.post(url, data)
+    assert Attendance.objects.filter(meeting=m).count() == len(people)
+    assert Attendance.objects.get(meeting=m, person=people[0]).status == "made_up"
+
+
+def test_bulk_attendance_absent_without_reason_writes_nothing(as_user, guangdong_office):
+    m = _meeting(guangdong_office, code="440604")
+    venue = m.venues.get()
+    people = list(Person.objects.filter(home_unit__code="440604"))
+    data = {f"status_{p.pk}": "present" for p in people}
+    data[f"status_{people[0].pk}"] = "absent"
+    response = as_user(guangdong_office).post(reverse("attendance_bulk", args=[m.pk, venue.pk]), data)
+    assert response.status_code == 200
+    assert not Attendance.objects.filter(meeting=m).exists()
+
+
+def test_mark_all_present_button(as_user, guangdong_office):
+    m = _meeting(guangdong_office, code="440604")
+    venue = m.venues.get()
+    response = as_user(guangdong_office).post(
+        reverse("attendance_bulk", args=[m.pk, venue.pk]), {"all_present": "1"}
+    )
+    assert response.status_code == 302
+    assert (
+        Attendance.objects.filter(meeting=m, status="present").count()
+        == Person.objects.filter(home_unit__path__startswith=m.unit.path).count()
+    )
+
+
+def test_democratic_life_criticism_to_ledger(as_user, guangdong_office):
+    m = _meeting(guangdong_office, code="440604", kind="democratic_life", title="专题民主生活会")
+    person = Person.objects.filter(home_unit__code="440604").first()
+    item = actions.do_add_criticism(guangdong_office, m, person, "self_criticism", "调查研究不够深入")
+    client = as_user(guangdong_office)
+    response = client.post(reverse("criticism_handoff", args=[item.pk]))
+    assert response.status_code == 302
+    item.refresh_from_db()
+    problem = Problem.objects.get(pk=item.problem_id)
+    assert problem.source == "dlm" and problem.unit.code == "440604"
+    assert Problem.objects.filter(unit__code="440604", source="dlm").count() == 1
+    with pytest.raises(ActionError):  # not twice
+        actions.do_criticism_to_problem(guangdong_office, item)
+    assert Problem.objects.filter(unit__code="440604", source="dlm").count() == 1
+
+
+def test_criticism_only_at_democratic_life_meeting(guangdong_office):
+    m = _meeting(guangdong_office)
+    with pytest.raises(ActionError):
+        actions.do_add_criticism(
+            guangdong_office, m, Person.objects.filter(home_unit__code="440000").first(), "criticism", "x"
+        )
+
+
+def test_leadership_first_flags_a_lagging_lead(guangdong_office):
+    gd = Unit.objects.get(code="440000")
+    lead = [cm.person for cm in CommitteeMember.objects.filter(unit=gd)]
+    _meeting(guangdong_office)  # the leading organ has a session nobody attended
+    child = Unit.objects.children_of(gd).first()
+    cm = [c.person for c in CommitteeMember.objects.filter(unit=child)]
+    m = _meeting(guangdong_office, code=child.code)
+    actions.do_bulk_attendance(guangdong_office, m, m.venues.get(), [(p, "present", "") for p in cm])
+    result = leadership_first(gd)
+    assert result["own"].members == len(lead)
+    assert result["own"].study_share == 0
+    assert result["lags_study"] and result["lags"]
+
+
+def test_pages_render(as_user, guangdong_office):
+    m = _meeting(guangdong_office, code="440604", kind="democratic_life", title="专题民主生活会")
+    client = as_user(guangdong_office)
+    for url in (
+        reverse("study_index"),
+        reverse("study_unit", args=["440604"]),
+        reverse("meeting_create", args=["440604"]),
+        reverse("meeting_detail", args=[m.pk]),
+        reverse("study_progress", args=["440000"]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_create_meeting_page(as_user, guangdong_office):
+    client = as_user(guangdong_office)
+    response = client.post(
+        reverse("meeting_create", args=["440604"]),
+        {
+            "kind": "study_session",
+            "study_kind": "reading_class",
+            "topic_kind": "warning",
+            "title": "警示教育读书班",
+            "date": "2019-07-10",
+            "place": "区委党校",
+            "required_rank": Rank.SECTION,
+        },
+    )
+    assert response.status_code == 302
+    m = Meeting.objects.get(title="警示教育读书班")
+    assert m.unit.code == "440604" and Venue.objects.filter(meeting=m, is_main=True).exists()
+
+
+def test_add_venue_page_refuses_outside(as_user, central_office):
+    m = _meeting(central_office, code="440000", kind="work_meeting")
+    client = as_user(central_office)
+    client.post(reverse("meeting_action", args=[m.pk, "add_venue"]), {"unit_code": "420000"})
+    assert m.venues.count() == 1
+    client.post(reverse("meeting_action", args=[m.pk, "add_venue"]), {"unit_code": "440604"})
+    assert m.venues.count() == 2
+
+
+def test_demo_functions_build_consistent_data(guangdong_office, as_user):
+    import random
+
+    from chuxin.research.demo import make_research_demo
+    from chuxin.research.models import Topic
+    from chuxin.study.demo import make_study_demo
+
+    gd = Unit.objects.get(code="440000")
+    units = list(Unit.objects.in_subtree(gd))
+    people_by_unit = {}
+    for p in Person.objects.filter(home_unit__in=units).order_by("pk"):
+        people_by_unit.setdefault(p.home_unit_id, []).append(p)
+    campaign = Campaign.objects.get()
+    counts = make_study_demo(campaign, units, people_by_unit, random.Random(1))
+    assert counts["meetings"] > len(units) and counts["attendance"] > 0
+    rcounts = make_research_demo(campaign, units, people_by_unit, random.Random(1))
+    assert rcounts["topics"] > 0 and Topic.objects.filter(unit__in=units).count() == rcounts["topics"]
+    result = leadership_first(gd)
+    assert result["own"].study_required > 0
+    assert all(m.venues.filter(is_main=True).count() == 1 for m in Meeting.objects.filter(unit=gd))
+    client = as_user(guangdong_office)
+    work = Meeting.objects.filter(unit=gd, kind="work_meeting").first()
+    topic = Topic.objects.filter(unit=gd).first()
+    for url in (
+        reverse("study_progress", args=["440000"]),
+        reverse("study_unit", args=["440000"]),
+        reverse("meeting_detail", args=[work.pk]),
+        reverse("attendance_bulk", args=[work.pk, work.venues.get(is_main=True).pk]),
+        reverse("research_unit", args=["440000"]),
+        reverse("topic_detail", args=[topic.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
