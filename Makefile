@@ -23,7 +23,9 @@ node_modules/.stamp: package-lock.json
 # Front-end packages come from npm (package-lock.json); only their dist files are copied, never committed.
 static_build/.stamp: node_modules/.stamp
 	rm -rf static_build && mkdir -p static_build/vendor/bootstrap static_build/vendor/htmx static_build/vendor/echarts
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static_build/vendor/bootstrap/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   static_build/vendor/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js static_build/vendor/htmx/
 	cp node_modules/echarts/dist/echarts.min.js static_build/vendor/echarts/
 	touch $@

@@ -37,6 +37,7 @@ def _wrk(url, cookie):
 def main():
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
+    os.environ["SECRET_KEY"] = "bench-only"  # the session's auth hash must match the server's key
     vendor = scaled_demo()
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore

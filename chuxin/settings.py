@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "chuxin.research",
     "chuxin.rollups",
     "chuxin.dashboards",
+    "chuxin.documents",
     "chuxin.reminders",
     "chuxin.demo",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("campaigns/", include("chuxin.campaigns.urls")),
     path("ledger/", include("chuxin.problems.urls")),
     path("dashboards/", include("chuxin.dashboards.urls")),
+    path("documents/", include("chuxin.documents.urls")),
     path("study/", include("chuxin.study.urls")),
     path("research/", include("chuxin.research.urls")),
     path("notifications/", include("chuxin.reminders.urls")),

@@ -22,7 +22,9 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
-def english():
+def english(client, settings):
+    """Messages are checked in English, in actions and in pages (the language switch's cookie)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

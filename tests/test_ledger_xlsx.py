@@ -21,6 +21,12 @@ COUNTY = "440604"
 
 
 @pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """Page texts are checked in English (the language switch's cookie); Chinese is the default."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
 def english_and_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     with translation.override("en"):

@@ -160,8 +160,19 @@ def _report_action_args(code):
     return {**_topic_args(code), "verb": "submit"}
 
 
+def _document_args(code):
+    return {"code": code, "kind": "notice"}
 
 
+def _document_pdf_args(code):
+    return {"code": code, "kind": "notice"}
+
+
+def _pdf_table():
+    """With LibreOffice the PDF follows the read rules; without it the route answers 404 to everyone."""
+    from chuxin.documents.generate import converter
+
+    return READ if converter() else {persona: (404, 404) for persona in READ}
 
 
 # url name -> (kind, args builder or None, method). kind: unit-read, unit-write, public, login, campaign-read,
@@ -220,6 +231,9 @@ ROUTES = {
     "topic_detail": ("unit-read", _topic_args, "get"),
     "report_edit": ("unit-record", _topic_args, "get"),
     "report_action": ("unit-object-post", _report_action_args, "post"),
+    "document_form": ("unit-read", _unit_args, "get"),
+    "document_docx": ("unit-read", _document_args, "get"),
+    "document_pdf": ("unit-read-pdf", _document_pdf_args, "get"),
 }
 
 
@@ -258,6 +272,8 @@ def test_route_respects_scope(name, persona, client, django_user_model):
     if kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
         table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": READ}.get(kind, WRITE)
+        if kind == "unit-read-pdf":
+            table = _pdf_table()
         for code, expected in zip((INSIDE, OUTSIDE), table[persona], strict=True):
             url = reverse(name, kwargs=args(code))
             if kind == "unit-object-post":

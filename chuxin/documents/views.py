@@ -1,0 +1,121 @@
+"""The briefing / notice form and its .docx and .pdf downloads, fetched through the scope helpers."""
+
+import subprocess
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Unit
+from chuxin.orgs.scope import get_unit_for_user, scope_for
+
+from . import generate
+from .forms import DocumentForm, defaults
+
+KINDS = (generate.BRIEFING, generate.NOTICE)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _unit_and_campaign(request, code):
+    unit = get_unit_for_user(request.user, code)  # outside the scope: 404
+    campaign = Campaign.objects.visible_to(scope_for(request.user)).first()
+    if campaign is None:
+        raise Http404("No campaign reaches this unit")
+    return unit, campaign
+
+
+def _render_form(request, unit, form, status=200):
+    links = None
+    if form.is_bound and form.is_valid():
+        query = urlencode({k: v for k, v in request.GET.items() if k in form.fields})
+        links = {"query": query, "kind": form.cleaned_data["kind"]}
+    return render(
+        request,
+        "documents/document_form.html",
+        {"unit": unit, "form": form, "links": links, "pdf": generate.converter() is not None},
+        status=status,
+    )
+
+
+@login_required
+def document_form(request, code):
+    unit, _campaign = _unit_and_campaign(request, code)
+    form = (
+        DocumentForm({**defaults(), **request.GET.dict()})
+        if request.GET
+        else DocumentForm(initial=defaults())
+    )
+    return _render_form(request, unit, form)
+
+
+def _params(request, unit, kind):
+    """The validated form values, or the form page with its errors."""
+    form = DocumentForm({**defaults(), **request.GET.dict(), "kind": kind})
+    if not form.is_valid():
+        return None, _render_form(request, unit, form, status=400)
+    c = form.cleaned_data
+    return (
+        generate.Params(
+            kind=kind,
+            date_from=c["date_from"],
+            date_to=c["date_to"],
+            number=c["number"],
+            issue_date=c["issue_date"],
+            today=timezone.localdate(),
+            cc=c["cc"],
+        ),
+        None,
+    )
+
+
+def _build(request, code, kind):
+    if kind not in KINDS:
+        raise Http404("Unknown kind of document")
+    unit, campaign = _unit_and_campaign(request, code)
+    params, error = _params(request, unit, kind)
+    if error is not None:
+        return unit, None, error
+    children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too
+    return unit, params, generate.build(unit, campaign, params, children)
+
+
+def _filename(unit, params, ext):
+    return f"{params.kind}-{unit.code}-{params.issue_date.isoformat()}.{ext}"
+
+
+@login_required
+def document_docx(request, code, kind):
+    unit, params, body = _build(request, code, kind)
+    if params is None:
+        return body
+    response = HttpResponse(body, content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="{_filename(unit, params, "docx")}"'
+    return response
+
+
+@login_required
+def document_pdf(request, code, kind):
+    unit = get_unit_for_user(request.user, code)  # the scope answers first
+    if kind not in KINDS:
+        raise Http404("Unknown kind of document")
+    if generate.converter() is None:
+        return render(request, "documents/pdf_unavailable.html", {"unit": unit}, status=404)
+    unit, params, body = _build(request, code, kind)
+    if params is None:
+        return body
+    try:
+        pdf = generate.to_pdf(body, name=f"{params.kind}-{unit.code}")
+    except (subprocess.SubprocessError, OSError) as exc:
+        return HttpResponse(
+            _("The PDF could not be made (%(error)s). Download the .docx instead.")
+            % {"error": type(exc).__name__},
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(unit, params, "pdf")}"'
+    return response
