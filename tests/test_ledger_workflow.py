@@ -331,3 +331,16 @@ def test_my_items_lists_what_i_am_responsible_for(client, county_staff):
     person.save()
     client.force_login(county_staff)
     assert "测试问题甲：窗口排队" in client.get("/ledger/mine/").content.decode()
+
+
+def test_ledger_pages_through_a_subtree_and_takes_its_total_from_the_rollups(client, guangdong_office):
+    client.force_login(guangdong_office)
+    closed = RectificationItem.objects.in_subtree(Unit.objects.get(code="440000")).filter(status="closed")
+    first = client.get("/ledger/units/440000/", {"subtree": "on", "status": "closed"})
+    assert f"{closed.count()} items" in first.content.decode()
+    ids_first = [it.pk for it in first.context["page"].object_list]
+    assert ids_first == list(closed.order_by("-id").values_list("id", flat=True)[:50])
+    second = client.get("/ledger/units/440000/", {"subtree": "on", "status": "closed", "page": 2})
+    assert [it.pk for it in second.context["page"].object_list] == list(
+        closed.order_by("-id").values_list("id", flat=True)[50:100]
+    )

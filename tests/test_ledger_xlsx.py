@@ -265,6 +265,14 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
     assert item.kind == Kind.DEADLINE and item.deadline == TODAY + timedelta(days=20)
     assert item.responsible_person == ledger["person"] and item.responsible_leader == ledger["leader"]
     assert item.problem.items.count() == 2
+    # the bulk path keeps the audit chain and the roll-ups as exact as the one-by-one actions do
+    from chuxin.audit.log import verify_chain
+    from chuxin.rollups.counters import drift
+
+    assert verify_chain()[1] is None
+    assert AuditEntry.objects.filter(action="item.create", item_id=item.pk).exists()
+    for code in ("440604", "440000", "000000"):
+        assert drift(Unit.objects.get(code=code), item.problem.campaign_id) == {}
     assert RectificationItem.objects.get(problem__title="作风不实（导入测试）").stages.count() == 1
 
 

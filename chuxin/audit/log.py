@@ -41,6 +41,38 @@ def record(
     return entry
 
 
+def record_many(actor, entries) -> int:
+    """Append many entries at once (bulk imports): one head lock, the chain computed here, one bulk insert.
+
+    `entries` yields (action, obj, before, after, item_id)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must run inside the change's transaction")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    prev = head.last_hash
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
+    name = getattr(actor, "username", "") if actor is not None else "system"
+    rows = []
+    for action, obj, before, after, item_id in entries:
+        e = AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            actor_name=name,
+            action=action,
+            model=type(obj).__name__,
+            object_id=obj.pk,
+            item_id=item_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            prev_hash=prev,
+        )
+        e.hash = prev = e.compute_hash()
+        rows.append(e)
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    AuditHead.objects.filter(pk=1).update(last_hash=prev)
+    return len(rows)
+
+
 def verify_chain(batch: int = 5000) -> tuple[int, AuditEntry | None]:
     """Walk the chain in order; returns (entries checked, first broken entry or None)."""
     prev = GENESIS

@@ -373,3 +373,93 @@ def do_edit_item(user, item: RectificationItem, expected_version: int | None, **
             raise ActionError(_("Fix-by-deadline needs both a deadline and its requirements."))
         _save_item(user, locked, "item.change", before)
     return locked
+
+
+def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = None) -> dict:
+    """Create many problems and items at once (the Excel import): the same rules as do_record_problem
+    and do_add_item, row by row, but written with bulk inserts, bulk audit entries and summed counter
+    updates in one transaction. `rows` carry unit, source, title, description, root_cause, leader,
+    measures, kind, deadline, person and row (the file's row number, for messages); rows with the same
+    (unit, source, title) share one problem; `joins` maps (unit id, title) to an existing problem."""
+    from chuxin.audit.log import record_many
+
+    today = today or timezone.localdate()
+    joins = joins or {}
+    for unit in {r.unit.pk: r.unit for r in rows}.values():
+        _require_record(user, unit)
+    if campaign is None and rows:
+        raise ActionError(_("There is no campaign to record the problems in."))
+    secretaries = dict(
+        CommitteeMember.objects.filter(unit__in={r.unit.pk for r in rows}, post="secretary").values_list(
+            "unit_id", "person_id"
+        )
+    )
+    problems: dict[tuple, Problem] = {}
+    items: list[RectificationItem] = []
+    stages: list[tuple[int, Stage]] = []
+    for r in rows:
+        where = _("Row %(row)s: ") % {"row": r.row}
+        if not (r.title or "").strip():
+            raise ActionError(where + _("A problem needs a description of what is wrong."))
+        if not (r.measures or "").strip():
+            raise ActionError(where + _("A rectification item needs its measures."))
+        if r.kind not in Kind.values:
+            raise ActionError(where + _("Unknown kind of rectification: %(kind)s") % {"kind": r.kind})
+        deadline = r.deadline
+        if r.kind == Kind.AT_ONCE and deadline is None:
+            deadline = today + timedelta(days=AT_ONCE_DAYS)
+        if r.kind in (Kind.DEADLINE, Kind.LONG_TERM) and deadline is None:
+            raise ActionError(where + _("Fix-by-deadline needs both a deadline and its requirements."))
+        if deadline < today:
+            raise ActionError(
+                where + _("The deadline %(date)s is already past.") % {"date": deadline.isoformat()}
+            )
+        key = (r.unit.pk, r.source, r.title.strip())
+        problem = problems.get(key) or joins.get((r.unit.pk, r.title))
+        if problem is None:
+            problem = Problem(
+                campaign=campaign,
+                unit=r.unit,
+                title=r.title.strip(),
+                source=r.source,
+                description=r.description,
+                root_cause=r.root_cause,
+                recorded_by=user,
+                responsible_leader_id=r.leader.pk if r.leader else secretaries.get(r.unit.pk),
+            )
+            problems[key] = problem
+        item = RectificationItem(
+            problem=problem,
+            unit=r.unit,
+            measures=r.measures.strip(),
+            kind=r.kind,
+            requirements=r.measures.strip() if r.kind == Kind.DEADLINE else "",
+            deadline=deadline if r.kind != Kind.LONG_TERM else None,
+            responsible_person=r.person,
+            responsible_leader_id=r.leader.pk if r.leader else problem.responsible_leader_id,
+            due_date=deadline,
+        )
+        items.append(item)
+        if r.kind == Kind.LONG_TERM:
+            stages.append(
+                (len(items) - 1, Stage(order=1, goal=r.measures.strip()[:300], target_date=deadline))
+            )
+    new_problems = [p for p in problems.values() if p.pk is None]
+    with transaction.atomic():
+        Problem.objects.bulk_create(new_problems, batch_size=2000)
+        for it in items:
+            it.problem_id = it.problem.pk
+        RectificationItem.objects.bulk_create(items, batch_size=2000)
+        stage_rows = []
+        for idx, st in stages:
+            st.item_id = items[idx].pk
+            stage_rows.append(st)
+        Stage.objects.bulk_create(stage_rows, batch_size=2000)
+        record_many(
+            user,
+            [("problem.create", p, None, snapshot(p), None) for p in new_problems]
+            + [("stage.create", s, None, snapshot(s), s.item_id) for s in stage_rows]
+            + [("item.create", it, None, snapshot(it), it.pk) for it in items],
+        )
+        counters.bulk_created(new_problems, items)
+    return {"problems_created": len(new_problems), "items_created": len(items)}

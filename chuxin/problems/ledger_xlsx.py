@@ -654,48 +654,11 @@ def apply(plan: Plan, user, campaign, progress=None, today: date | None = None) 
             done += 1
             if progress and done % 200 == 0:
                 progress(done, todo)
-        created: dict[tuple, Problem] = {}
-        for row in plan.new_rows:
-            key = (row.unit.pk, row.source, row.title)
-            problem = created.get(key) or plan.joins.get((row.unit.pk, row.title))
-            try:
-                if problem is None:
-                    if campaign is None:
-                        raise ActionError(_("There is no campaign to record the problems in."))
-                    problem = actions.do_record_problem(
-                        user,
-                        campaign=campaign,
-                        unit=row.unit,
-                        title=row.title,
-                        source=row.source,
-                        description=row.description,
-                        root_cause=row.root_cause,
-                        responsible_leader=row.leader,
-                    )
-                    created[key] = problem
-                actions.do_add_item(
-                    user,
-                    problem,
-                    measures=row.measures,
-                    kind=row.kind,
-                    responsible_person=row.person,
-                    responsible_leader=row.leader,
-                    deadline=row.deadline,
-                    requirements=row.measures if row.kind == Kind.DEADLINE else "",
-                    stages=[(row.measures[:300], row.deadline)] if row.kind == Kind.LONG_TERM else None,
-                    today=today,
-                )
-            except ActionError as exc:
-                raise ActionError(
-                    _("Row %(row)s: %(error)s") % {"row": row.row, "error": " ".join(exc.messages)}
-                ) from exc
-            done += 1
-            if progress and done % 200 == 0:
-                progress(done, todo)
+        created = actions.do_import_new_rows(user, campaign, plan.new_rows, plan.joins, today=today)
     if progress:
         progress(todo, todo)
     out = plan.summary()
-    out["problems_created"] = len(created) if plan.new_rows else 0
+    out["problems_created"] = created["problems_created"]
     return out
 
 

@@ -34,6 +34,42 @@ def _ledger_rows(qs):
     return qs.select_related("problem", "unit", "responsible_person").order_by("-id")
 
 
+class LedgerPage:
+    """One page of a ledger without counting the whole filtered subtree (a COUNT over a province's
+    items costs more than the page itself). The ids come first from the narrow index-backed query,
+    then the 50 rows with their joins: the joins run for 50 rows, not for every match."""
+
+    def __init__(self, qs, number):
+        try:
+            self.number = max(1, int(number or 1))
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * PER_PAGE
+        ids = list(qs.order_by("-id").values_list("id", flat=True)[start : start + PER_PAGE + 1])
+        self.has_next = len(ids) > PER_PAGE
+        self.has_previous = self.number > 1
+        self.object_list = list(_ledger_rows(RectificationItem.objects.filter(id__in=ids[:PER_PAGE])))
+        self.total = None  # filled in when the roll-ups know it
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def _rollup_total(unit, user, status, kind):
+    """The filtered subtree's size from the roll-up counters, when one counter answers it."""
+    from chuxin.rollups.models import KIND_FIELDS, STATUS_FIELDS, SubtreeCounts
+
+    if status and kind:
+        return None
+    campaign = Campaign.objects.visible_to(scope_for(user)).first()
+    field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
+    row = SubtreeCounts.objects.filter(unit=unit, campaign=campaign).values_list(field, flat=True).first()
+    return row or 0
+
+
 @login_required
 def unit_ledger(request, code):
     unit = get_unit_for_user(request.user, code)
@@ -54,7 +90,9 @@ def unit_ledger(request, code):
         qs = qs.filter(responsible_person__name=f["person"].strip())
     if f.get("overdue"):
         qs = qs.overdue()
-    page = Paginator(_ledger_rows(qs), PER_PAGE).get_page(request.GET.get("page"))
+    page = LedgerPage(qs, request.GET.get("page"))
+    if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue")):
+        page.total = _rollup_total(unit, request.user, f.get("status"), f.get("kind"))
     scope = scope_for(request.user)
     query = request.GET.copy()
     query.pop("page", None)

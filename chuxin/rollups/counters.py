@@ -79,6 +79,56 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
         _add(_ancestor_ids(unit_id), campaign_id, delta, due)
 
 
+def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
+    """Counters for many new problems and items at once (bulk imports): deltas are summed per unit and
+    ancestor in memory, then written with one statement per touched row."""
+    from django.db import connection
+
+    paths = {}
+    unit_ids = {p.unit_id for p in problems} | {i.unit_id for i in items}
+    for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):
+        paths[pk] = path
+    prefixes = {path[:i] for path in paths.values() for i in range(Unit.steplen, len(path) + 1, Unit.steplen)}
+    id_of = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "pk"))
+
+    def ancestors(unit_id):
+        path = paths[unit_id]
+        return [id_of[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+
+    counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    due: Counter = Counter()
+    campaign_of = {p.pk: p.campaign_id for p in problems}
+    for p in problems:
+        for a in ancestors(p.unit_id):
+            counts[(a, p.campaign_id)].update({"problems": 1, SOURCE_FIELDS[p.source]: 1})
+    for it in items:
+        cid = campaign_of.get(it.problem_id) or it.problem.campaign_id
+        state = ItemState(cid, it.unit_id, it.status, it.kind, it.due_date)
+        for a in ancestors(it.unit_id):
+            counts[(a, cid)].update(state.fields())
+            if state.due() is not None:
+                due[(a, cid, state.due())] += 1
+    SubtreeCounts.objects.bulk_create(
+        [SubtreeCounts(unit_id=u, campaign_id=c) for u, c in counts], ignore_conflicts=True, batch_size=5000
+    )
+    SubtreeDue.objects.bulk_create(
+        [SubtreeDue(unit_id=u, campaign_id=c, due_date=d) for u, c, d in due],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    cols = COUNT_FIELDS
+    sets = ", ".join(f"{c} = {c} + %s" for c in cols)
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"UPDATE {SubtreeCounts._meta.db_table} SET {sets} WHERE unit_id = %s AND campaign_id = %s",
+            [[c_.get(c, 0) for c in cols] + [u, cid] for (u, cid), c_ in counts.items()],
+        )
+        cur.executemany(
+            f"UPDATE {SubtreeDue._meta.db_table} SET n = n + %s WHERE unit_id = %s AND campaign_id = %s AND due_date = %s",
+            [[n, u, cid, d] for (u, cid, d), n in due.items()],
+        )
+
+
 def problem_created(problem: Problem) -> None:
     _add(
         _ancestor_ids(problem.unit_id),
