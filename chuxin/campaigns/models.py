@@ -112,3 +112,17 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def current_campaign(user) -> Campaign | None:
+    """The newest campaign the user's scope reaches: what pages, dashboards and imports work in.
+    Computed once per user object (i.e. once per request), like the scope."""
+    from chuxin.orgs.scope import scope_for
+
+    cached = getattr(user, "_chuxin_campaign", False)
+    if cached is not False:
+        return cached
+    campaign = Campaign.objects.visible_to(scope_for(user)).prefetch_related("strands").first()
+    if user is not None and user.is_authenticated:
+        user._chuxin_campaign = campaign
+    return campaign

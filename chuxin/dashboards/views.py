@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuxin.campaigns.models import Campaign
+from chuxin.campaigns.models import current_campaign
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.problems.models import Kind, Source, Status
@@ -17,7 +17,7 @@ from chuxin.rollups.snapshots import trend
 
 def _data(request, code):
     unit = get_unit_for_user(request.user, code)
-    campaign = Campaign.objects.visible_to(scope_for(request.user)).first()
+    campaign = current_campaign(request.user)
     if campaign is None:
         raise Http404("No campaign reaches this unit")
     children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too

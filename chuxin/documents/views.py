@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuxin.campaigns.models import Campaign
+from chuxin.campaigns.models import current_campaign
 from chuxin.orgs.models import Unit
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_unit_for_user
 
 from . import generate
 from .forms import DocumentForm, defaults
@@ -22,7 +22,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _unit_and_campaign(request, code):
     unit = get_unit_for_user(request.user, code)  # outside the scope: 404
-    campaign = Campaign.objects.visible_to(scope_for(request.user)).first()
+    campaign = current_campaign(request.user)
     if campaign is None:
         raise Http404("No campaign reaches this unit")
     return unit, campaign

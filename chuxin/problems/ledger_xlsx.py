@@ -719,7 +719,7 @@ def errors_json(errors: list[RowError]) -> list[list]:
 
 def run_import(sha: str, user, unit: Unit, confirm: bool, progress=None) -> dict:
     """Read, validate and (with confirm, if all rows are valid) apply; returns a JSON-able result."""
-    from chuxin.campaigns.models import Campaign
+    from chuxin.campaigns.models import current_campaign
 
     try:
         rows = read_rows(upload_path(sha))
@@ -734,7 +734,7 @@ def run_import(sha: str, user, unit: Unit, confirm: bool, progress=None) -> dict
     }
     if plan.errors or not confirm:
         return result
-    campaign = Campaign.objects.visible_to(scope_for(user)).first()
+    campaign = current_campaign(user)
     try:
         result["summary"] = apply(plan, user, campaign, progress=progress)
         result["applied"] = True

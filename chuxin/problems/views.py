@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.audit.models import AuditEntry
-from chuxin.campaigns.models import Campaign
+from chuxin.campaigns.models import current_campaign
 from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person
 from chuxin.orgs.scope import get_unit_for_user, scope_for
@@ -64,7 +64,7 @@ def _rollup_total(unit, user, status, kind):
 
     if status and kind:
         return None
-    campaign = Campaign.objects.visible_to(scope_for(user)).first()
+    campaign = current_campaign(user)
     field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
     row = SubtreeCounts.objects.filter(unit=unit, campaign=campaign).values_list(field, flat=True).first()
     return row or 0
@@ -111,7 +111,7 @@ def unit_ledger(request, code):
 
 
 def _current_campaign(user):
-    campaign = Campaign.objects.visible_to(scope_for(user)).first()
+    campaign = current_campaign(user)
     if campaign is None:
         raise Http404("No campaign reaches this unit")
     return campaign
