@@ -344,3 +344,22 @@ def test_ledger_pages_through_a_subtree_and_takes_its_total_from_the_rollups(cli
     assert [it.pk for it in second.context["page"].object_list] == list(
         closed.order_by("-id").values_list("id", flat=True)[50:100]
     )
+
+
+def test_only_the_units_secretary_signs_off_its_problem_list(client, county_staff, county_office):
+    from chuxin.problems.models import ProblemListSignoff
+
+    unit = Unit.objects.get(code="440604")
+    record(county_staff)
+    with pytest.raises(ActionError, match="Only the secretary"):
+        actions.do_sign_off_problem_list(county_office, unit, Campaign.objects.get())
+    secretary = unit.committee.get(post="secretary").person
+    secretary.user = county_office
+    Person.objects.filter(user=county_office).exclude(pk=secretary.pk).update(user=None)
+    secretary.save()
+    client.force_login(county_office)
+    assert client.post("/ledger/units/440604/sign-off/").status_code == 302
+    signoff = ProblemListSignoff.objects.get(unit=unit)
+    assert signoff.signed_by == secretary and signoff.problems == unit.problems.count()
+    assert AuditEntry.objects.filter(action="problem_list.sign_off", object_id=signoff.pk).exists()
+    assert "signed off by" in client.get("/ledger/units/440604/").content.decode()

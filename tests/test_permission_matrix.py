@@ -201,6 +201,7 @@ ROUTES = {
     "admin": ("admin", None, "get"),
     "unit_ledger": ("unit-read", _unit_args, "get"),
     "problem_create": ("unit-record", _unit_args, "get"),
+    "problem_list_sign_off": ("unit-object-post", _unit_args, "post"),
     "problem_detail": ("unit-read", _problem_args, "get"),
     "item_create": ("unit-record", _problem_args, "get"),
     "item_detail": ("unit-read", _item_args, "get"),

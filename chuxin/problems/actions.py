@@ -27,6 +27,7 @@ from .models import (
     Evidence,
     Kind,
     Problem,
+    ProblemListSignoff,
     ProgressUpdate,
     RectificationItem,
     Stage,
@@ -463,3 +464,26 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
         )
         counters.bulk_created(new_problems, items)
     return {"problems_created": len(new_problems), "items_created": len(items)}
+
+
+def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> ProblemListSignoff:
+    """Only the unit's own secretary (the holder of its committee's secretary seat) signs its list."""
+    seat = (
+        CommitteeMember.objects.filter(unit=unit, post="secretary", person__user=user)
+        .select_related("person")
+        .first()
+    )
+    if seat is None:
+        raise ActionError(
+            _("Only the secretary of %(unit)s signs off its problem list.") % {"unit": unit.name}
+        )
+    with transaction.atomic():
+        signoff = ProblemListSignoff.objects.create(
+            campaign=campaign,
+            unit=unit,
+            signed_by=seat.person,
+            problems=Problem.objects.filter(unit=unit, campaign=campaign).count(),
+            note=(note or "").strip()[:300],
+        )
+        record(user, "problem_list.sign_off", signoff, None, snapshot(signoff))
+    return signoff

@@ -236,3 +236,18 @@ class Evidence(models.Model):
     name = models.CharField(_("file name"), max_length=200)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+
+class ProblemListSignoff(models.Model):
+    """The secretary (第一责任人) signs off the unit's problem list; a later sign-off supersedes it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="problem_list_signoffs")
+    signed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+    problems = models.PositiveIntegerField(_("problems on the list"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+        indexes = [models.Index(fields=["unit", "campaign", "signed_at"], name="problems_signoff_latest")]

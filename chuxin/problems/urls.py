@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("units/<str:code>/", views.unit_ledger, name="unit_ledger"),
     path("units/<str:code>/problems/new/", views.problem_create, name="problem_create"),
+    path("units/<str:code>/sign-off/", views.problem_list_sign_off, name="problem_list_sign_off"),
     path("problems/<int:problem_id>/", views.problem_detail, name="problem_detail"),
     path("problems/<int:problem_id>/items/new/", views.item_create, name="item_create"),
     path("items/<int:item_id>/", views.item_detail, name="item_detail"),

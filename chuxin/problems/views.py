@@ -106,8 +106,25 @@ def unit_ledger(request, code):
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "can_record": scope.can_record(unit),
+            "signoff": unit.problem_list_signoffs.select_related("signed_by").first(),
+            "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
         },
     )
+
+
+@login_required
+@require_POST
+def problem_list_sign_off(request, code):
+    unit = get_unit_for_user(request.user, code)
+    try:
+        actions.do_sign_off_problem_list(
+            request.user, unit, _current_campaign(request.user), request.POST.get("note", "")
+        )
+    except ActionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The problem list is signed off."))
+    return redirect("unit_ledger", code=unit.code)
 
 
 def _current_campaign(user):
