@@ -126,3 +126,14 @@ def current_campaign(user) -> Campaign | None:
     if user is not None and user.is_authenticated:
         user._chuxin_campaign = campaign
     return campaign
+
+
+def campaign_for_unit(unit: Unit) -> Campaign:
+    """The newest campaign that reaches a unit (rooted at the unit or above it); 404 when none does."""
+    from django.http import Http404
+
+    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    campaign = Campaign.objects.filter(root_unit__path__in=paths).first()
+    if campaign is None:
+        raise Http404("No campaign reaches this unit")
+    return campaign

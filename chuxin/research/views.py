@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chuxin.campaigns.models import campaign_for_unit
 from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, scope_for
-from chuxin.study.views import campaign_for_unit
 
 from . import actions
 from .access import get_topic_for_user

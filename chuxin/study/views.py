@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import Campaign
+from chuxin.campaigns.models import campaign_for_unit
 from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
@@ -27,15 +27,6 @@ from .forms import CriticismForm, MeetingForm, MinutesForm, VenueForm
 from .models import AttendanceStatus, Meeting, MeetingKind
 
 BULK_PER_PAGE = 400  # two fields a person: stays under Django's 1000-field limit
-
-
-def campaign_for_unit(unit: Unit) -> Campaign:
-    """The campaign that reaches the unit: rooted at the unit or above it."""
-    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-    campaign = Campaign.objects.filter(root_unit__path__in=paths).first()
-    if campaign is None:
-        raise Http404("No campaign reaches this unit")
-    return campaign
 
 
 @login_required
