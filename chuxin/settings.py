@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "chuxin.dashboards",
     "chuxin.documents",
     "chuxin.reminders",
+    "chuxin.special",
     "chuxin.demo",
 ]
 

@@ -68,6 +68,15 @@ class Problem(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+    # 专项整治: the topic this problem is listed under (its figures roll up per topic as well).
+    topic = models.ForeignKey(
+        "special.Topic",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="problems",
+        verbose_name=_("special rectification topic"),
+    )
 
     class Meta:
         verbose_name = _("problem")

@@ -12,6 +12,7 @@ from django.db.models import Count, F
 from chuxin.orgs.models import Unit, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
+from . import topics
 from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
 
 
@@ -24,10 +25,12 @@ class ItemState:
     status: str
     kind: str
     due_date: date | None
+    topic_id: int | None = None  # the special-rectification topic of the item's problem
 
     @classmethod
     def of(cls, item: RectificationItem) -> ItemState:
-        return cls(item.problem.campaign_id, item.unit_id, item.status, item.kind, item.due_date)
+        p = item.problem
+        return cls(p.campaign_id, item.unit_id, item.status, item.kind, item.due_date, p.topic_id)
 
     def fields(self) -> Counter:
         return Counter({"items": 1, STATUS_FIELDS[self.status]: 1, KIND_FIELDS[self.kind]: 1})
@@ -75,8 +78,17 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
             delta[k] += sign * v
         if state.due() is not None:
             due[state.due()] += sign
+    topic_deltas: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    for state, sign in ((before, -1), (after, 1)):
+        if state is not None and state.topic_id is not None:
+            for k, v in topics.item_fields(state.status).items():
+                topic_deltas[(state.topic_id, state.unit_id)][k] += sign * v
+    ancestors: dict[int, list[int]] = {}
     for (campaign_id, unit_id), (delta, due) in groups.items():
-        _add(_ancestor_ids(unit_id), campaign_id, delta, due)
+        ancestors[unit_id] = _ancestor_ids(unit_id)
+        _add(ancestors[unit_id], campaign_id, delta, due)
+    for (topic_id, unit_id), delta in topic_deltas.items():
+        topics.add(ancestors.get(unit_id) or _ancestor_ids(unit_id), topic_id, delta)
 
 
 def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
@@ -96,18 +108,27 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
         return [id_of[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
 
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    topic_counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
     due: Counter = Counter()
     campaign_of = {p.pk: p.campaign_id for p in problems}
+    topic_of = {p.pk: p.topic_id for p in problems}
     for p in problems:
         for a in ancestors(p.unit_id):
             counts[(a, p.campaign_id)].update({"problems": 1, SOURCE_FIELDS[p.source]: 1})
+            if p.topic_id is not None:
+                topic_counts[(a, p.topic_id)]["problems"] += 1
     for it in items:
         cid = campaign_of.get(it.problem_id) or it.problem.campaign_id
-        state = ItemState(cid, it.unit_id, it.status, it.kind, it.due_date)
+        tid = topic_of[it.problem_id] if it.problem_id in topic_of else it.problem.topic_id
+        state = ItemState(cid, it.unit_id, it.status, it.kind, it.due_date, tid)
         for a in ancestors(it.unit_id):
             counts[(a, cid)].update(state.fields())
             if state.due() is not None:
                 due[(a, cid, state.due())] += 1
+            if tid is not None:
+                topic_counts[(a, tid)].update(topics.item_fields(it.status))
+    for (a, tid), delta in topic_counts.items():
+        topics.add([a], tid, delta)
     SubtreeCounts.objects.bulk_create(
         [SubtreeCounts(unit_id=u, campaign_id=c) for u, c in counts], ignore_conflicts=True, batch_size=5000
     )
@@ -130,12 +151,11 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
 
 
 def problem_created(problem: Problem) -> None:
+    ancestors = _ancestor_ids(problem.unit_id)
     _add(
-        _ancestor_ids(problem.unit_id),
-        problem.campaign_id,
-        Counter({"problems": 1, SOURCE_FIELDS[problem.source]: 1}),
-        Counter(),
+        ancestors, problem.campaign_id, Counter({"problems": 1, SOURCE_FIELDS[problem.source]: 1}), Counter()
     )
+    topics.add(ancestors, problem.topic_id, Counter({"problems": 1}))
 
 
 def problem_source_changed(problem: Problem, old_source: str) -> None:
@@ -154,6 +174,7 @@ def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[i
     for row in SubtreeDue.objects.filter(unit=unit).exclude(n=0):
         _add(old_only, row.campaign_id, Counter(), Counter({row.due_date: -row.n}))
         _add(new_only, row.campaign_id, Counter(), Counter({row.due_date: row.n}))
+    topics.unit_moved(unit, old_only, new_only)
 
 
 # --- recounting: the ground truth the counters must equal ---------------------------------------
@@ -201,6 +222,10 @@ def drift(unit: Unit, campaign_id: int) -> dict:
     out.update(
         {str(d): (sd.get(d, 0), rd.get(d, 0)) for d in set(sd) | set(rd) if sd.get(d, 0) != rd.get(d, 0)}
     )
+    from chuxin.special.models import Topic
+
+    for topic_id in Topic.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True):
+        out.update(topics.drift(unit, topic_id))
     return out
 
 
@@ -253,4 +278,9 @@ def rebuild(campaign_id: int | None = None) -> int:
             batch_size=5000,
         )
         written += len(total)
+    from chuxin.special.models import Topic
+
+    written += topics.rebuild(
+        list(Topic.objects.filter(campaign_id__in=campaigns).values_list("pk", flat=True))
+    )
     return written

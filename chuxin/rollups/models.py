@@ -64,3 +64,22 @@ class DailySnapshot(models.Model):
             # one row per unit and day; also serves the trend query (unit, campaign, date range)
             models.UniqueConstraint(fields=["unit", "campaign", "date"], name="rollups_snapshot_unique"),
         ]
+
+
+TOPIC_COUNT_FIELDS = ["problems", "items", *STATUS_FIELDS.values()]
+
+
+class TopicCounts(models.Model):
+    """The figures of one unit's subtree under one special-rectification topic (专项整治), kept like
+    SubtreeCounts: every ledger change on a topic's problem adds its delta to the unit and its ancestors."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey("special.Topic", on_delete=models.CASCADE, related_name="+")
+    problems = models.BigIntegerField(default=0)
+    items = models.BigIntegerField(default=0)
+    locals().update({f: models.BigIntegerField(default=0) for f in TOPIC_COUNT_FIELDS[2:]})
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "topic"], name="rollups_topic_row_per_unit")]
+        # the per-topic table of a subtree and the per-child ranking: (topic, unit) lookups
+        indexes = [models.Index(fields=["topic", "unit"], name="rollups_topic_unit")]
