@@ -397,3 +397,18 @@ def test_big_import_runs_as_a_job(as_user, county_staff, ledger, monkeypatch):
     # someone else cannot look at the job
     other = as_user(Person.objects.filter(user__username="guangdong").get().user)
     assert other.get(response["Location"]).status_code == 404
+
+
+def test_applying_new_rows_works_in_chinese(as_user, county_staff, ledger, settings):
+    """The default language formats "第 %(row)s 行：" for every new row; a wrong msgstr answered 500 here."""
+    client = as_user(county_staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    before = _counts()
+    with translation.override("zh-hans"):
+        response = _post(client, _book([_new_row(ledger)]))
+        assert "尚未写入任何内容" in response.content.decode()
+        response = _confirm(client, response)
+    assert response.status_code == 302
+    assert _counts()[1] == before[1] + 1
+    page = client.get(response["Location"]).content.decode()
+    assert "已导入：新增 1 项" in page

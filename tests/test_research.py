@@ -64,7 +64,7 @@ def test_report_needs_all_three_parts(county_staff, missing):
     _fill(county_staff, topic, **{missing: "  "})
     with pytest.raises(ActionError) as exc:
         actions.do_submit_report(county_staff, topic)
-    label = {"problem_is": "问题是什么", "crux": "症结在哪里", "solutions": "破解难题的实招硬招"}[missing]
+    label = {"problem_is": "问题是什么", "crux": "症结在哪里", "solutions": "实招硬招"}[missing]
     english = {
         "problem_is": "What is the problem",
         "crux": "Where is the crux",
