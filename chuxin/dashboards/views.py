@@ -1,6 +1,5 @@
 import io
 
-import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -8,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuxin.campaigns.models import current_campaign
+from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.problems.models import Kind, Source, Status
@@ -78,7 +78,7 @@ def unit_dashboard(request, code):
 def children_xlsx(request, code):
     unit, campaign, d = _data(request, code)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = SafeWorkbook(buf, {"in_memory": True})  # unit names are text, never formulas
     ws = wb.add_worksheet(_("Completion by unit")[:31])
     bold = wb.add_format({"bold": True})
     ws.write(0, 0, f"{unit.name} · {campaign.title}", bold)

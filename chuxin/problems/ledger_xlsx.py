@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import scope_for
@@ -155,9 +156,7 @@ def export_items(unit: Unit, subtree: bool):
 
 def write_ledger(target, unit: Unit, user, subtree: bool = False) -> int:
     """Write the unit's (or subtree's) ledger to target (a path or a binary file); returns the row count."""
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(target, {"constant_memory": True})
+    wb = SafeWorkbook(target, {"constant_memory": True})
     fmt = _formats(wb)
     now = timezone.localtime()
     meta = (
@@ -201,9 +200,7 @@ def write_ledger(target, unit: Unit, user, subtree: bool = False) -> int:
 
 
 def write_template(target) -> None:
-    import xlsxwriter
-
-    wb = xlsxwriter.Workbook(target, {"in_memory": True})
+    wb = SafeWorkbook(target, {"in_memory": True})
     fmt = _formats(wb)
     ws = _start_sheet(wb, fmt, title_for(None), "填报单位：　　　　　　　　填报日期：　　年　　月　　日")
     last = 3 + 5000
@@ -286,15 +283,15 @@ class Plan:
         }
 
 
-def read_rows(path_or_file) -> list[list]:
-    from python_calamine import CalamineWorkbook
+def read_rows(path) -> list[list]:
+    """The rows of the first sheet, after the bounds are checked (chuxin.core.xlsx); never parses blindly."""
+    from chuxin.core.xlsx import XlsxRefused, inspect_xlsx, read_sheet
 
     try:
-        if isinstance(path_or_file, str | os.PathLike):
-            wb = CalamineWorkbook.from_path(str(path_or_file))
-        else:
-            wb = CalamineWorkbook.from_filelike(path_or_file)
-        return wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        inspect_xlsx(path)
+        return read_sheet(path, 0).rows
+    except XlsxRefused as exc:
+        raise ImportFileError(str(exc)) from exc
     except Exception as exc:  # calamine raises its own error types for anything unreadable
         raise ImportFileError(
             _("This file cannot be read as an Excel workbook (.xlsx): %(error)s") % {"error": str(exc)[:200]}

@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 
 from . import ledger_xlsx as lx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 @login_required
@@ -82,14 +82,20 @@ def ledger_import(request, code):
         if not f.name.lower().endswith(".xlsx"):
             ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
             return render(request, "problems/ledger_import.html", ctx, status=400)
-        if f.size > MAX_UPLOAD:
-            ctx["file_error"] = _("The file is too large (at most 50 MB).")
+        limit = Limits.from_settings().max_bytes
+        if f.size > limit:
+            ctx["file_error"] = _(
+                "The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files."
+            ) % {"size": f"{f.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
             return render(request, "problems/ledger_import.html", ctx, status=400)
         sha = lx.save_upload(f)
 
+    # Bounds first (size, zip entries, inflated sizes, dimensions), without parsing: the row count decides
+    # whether the file is parsed here or in the worker.
     try:
-        nrows = len(lx.read_rows(lx.upload_path(sha)))
-    except lx.ImportFileError as exc:
+        nrows = inspect_xlsx(lx.upload_path(sha)).rows
+    except XlsxRefused as exc:
+        lx.upload_path(sha).unlink(missing_ok=True)
         ctx["file_error"] = str(exc)
         return render(request, "problems/ledger_import.html", ctx, status=400)
 
