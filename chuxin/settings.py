@@ -115,7 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chuxin.core.context_processors.shell",
+                "chuxin.campaigns.context_processors.shell",
             ],
         },
     }

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from chuxin.audit.log import verify_chain
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
+from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.demo.generator import PASSWORD
-from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person, Rank, RoleAssignment, Unit
 from chuxin.problems import actions
 from chuxin.problems.evidence import MAX_BYTES
@@ -146,7 +146,7 @@ def test_nobody_verifies_their_own_claim(county_office):
 def test_staff_cannot_verify(county_staff, county_office):
     item = record(county_office)
     actions.do_claim_item(county_office, item, "done", [evidence()])
-    with pytest.raises(ActionError, match="office"):
+    with pytest.raises(ActionForbidden, match="office"):
         actions.do_verify_item(county_staff, item)
 
 
@@ -351,7 +351,7 @@ def test_only_the_units_secretary_signs_off_its_problem_list(client, county_staf
 
     unit = Unit.objects.get(code="440604")
     record(county_staff)
-    with pytest.raises(ActionError, match="Only the secretary"):
+    with pytest.raises(ActionForbidden, match="Only the secretary"):
         actions.do_sign_off_problem_list(county_office, unit, Campaign.objects.get())
     secretary = unit.committee.get(post="secretary").person
     secretary.user = county_office

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Rank, Unit
 from chuxin.study import actions
 from chuxin.study.completion import venue_completion, venue_people

@@ -3,7 +3,8 @@
 import pytest
 from django.utils import translation
 
-from chuxin.orgs.actions import ActionError, do_assign_role, do_create_unit, do_move_unit, resolve_unit
+from chuxin.core.errors import ActionError
+from chuxin.orgs.actions import do_assign_role, do_create_unit, do_move_unit, resolve_unit
 from chuxin.orgs.models import Person, RoleAssignment, Unit
 
 

@@ -42,6 +42,10 @@ WRITE = {
 READ["chancheng"] = (200, 404)  # INSIDE is Chancheng itself
 # Recording ledger data needs office, secretary, member or staff.
 RECORD = {**WRITE, "chancheng": (200, 404), "member": (200, 404)}
+# Only the unit's own secretary signs off its problem list: every persona inside is refused (403).
+SECRETARY = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses in READ.items()}
+# A POST inside the scope is refused with 403 without the role, like a GET; the table per route.
+POST_TABLES = {"problem_list_sign_off": SECRETARY}
 
 
 def _unit_args(code):
@@ -272,15 +276,16 @@ def test_route_respects_scope(name, persona, client, django_user_model):
     kind, args, method = ROUTES[name]
     if kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
-        table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": READ}.get(kind, WRITE)
+        table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": RECORD}.get(kind, WRITE)
+        table = POST_TABLES.get(name, table)
         if kind == "unit-read-pdf":
             table = _pdf_table()
         for code, expected in zip((INSIDE, OUTSIDE), table[persona], strict=True):
             url = reverse(name, kwargs=args(code))
             if kind == "unit-object-post":
-                # a scoped POST: inside the scope it is handled (a redirect), outside it is 404
+                # a scoped POST: handled with the role (a redirect), 403 inside without it, 404 outside
                 response = client.post(url)
-                assert response.status_code == (302 if expected == 200 else 404), f"{persona} post {url}"
+                assert response.status_code == (302 if expected == 200 else expected), f"{persona} post {url}"
                 continue
             if kind == "unit-write-post":
                 # a GET is refused outright; the POST is what must respect the scope

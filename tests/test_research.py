@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import Person, Unit
 from chuxin.problems.models import Problem
 from chuxin.research import actions
@@ -44,7 +44,7 @@ def test_topic_and_visit(county_staff):
 
 
 def test_topic_scope(county_staff, hubei_office):
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionForbidden):
         _topic(county_staff, code="420000")
     unit = Unit.objects.get(code="440604")
     with pytest.raises(ActionError):  # a unit to visit outside the scope
@@ -78,7 +78,7 @@ def test_submit_and_review(county_staff, guangdong_office):
     topic = _topic(county_staff)
     _fill(county_staff, topic)
     actions.do_submit_report(county_staff, topic)
-    with pytest.raises(ActionError):  # staff cannot review
+    with pytest.raises(ActionForbidden):  # staff cannot review
         actions.do_review_report(county_staff, topic, "好")
     report = actions.do_review_report(guangdong_office, topic, "分析透彻")
     assert report.status == ReportStatus.REVIEWED

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.actions import ActionError, do_move_unit
+from chuxin.core.errors import ActionError
+from chuxin.orgs.actions import do_move_unit
 from chuxin.orgs.models import Unit
 from chuxin.problems import actions
 from chuxin.problems.models import Kind, RectificationItem

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import CommitteeMember, Person, Rank, Unit
 from chuxin.problems.models import Problem
 from chuxin.study import actions
@@ -46,9 +46,9 @@ def test_study_session_needs_its_form(guangdong_office):
 
 
 def test_recording_needs_a_role(outsider, guangdong_office):
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionForbidden):
         _meeting(outsider)
-    with pytest.raises(ActionError):
+    with pytest.raises(ActionForbidden):
         _meeting(guangdong_office, code="420000")
 
 
@@ -254,9 +254,9 @@ def test_add_venue_page_refuses_outside(as_user, central_office):
 def test_demo_functions_build_consistent_data(guangdong_office, as_user):
     import random
 
-    from chuxin.research.demo import make_research_demo
+    from chuxin.demo.research import make_research_demo
+    from chuxin.demo.study import make_study_demo
     from chuxin.research.models import Topic
-    from chuxin.study.demo import make_study_demo
 
     gd = Unit.objects.get(code="440000")
     units = list(Unit.objects.in_subtree(gd))

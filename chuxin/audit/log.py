@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
+
+
+def snapshot(obj) -> dict:
+    """A row as the audit log keeps it (before/after): its fields, many-to-many as lists of ids."""
+    data = model_to_dict(obj)
+    return {k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v) for k, v in data.items()}
 
 
 def _jsonable(data):

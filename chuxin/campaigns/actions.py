@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
 
 from .models import Batch, Campaign, Goal, Strand, StrandKey

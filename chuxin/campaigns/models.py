@@ -24,12 +24,10 @@ class CampaignQuerySet(models.QuerySet):
         paths = scope.paths()
         if not paths:
             return self.none()
-        from chuxin.orgs.models import subtrees_q
+        from chuxin.orgs.models import ancestor_paths, subtrees_q
 
-        ancestor_paths = {p[:i] for p in paths for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
-        return self.filter(
-            models.Q(root_unit__path__in=ancestor_paths) | subtrees_q(paths, "root_unit__path")
-        )
+        above = {a for p in paths for a in ancestor_paths(p)}
+        return self.filter(models.Q(root_unit__path__in=above) | subtrees_q(paths, "root_unit__path"))
 
 
 class Campaign(models.Model):
@@ -132,8 +130,9 @@ def campaign_for_unit(unit: Unit) -> Campaign:
     """The newest campaign that reaches a unit (rooted at the unit or above it); 404 when none does."""
     from django.http import Http404
 
-    paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-    campaign = Campaign.objects.filter(root_unit__path__in=paths).first()
+    from chuxin.orgs.models import ancestor_paths
+
+    campaign = Campaign.objects.filter(root_unit__path__in=ancestor_paths(unit.path)).first()
     if campaign is None:
         raise Http404("No campaign reaches this unit")
     return campaign

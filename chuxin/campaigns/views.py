@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 from chuxin.orgs.scope import scope_for
 
 from . import actions

@@ -10,8 +10,8 @@ from chuxin.campaigns.models import current_campaign
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
-from chuxin.problems.models import Kind, Source, Status
-from chuxin.rollups.queries import OVERDUE_BUCKETS, dashboard
+from chuxin.problems.models import Kind, Level, Source, Status, ladder_bands
+from chuxin.rollups.queries import dashboard
 from chuxin.rollups.snapshots import trend
 
 
@@ -25,10 +25,14 @@ def _data(request, code):
 
 
 def _bucket_labels():
-    return [
-        _("%(lo)s-%(hi)s days") % {"lo": lo, "hi": hi} if hi else _("over %(lo)s days") % {"lo": lo - 1}
-        for lo, hi in OVERDUE_BUCKETS
-    ]
+    """One band per rung of the escalation ladder, named by the rung and its days."""
+    labels = []
+    for lo, hi, level in ladder_bands():
+        days = (
+            _("%(lo)s-%(hi)s days") % {"lo": lo, "hi": hi} if hi else _("over %(lo)s days") % {"lo": lo - 1}
+        )
+        labels.append(f"{Level(level).label} · {days}")
+    return labels
 
 
 @login_required

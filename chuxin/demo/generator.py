@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from chuxin.campaigns.actions import do_add_batch, do_create_campaign
+from chuxin.demo.research import make_research_demo
+from chuxin.demo.study import make_study_demo
 from chuxin.orgs.models import (
     CommitteeMember,
     CommitteePost,
@@ -30,10 +32,8 @@ from chuxin.orgs.models import (
     WorkDomain,
     pinyin_initials,
 )
-from chuxin.research.demo import make_research_demo
 from chuxin.rollups import counters as rollup_counters
 from chuxin.rollups.snapshots import take_snapshot
-from chuxin.study.demo import make_study_demo
 
 from . import data
 from .ledger import make_ledger

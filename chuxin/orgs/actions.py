@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
+
+from chuxin.core.errors import ActionError
 
 from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
 
@@ -15,10 +16,6 @@ from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
 unit_moved = Signal()
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-
-
-class ActionError(ValidationError):
-    """Bad input for an action: nothing was written; the message says why."""
 
 
 def resolve_unit(code: str) -> Unit:

@@ -75,6 +75,17 @@ def subtrees_q(paths: list[str], field: str = "path") -> Q:
     return q
 
 
+STEPLEN = 4  # treebeard's MP_Node.steplen: each level adds four characters to the path
+
+
+def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
+    """The paths of a unit's ancestors, root first (and the unit's own last, unless include_self=False).
+
+    The one place that slices a materialised path into its ancestors."""
+    end = len(path) + 1 if include_self else len(path)
+    return [path[:i] for i in range(STEPLEN, end, STEPLEN)]
+
+
 def collapse_paths(paths) -> list[str]:
     """Drop paths that lie inside another path of the list (their subtree is already covered)."""
     out: list[str] = []
@@ -87,9 +98,6 @@ def collapse_paths(paths) -> list[str]:
 class UnitQuerySet(MP_NodeQuerySet):
     def in_subtree(self, unit: Unit) -> UnitQuerySet:
         return self.filter(subtree_q(unit.path))
-
-    def in_subtrees(self, paths: list[str]) -> UnitQuerySet:
-        return self.filter(subtrees_q(paths))
 
     def children_of(self, unit: Unit) -> UnitQuerySet:
         return self.filter(subtree_q(unit.path), depth=unit.depth + 1)
@@ -119,6 +127,7 @@ class Unit(MP_Node):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = UnitManager()
+    steplen = STEPLEN
 
     class Meta:
         verbose_name = _("unit")
@@ -149,11 +158,11 @@ class Unit(MP_Node):
     def parent(self) -> Unit | None:
         if self.depth <= 1:
             return None
-        return Unit.objects.filter(path=self.path[: -self.steplen]).first()
+        return Unit.objects.filter(path=ancestor_paths(self.path, include_self=False)[-1]).first()
 
     def ancestors(self) -> list[Unit]:
         """Root first, without self; one query."""
-        paths = [self.path[: i * self.steplen] for i in range(1, self.depth)]
+        paths = ancestor_paths(self.path, include_self=False)
         return list(Unit.objects.filter(path__in=paths).order_by("depth")) if paths else []
 
     def is_in_subtree_of(self, other: Unit) -> bool:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+
+from chuxin.core.errors import ActionForbidden
 
 from .models import MANAGING_ROLES, RECORDING_ROLES, Role, RoleAssignment, Unit, collapse_paths, subtrees_q
 
@@ -29,9 +31,12 @@ class Scope:
         return collapse_paths(p for r, p in self.grants if wanted is None or r in wanted)
 
     def contains(self, unit: Unit, roles: Iterable[str] | None = None) -> bool:
+        return self.contains_path(unit.path, roles)
+
+    def contains_path(self, path: str, roles: Iterable[str] | None = None) -> bool:
         if self.is_all:
             return True
-        return any(unit.path.startswith(p) for p in self.paths(roles))
+        return any(path.startswith(p) for p in self.paths(roles))
 
     def can_manage(self, unit: Unit) -> bool:
         return self.contains(unit, MANAGING_ROLES)
@@ -60,10 +65,6 @@ class Scope:
             return list(Unit.get_root_nodes())
         return list(Unit.objects.filter(path__in=self.paths()).order_by("path"))
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.is_all and not self.grants
-
 
 def scope_for(user) -> Scope:
     """The user's scope, computed once per user object (i.e. once per request)."""
@@ -83,16 +84,64 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def visible_units(user) -> QuerySet:
-    return scope_for(user).units()
+NEEDS = {"record": RECORDING_ROLES, "manage": MANAGING_ROLES}
 
 
-def get_unit_for_user(user, code: str, write: bool = False) -> Unit:
-    """The unit with this code if the user may see it (and manage it, with write=True)."""
-    scope = scope_for(user)
-    unit = scope.units().filter(code=code).first()
-    if unit is None:
-        raise Http404("No such unit")
-    if write and not scope.can_manage(unit):
-        raise PermissionDenied("Managing this unit needs the office role")
-    return unit
+def _path_of(obj, path_field: str):
+    """Follow "item__unit__path" from the row to the value."""
+    for part in path_field.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _related(path_field: str) -> str | None:
+    """ "item__unit__path" -> "item__unit": the join that brings the path along with the row."""
+    head, _sep, _tail = path_field.rpartition("__")
+    return head or None
+
+
+def require(user, path: str, need: str | None, what: str = "") -> None:
+    """403 (ActionForbidden) unless the user holds a role for `need` ("record" or "manage") at or
+    above the unit with this path. The caller has already answered 404 outside the scope."""
+    if need is None:
+        return
+    if need not in NEEDS:
+        raise ValueError(f"need is None, 'record' or 'manage', not {need!r}")
+    if not scope_for(user).contains_path(path, NEEDS[need]):
+        if need == "manage":
+            raise ActionForbidden(_("This needs the office role of %(unit)s.") % {"unit": what})
+        raise ActionForbidden(_("You may not record for %(unit)s.") % {"unit": what})
+
+
+def require_record(user, unit: Unit) -> None:
+    """Actions call this before recording for a unit: 403 without a recording role there."""
+    require(user, unit.path, "record", unit.name)
+
+
+def require_manage(user, unit: Unit) -> None:
+    """Actions call this before an office's decision (verify, review): 403 without the office role."""
+    require(user, unit.path, "manage", unit.name)
+
+
+def _scoped_first(user, queryset: QuerySet, path_field: str, need: str | None):
+    related = _related(path_field)
+    if related:
+        queryset = queryset.select_related(related)
+    obj = scope_for(user).filter(queryset, path_field).first()
+    if obj is None:
+        raise Http404("No such object")
+    if need is not None:
+        unit = _path_of(obj, related) if related else obj
+        require(user, unit.path, need, unit.name)
+    return obj
+
+
+def get_scoped_or_404(user, queryset: QuerySet, pk, path_field: str, *, need: str | None = None):
+    """The row with this pk if its unit lies in the user's scope, else 404; with need="record" or
+    "manage", 403 when the user reaches the row but lacks the role. Every scoped lookup ends here."""
+    return _scoped_first(user, queryset.filter(pk=pk), path_field, need)
+
+
+def get_unit_for_user(user, code: str, *, need: str | None = None) -> Unit:
+    """The unit with this code if the user may see it (404) and holds the role `need` asks (403)."""
+    return _scoped_first(user, Unit.objects.filter(code=code), "path", need)

@@ -8,6 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chuxin.core.errors import ActionError
+
 from . import actions
 from .forms import RoleForm, SearchForm, UnitForm, UnitMoveForm
 from .models import CommitteeMember, Person, Role, RoleAssignment, Unit
@@ -83,12 +85,12 @@ def unit_search(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request, code):
-    parent = get_unit_for_user(request.user, code, write=True)
+    parent = get_unit_for_user(request.user, code, need="manage")
     form = UnitForm(request.POST or None, initial={"level": min(parent.level + 1, 6)})
     if request.method == "POST" and form.is_valid():
         try:
             unit = actions.do_create_unit(parent, **form.cleaned_data)
-        except actions.ActionError as exc:
+        except ActionError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
@@ -99,19 +101,19 @@ def unit_create(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_move(request, code):
-    unit = get_unit_for_user(request.user, code, write=True)
+    unit = get_unit_for_user(request.user, code, need="manage")
     form = UnitMoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         target_code = form.cleaned_data["target"].strip()
         try:
             # The target must be one the mover manages too; anything else reads as unknown.
-            target = get_unit_for_user(request.user, target_code, write=True)
+            target = get_unit_for_user(request.user, target_code, need="manage")
         except (Http404, PermissionDenied):
             form.add_error("target", _("Unknown unit code: %(code)s") % {"code": target_code})
         else:
             try:
                 actions.do_move_unit(unit, target)
-            except actions.ActionError as exc:
+            except ActionError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(
@@ -124,7 +126,7 @@ def unit_move(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_roles(request, code):
-    unit = get_unit_for_user(request.user, code, write=True)
+    unit = get_unit_for_user(request.user, code, need="manage")
     scope = scope_for(request.user)
     form = RoleForm(request.POST or None, initial={"unit_code": unit.code})
     if request.method == "POST" and form.is_valid():
@@ -138,7 +140,7 @@ def unit_roles(request, code):
         else:
             try:
                 actions.do_assign_role(person, target.code, data["role"])
-            except actions.ActionError as exc:
+            except ActionError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, _("Role assigned."))
@@ -157,7 +159,7 @@ def unit_roles(request, code):
 @login_required
 @require_POST
 def unit_role_revoke(request, code, assignment_id):
-    unit = get_unit_for_user(request.user, code, write=True)
+    unit = get_unit_for_user(request.user, code, need="manage")
     assignment = RoleAssignment.objects.filter(unit=unit, pk=assignment_id).first()
     if assignment is None:
         raise Http404("No such role assignment")

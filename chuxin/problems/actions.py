@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuxin.audit.log import record
-from chuxin.orgs.actions import ActionError
+from chuxin.audit.log import record, snapshot
+from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
 from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
-from chuxin.orgs.scope import scope_for
+from chuxin.orgs.scope import require_record, scope_for
 from chuxin.rollups import counters
 
 from . import evidence as evidence_store
@@ -38,10 +37,6 @@ from .models import (
 AT_ONCE_DAYS = 7  # 立查立改: finished within days
 
 
-def snapshot(obj) -> dict:
-    return model_to_dict(obj)
-
-
 def default_leader(unit: Unit, domain: WorkDomain | None) -> Person | None:
     """一岗双责: the committee member who covers the domain, else the secretary (第一责任人)."""
     seats = CommitteeMember.objects.filter(unit=unit).select_related("person")
@@ -53,14 +48,9 @@ def default_leader(unit: Unit, domain: WorkDomain | None) -> Person | None:
     return seat.person if seat else None
 
 
-def _require_record(user, unit: Unit) -> None:
-    if not scope_for(user).can_record(unit):
-        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
-
-
 def _check_version(obj, expected: int | None) -> None:
     if expected is not None and int(expected) != obj.version:
-        raise ActionError(
+        raise StaleVersion(
             _("Someone else changed this record since you opened it. Reload the page to see their change.")
         )
 
@@ -109,7 +99,7 @@ def _attach(user, item: RectificationItem, update: ProgressUpdate, files) -> lis
 
 
 def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **fields) -> Problem:
-    _require_record(user, unit)
+    require_record(user, unit)
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
     domain = fields.get("domain")
@@ -132,7 +122,7 @@ def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **
 
 
 def do_edit_problem(user, problem: Problem, expected_version: int | None, **fields) -> Problem:
-    _require_record(user, problem.unit)
+    require_record(user, problem.unit)
     with transaction.atomic():
         locked = Problem.objects.select_for_update().get(pk=problem.pk)
         _check_version(locked, expected_version)
@@ -161,7 +151,7 @@ def do_add_item(
     stages: list[tuple[str, date]] | None = None,
     today: date | None = None,
 ) -> RectificationItem:
-    _require_record(user, problem.unit)
+    require_record(user, problem.unit)
     today = today or timezone.localdate()
     if not (measures or "").strip():
         raise ActionError(_("A rectification item needs its measures."))
@@ -205,7 +195,7 @@ def do_add_item(
 def do_add_progress(
     user, item: RectificationItem, text: str, files=(), expected_version=None
 ) -> ProgressUpdate:
-    _require_record(user, item.unit)
+    require_record(user, item.unit)
     if not (text or "").strip() and not files:
         raise ActionError(_("Write what was done or attach a file."))
     for f in files:
@@ -224,7 +214,7 @@ def do_add_progress(
 
 
 def do_start_item(user, item: RectificationItem, expected_version=None) -> RectificationItem:
-    _require_record(user, item.unit)
+    require_record(user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -238,7 +228,7 @@ def do_start_item(user, item: RectificationItem, expected_version=None) -> Recti
 
 def do_complete_stage(user, stage: Stage, expected_version=None) -> Stage:
     item = stage.item
-    _require_record(user, item.unit)
+    require_record(user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -261,7 +251,7 @@ def do_claim_item(
     user, item: RectificationItem, text: str, files=(), expected_version=None
 ) -> RectificationItem:
     """Claim completion; evidence is required (new files, or files already on the item)."""
-    _require_record(user, item.unit)
+    require_record(user, item.unit)
     for f in files:
         evidence_store.check_file(f.name, f.size)
     with transaction.atomic():
@@ -288,7 +278,7 @@ def do_claim_item(
 def _require_verifier(user, item: RectificationItem) -> None:
     """销号 is for the unit's office or an office above it, never for the claimant."""
     if not scope_for(user).can_manage(item.unit):
-        raise ActionError(_("Only the unit's office or the office of a unit above may verify."))
+        raise ActionForbidden(_("Only the unit's office or the office of a unit above may verify."))
 
 
 def do_verify_item(
@@ -358,7 +348,7 @@ def do_reopen_item(
 
 def do_edit_item(user, item: RectificationItem, expected_version: int | None, **fields) -> RectificationItem:
     """Change an item's measures, people or deadline; refused when someone saved in between."""
-    _require_record(user, item.unit)
+    require_record(user, item.unit)
     deadline = fields.get("deadline")
     with transaction.atomic():
         locked = _lock_item(item.pk)
@@ -387,7 +377,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
     today = today or timezone.localdate()
     joins = joins or {}
     for unit in {r.unit.pk: r.unit for r in rows}.values():
-        _require_record(user, unit)
+        require_record(user, unit)
     if campaign is None and rows:
         raise ActionError(_("There is no campaign to record the problems in."))
     secretaries = dict(
@@ -474,7 +464,7 @@ def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> Prob
         .first()
     )
     if seat is None:
-        raise ActionError(
+        raise ActionForbidden(
             _("Only the secretary of %(unit)s signs off its problem list.") % {"unit": unit.name}
         )
     with transaction.atomic():

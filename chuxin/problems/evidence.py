@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 
 from .models import EvidenceBlob
 

@@ -38,8 +38,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from chuxin.core.errors import ActionError
 from chuxin.core.xlsx import SafeWorkbook
-from chuxin.orgs.actions import ActionError
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import scope_for
 

@@ -118,6 +118,41 @@ class ItemQuerySet(models.QuerySet):
         return self.active().filter(due_date__lt=today or timezone.localdate())
 
 
+class Level(models.TextChoices):
+    """A rung of the escalation ladder: 提醒 → 督办 → 告诫 as the overdue days grow."""
+
+    NONE = "", ""
+    REMIND = "remind", _("Reminder")
+    SUPERVISE = "supervise", _("Supervision")
+    WARN = "warn", _("Warning")
+
+
+# The one escalation ladder: each rung from its first overdue day on. The item's own level, the
+# daily digest (the level above sees an item from 督办 on) and the dashboard's overdue bands read it.
+LADDER: tuple[tuple[int, str], ...] = ((1, Level.REMIND), (8, Level.SUPERVISE), (31, Level.WARN))
+
+
+def escalation_level(days_overdue: int) -> str:
+    """The rung for this many days overdue ("" when not overdue)."""
+    level = Level.NONE
+    for first_day, rung in LADDER:
+        if days_overdue >= first_day:
+            level = rung
+    return level
+
+
+def first_day_of(level: str) -> int:
+    """The first overdue day on which an item stands on this rung."""
+    return next(first for first, rung in LADDER if rung == level)
+
+
+def ladder_bands() -> list[tuple[int, int | None, str]]:
+    """The rungs as (first day, last day or None, level): the dashboard's overdue bands."""
+    firsts = [first for first, _rung in LADDER]
+    lasts = [nxt - 1 for nxt in firsts[1:]] + [None]
+    return [(first, last, rung) for (first, rung), last in zip(LADDER, lasts, strict=True)]
+
+
 class RectificationItem(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="items")
     unit = models.ForeignKey(
@@ -173,15 +208,8 @@ class RectificationItem(models.Model):
         return self.days_overdue(today) > 0
 
     def escalation(self, today: date | None = None) -> str:
-        """提醒 → 督办 → 告诫 as the overdue days grow."""
-        days = self.days_overdue(today)
-        if days == 0:
-            return ""
-        if days <= 7:
-            return "remind"
-        if days <= 30:
-            return "supervise"
-        return "warn"
+        """The rung of the escalation ladder the item stands on (提醒 → 督办 → 告诫)."""
+        return escalation_level(self.days_overdue(today))
 
     def office_status(self) -> str:
         """The words of the offices' notices: 已整改 / 正在整改 / 未整改 / 阶段性完成、长期坚持."""

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -11,8 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import current_campaign
-from chuxin.orgs.actions import ActionError
-from chuxin.orgs.models import Person
+from chuxin.core.errors import ActionError
+from chuxin.orgs.models import Person, ancestor_paths
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 
 from . import actions
@@ -137,9 +136,7 @@ def _current_campaign(user):
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_create(request, code):
-    unit = get_unit_for_user(request.user, code)
-    if not scope_for(request.user).can_record(unit):
-        raise PermissionDenied("Recording problems needs a recording role")
+    unit = get_unit_for_user(request.user, code, need="record")
     form = ProblemForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -175,8 +172,7 @@ def problem_detail(request, problem_id):
 
 def _people_for(unit):
     """Who can be made responsible: people of the unit and of the units above it."""
-    paths = [unit.path[: i * unit.steplen] for i in range(1, unit.depth + 1)]
-    return Person.objects.filter(home_unit__path__in=paths, is_active=True).order_by(
+    return Person.objects.filter(home_unit__path__in=ancestor_paths(unit.path), is_active=True).order_by(
         "-home_unit__depth", "-rank"
     )[:300]
 
@@ -184,9 +180,7 @@ def _people_for(unit):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_create(request, problem_id):
-    problem = get_problem_for_user(request.user, problem_id)
-    if not scope_for(request.user).can_record(problem.unit):
-        raise PermissionDenied("Recording items needs a recording role")
+    problem = get_problem_for_user(request.user, problem_id, need="record")
     people = list(_people_for(problem.unit))
     by_id = {p.pk: p for p in people}
     form = ItemForm(request.POST or None, people=people)
@@ -280,9 +274,7 @@ def item_action(request, item_id, verb):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_edit(request, item_id):
-    item = get_item_for_user(request.user, item_id)
-    if not scope_for(request.user).can_record(item.unit):
-        raise PermissionDenied("Editing items needs a recording role")
+    item = get_item_for_user(request.user, item_id, need="record")
     initial = {
         "version": item.version,
         "measures": item.measures,

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_unit_for_user
 
 from . import ledger_xlsx as lx
 
@@ -44,9 +43,7 @@ def ledger_template(request):
 
 
 def _import_unit(request, code):
-    unit = get_unit_for_user(request.user, code)
-    if not scope_for(request.user).can_record(unit):
-        raise PermissionDenied("Importing needs a recording role")
+    unit = get_unit_for_user(request.user, code, need="record")
     return unit
 
 

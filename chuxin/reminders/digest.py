@@ -5,7 +5,7 @@ index of RectificationItem ((status, due_date) for the date scans). Per run:
 
 * due in 7 days / due tomorrow / overdue: items whose responsible person has an account;
 * claim rejected: "reject" updates on their items since that user's previous digest;
-* escalated: items more than ESCALATE_AFTER_DAYS overdue, shown to every office-role holder whose
+* escalated: items on the ladder's 督办 rung or above (problems.models.LADDER), shown to every office-role holder whose
   office subtree contains the item unit's parent (the level above sees it).
 
 A Digest row per (user, day), unique in the database, makes the run idempotent: a second run the
@@ -28,12 +28,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from chuxin.orgs.models import Role, RoleAssignment, Unit
-from chuxin.problems.models import ACTIVE_STATUSES, ProgressUpdate, RectificationItem, UpdateKind
+from chuxin.orgs.models import Role, RoleAssignment, ancestor_paths
+from chuxin.problems.models import (
+    ACTIVE_STATUSES,
+    Level,
+    ProgressUpdate,
+    RectificationItem,
+    UpdateKind,
+    first_day_of,
+)
 
-from .models import Digest, Level, Notification, NotificationKind
+from .models import Digest, Notification, NotificationKind
 
-ESCALATE_AFTER_DAYS = 7  # the level above sees an item once it is more than a week overdue
 MAX_LINES_PER_KIND = 50  # an e-mail lists at most this many events of a kind; the page lists all
 REJECT_LOOKBACK_DAYS = 7  # a user's first digest reports rejections of the past week
 BATCH = 2000
@@ -72,6 +78,11 @@ def _label(title: str, unit_name: str) -> str:
 def _level(status: str, due: date | None, today: date) -> str:
     # The model's own rule, on an unsaved instance: no query.
     return RectificationItem(status=status, due_date=due).escalation(today)
+
+
+def _escalated_before(today: date) -> date:
+    """Items due before this day stand on the 督办 rung or above: the level above sees them."""
+    return today - timedelta(days=first_day_of(Level.SUPERVISE) - 1)
 
 
 def _account_items():
@@ -142,7 +153,7 @@ def _rejection_events(today: date, now: datetime, events: dict[int, list[Event]]
 
 
 def _escalation_events(today: date, events: dict[int, list[Event]]) -> None:
-    """Items more than a week overdue, to the office of the level above: the nearest ancestor of the
+    """Items from the 督办 rung on (more than a week overdue), to the office of the level above: the nearest ancestor of the
     item's unit that has office holders (so the centre is not flooded with every county's items).
 
     One query for the offices, one for the items; the match is done on the materialised paths.
@@ -157,18 +168,15 @@ def _escalation_events(today: date, events: dict[int, list[Event]]) -> None:
         offices[path].add(user_id)
     if not offices:
         return
-    step = Unit.steplen
     rows = (
-        RectificationItem.objects.filter(
-            status__in=ACTIVE_STATUSES, due_date__lt=today - timedelta(days=ESCALATE_AFTER_DAYS)
-        )
+        RectificationItem.objects.filter(status__in=ACTIVE_STATUSES, due_date__lt=_escalated_before(today))
         .values_list(*ITEM_FIELDS, "unit__path")
         .order_by("due_date", "id")
     )
     for pk, due, status, title, unit_name, path in rows.iterator(chunk_size=BATCH):
         recipients: set[int] = set()
-        for end in range(len(path) - step, 0, -step):  # strict ancestors, nearest first
-            recipients = offices.get(path[:end], set())
+        for above in reversed(ancestor_paths(path, include_self=False)):  # nearest first
+            recipients = offices.get(above, set())
             if recipients:
                 break
         if not recipients:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chuxin.problems.models import RectificationItem
+from chuxin.problems.models import Level, RectificationItem
 
 
 class NotificationKind(models.TextChoices):
@@ -17,15 +17,6 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     CLAIM_REJECTED = "claim_rejected", _("Claim rejected")
     ESCALATED = "escalated", _("Escalated to your office")
-
-
-class Level(models.TextChoices):
-    """RectificationItem.escalation(): 提醒 → 督办 → 告诫."""
-
-    NONE = "", ""
-    REMIND = "remind", _("Reminder")
-    SUPERVISE = "supervise", _("Supervision")
-    WARN = "warn", _("Warning")
 
 
 class Notification(models.Model):

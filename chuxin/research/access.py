@@ -1,8 +1,6 @@
 """Scoped fetches for research: reached through the topic's unit and the user's scope."""
 
-from django.http import Http404
-
-from chuxin.orgs.scope import scope_for
+from chuxin.orgs.scope import get_scoped_or_404, scope_for
 
 from .models import Topic
 
@@ -11,8 +9,6 @@ def topics_for_user(user):
     return scope_for(user).filter(Topic.objects.all(), "unit__path")
 
 
-def get_topic_for_user(user, topic_id: int) -> Topic:
-    topic = topics_for_user(user).select_related("unit", "campaign", "cadre").filter(pk=topic_id).first()
-    if topic is None:
-        raise Http404("No such topic")
-    return topic
+def get_topic_for_user(user, topic_id: int, need: str | None = None) -> Topic:
+    qs = Topic.objects.select_related("campaign", "cadre")
+    return get_scoped_or_404(user, qs, topic_id, "unit__path", need=need)

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuxin.audit.log import record
-from chuxin.orgs.actions import ActionError
+from chuxin.audit.log import record, snapshot
+from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import Person, Unit
-from chuxin.orgs.scope import scope_for
+from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
 
 from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
 
 
-def snapshot(obj) -> dict:
-    data = model_to_dict(obj)
-    return {k: ([getattr(x, "pk", x) for x in v] if isinstance(v, list) else v) for k, v in data.items()}
-
-
-def _require_record(user, unit: Unit) -> None:
-    if not scope_for(user).can_record(unit):
-        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
-
-
 def do_create_topic(
     user, *, campaign, unit: Unit, cadre: Person, title: str, field: str = "", units_to_visit=()
 ) -> Topic:
-    _require_record(user, unit)
+    require_record(user, unit)
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A research topic needs a title."))
@@ -52,7 +41,7 @@ def do_create_topic(
 
 
 def do_add_visit(user, topic: Topic, *, date, place: str, met: str = "", findings: str = "") -> Visit:
-    _require_record(user, topic.unit)
+    require_record(user, topic.unit)
     if date is None or not (place or "").strip():
         raise ActionError(_("A field visit needs a date and a place."))
     with transaction.atomic():
@@ -71,7 +60,7 @@ def _report(topic: Topic) -> Report:
 def do_save_report(
     user, topic: Topic, *, problem_is: str = "", crux: str = "", solutions: str = ""
 ) -> Report:
-    _require_record(user, topic.unit)
+    require_record(user, topic.unit)
     with transaction.atomic():
         report = _report(topic)
         if report.status == ReportStatus.REVIEWED:
@@ -91,7 +80,7 @@ PARTS = (
 
 
 def do_submit_report(user, topic: Topic) -> Report:
-    _require_record(user, topic.unit)
+    require_record(user, topic.unit)
     with transaction.atomic():
         report = _report(topic)
         if report.status != ReportStatus.DRAFT:
@@ -112,7 +101,7 @@ def do_submit_report(user, topic: Topic) -> Report:
 def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) -> Report:
     """The unit's office reviews a submitted report: accepted, or returned to draft with a note."""
     if not scope_for(user).can_manage(topic.unit):
-        raise ActionError(
+        raise ActionForbidden(
             _("Reviewing a report needs the office role of %(unit)s.") % {"unit": topic.unit.name}
         )
     with transaction.atomic():
@@ -132,7 +121,7 @@ def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) ->
 
 
 def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "") -> ReportProblem:
-    _require_record(user, topic.unit)
+    require_record(user, topic.unit)
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
     with transaction.atomic():
@@ -146,7 +135,7 @@ def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "
 
 def do_hand_off_problems(user, topic: Topic) -> list:
     """Every problem line of the report not yet handed off becomes a ledger problem (source: research)."""
-    _require_record(user, topic.unit)
+    require_record(user, topic.unit)
     created = []
     with transaction.atomic():
         report = _report(topic)
@@ -175,7 +164,7 @@ def do_hand_off_problems(user, topic: Topic) -> list:
 def do_record_exchange(
     user, *, campaign, unit: Unit, date, place: str = "", summary: str = ""
 ) -> ExchangeMeeting:
-    _require_record(user, unit)
+    require_record(user, unit)
     if date is None:
         raise ActionError(_("A meeting needs a date."))
     with transaction.atomic():

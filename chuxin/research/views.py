@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.campaigns.models import campaign_for_unit
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 
@@ -51,10 +50,8 @@ def _cadres(unit):
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_create(request, code):
-    unit = get_unit_for_user(request.user, code)
+    unit = get_unit_for_user(request.user, code, need="record")
     scope = scope_for(request.user)
-    if not scope.can_record(unit):
-        raise PermissionDenied("Recording research needs a recording role")
     people = _cadres(unit)
     form = TopicForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
@@ -87,9 +84,7 @@ def topic_create(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def exchange_create(request, code):
-    unit = get_unit_for_user(request.user, code)
-    if not scope_for(request.user).can_record(unit):
-        raise PermissionDenied("Recording research needs a recording role")
+    unit = get_unit_for_user(request.user, code, need="record")
     form = ExchangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,9 +133,7 @@ def topic_detail(request, topic_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_edit(request, topic_id):
-    topic = get_topic_for_user(request.user, topic_id)
-    if not scope_for(request.user).can_record(topic.unit):
-        raise PermissionDenied("Writing the report needs a recording role")
+    topic = get_topic_for_user(request.user, topic_id, need="record")
     report = _report_of(topic)
     initial = {"problem_is": report.problem_is, "crux": report.crux, "solutions": report.solutions}
     form = ReportForm(request.POST or None, initial=initial)

@@ -9,7 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Count, F
 
-from chuxin.orgs.models import Unit, subtree_q
+from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
 from . import topics
@@ -41,7 +41,7 @@ class ItemState:
 
 def _ancestor_ids(unit_id: int) -> list[int]:
     path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).get()
-    prefixes = [path[:i] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+    prefixes = ancestor_paths(path)
     return list(Unit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
 
 
@@ -100,12 +100,12 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
     unit_ids = {p.unit_id for p in problems} | {i.unit_id for i in items}
     for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):
         paths[pk] = path
-    prefixes = {path[:i] for path in paths.values() for i in range(Unit.steplen, len(path) + 1, Unit.steplen)}
+    prefixes = {p for path in paths.values() for p in ancestor_paths(path)}
     id_of = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "pk"))
 
     def ancestors(unit_id):
         path = paths[unit_id]
-        return [id_of[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+        return [id_of[p] for p in ancestor_paths(path)]
 
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
     topic_counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
@@ -262,8 +262,8 @@ def rebuild(campaign_id: int | None = None) -> int:
         total_due: dict[int, Counter] = defaultdict(Counter)
         for unit_id in set(own) | set(own_due):
             path = paths[unit_id]
-            for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
-                anc = ids_by_path[path[:i]]
+            for p in ancestor_paths(path):
+                anc = ids_by_path[p]
                 total[anc].update(own[unit_id])
                 total_due[anc].update(own_due[unit_id])
         SubtreeCounts.objects.bulk_create(

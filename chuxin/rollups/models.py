@@ -29,10 +29,6 @@ class SubtreeCounts(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="rollups_one_row_per_unit")]
 
-    def completion_rate(self) -> float | None:
-        """As local notices count it: closed / total (stage-complete shown beside it, not inside)."""
-        return (self.st_closed / self.items) if self.items else None
-
 
 class SubtreeDue(models.Model):
     """Unfinished items of a unit's subtree by due date: overdue = the rows dated before today."""

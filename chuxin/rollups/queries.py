@@ -8,10 +8,12 @@ from datetime import date
 from django.db.models import Sum
 
 from chuxin.orgs.models import Unit
+from chuxin.problems.models import ladder_bands
 
 from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
 
-OVERDUE_BUCKETS = [(1, 7), (8, 30), (31, 90), (91, None)]
+# The overdue bands are the escalation ladder's rungs (提醒 / 督办 / 告诫): (first day, last day or None).
+OVERDUE_BUCKETS = [(first, last) for first, last, _level in ladder_bands()]
 
 
 @dataclass

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date as date_type
 
 from django.db import transaction
-from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from chuxin.audit.log import record
-from chuxin.orgs.actions import ActionError
+from chuxin.audit.log import record, snapshot
+from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Rank, Unit
-from chuxin.orgs.scope import scope_for
+from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
 
 from .models import (
@@ -25,15 +24,6 @@ from .models import (
     TopicKind,
     Venue,
 )
-
-
-def snapshot(obj) -> dict:
-    return model_to_dict(obj)
-
-
-def _require_record(user, unit: Unit) -> None:
-    if not scope_for(user).can_record(unit):
-        raise ActionError(_("You may not record for %(unit)s.") % {"unit": unit.name})
 
 
 def _in_subtree(unit: Unit, root: Unit) -> bool:
@@ -56,7 +46,7 @@ def do_create_meeting(
     topic_kind: str = "",
     required_rank: int | None = None,
 ) -> Meeting:
-    _require_record(user, unit)
+    require_record(user, unit)
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A meeting needs a title."))
@@ -99,7 +89,7 @@ def do_create_meeting(
 
 
 def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         before = snapshot(locked)
@@ -111,7 +101,7 @@ def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
 
 def do_add_venue(user, meeting: Meeting, unit: Unit, place: str = "") -> Venue:
     """A sub-venue (分会场): a unit inside the organiser's subtree, once per meeting."""
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     if unit is None:
         raise ActionError(_("Choose the unit of the sub-venue."))
     if not _in_subtree(unit, meeting.unit) or not scope_for(user).contains(unit):
@@ -144,7 +134,7 @@ def _check_row(meeting: Meeting, venue: Venue, person: Person, status: str, note
 def do_mark_attendance(
     user, meeting: Meeting, venue: Venue, person: Person, status: str, note: str = ""
 ) -> Attendance:
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     _check_row(meeting, venue, person, status, note)
     with transaction.atomic():
         existing = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
@@ -166,7 +156,7 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
 
     Rows with an empty status are skipped. Returns counts {"created": n, "updated": m}.
     """
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     rows = [(p, s, (n or "").strip()[:200]) for p, s, n in rows if s]
     errors = []
     for person, status, note in rows:
@@ -210,7 +200,7 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
 
 
 def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: str) -> CriticismItem:
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     if meeting.kind != MeetingKind.DEMOCRATIC_LIFE:
         raise ActionError(_("Criticism and self-criticism belong to a democratic life meeting."))
     if person is None or not _in_subtree(person.home_unit, meeting.unit):
@@ -228,7 +218,7 @@ def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: st
 def do_criticism_to_problem(user, item: CriticismItem, title: str = ""):
     """Hand one criticism item into the problem list (source: democratic life meeting), once."""
     meeting = item.meeting
-    _require_record(user, meeting.unit)
+    require_record(user, meeting.unit)
     with transaction.atomic():
         locked = CriticismItem.objects.select_for_update().get(pk=item.pk)
         if locked.problem_id:

@@ -7,13 +7,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from chuxin.orgs.models import CommitteeMember, Person, Unit, subtree_q, subtrees_q
+from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q, subtrees_q
 
 from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
-
-
-def _ancestor_paths(path: str, steplen: int = Unit.steplen) -> list[str]:
-    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
 
 
 def required_people(meeting: Meeting, unit: Unit | None = None):
@@ -29,7 +25,7 @@ def cadre_completion(people, campaign=None) -> dict[int, tuple[int, int]]:
     people = list(people)
     if not people:
         return {}
-    paths = {p for person in people for p in _ancestor_paths(person.home_unit.path)}
+    paths = {p for person in people for p in ancestor_paths(person.home_unit.path)}
     meetings = Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION, unit__path__in=paths)
     if campaign is not None:
         meetings = meetings.filter(campaign=campaign)
@@ -47,7 +43,7 @@ def cadre_completion(people, campaign=None) -> dict[int, tuple[int, int]]:
     for person in people:
         required = [
             m_id
-            for path in _ancestor_paths(person.home_unit.path)
+            for path in ancestor_paths(person.home_unit.path)
             for m_id, rank in by_path.get(path, ())
             if person.rank >= rank
         ]

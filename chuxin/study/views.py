@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.campaigns.models import campaign_for_unit
-from chuxin.orgs.actions import ActionError
+from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 
@@ -63,9 +62,7 @@ def study_unit(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, code):
-    unit = get_unit_for_user(request.user, code)
-    if not scope_for(request.user).can_record(unit):
-        raise PermissionDenied("Recording meetings needs a recording role")
+    unit = get_unit_for_user(request.user, code, need="record")
     campaign = campaign_for_unit(unit)
     form = MeetingForm(request.POST or None, initial={"required_rank": campaign.focus_rank})
     if request.method == "POST" and form.is_valid():
@@ -167,10 +164,8 @@ def criticism_handoff(request, criticism_id):
 @require_http_methods(["GET", "POST"])
 def attendance_bulk(request, meeting_id, venue_id):
     """One form for a whole venue: a row per person, one radio group per row, saved at once."""
-    venue = get_venue_for_user(request.user, meeting_id, venue_id)
+    venue = get_venue_for_user(request.user, meeting_id, venue_id, need="record")
     meeting = venue.meeting
-    if not scope_for(request.user).can_record(meeting.unit):
-        raise PermissionDenied("Recording attendance needs a recording role")
     page = Paginator(venue_people(meeting, venue), BULK_PER_PAGE).get_page(request.GET.get("page"))
     people = list(page.object_list)
     current = {a.person_id: a for a in meeting.attendance.filter(person__in=[p.pk for p in people])}

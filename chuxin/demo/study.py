@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from chuxin.orgs.models import Rank, UnitLevel
-
-from .models import (
+from chuxin.orgs.models import Rank, UnitLevel, ancestor_paths
+from chuxin.study.models import (
     Attendance,
     AttendanceStatus,
     CriticismItem,
@@ -104,7 +103,9 @@ def make_study_demo(campaign, units, people_by_unit, rng) -> dict:
 
     children_of: dict[str, list] = {}
     for c in units:  # one pass, not one scan of all units per work meeting
-        children_of.setdefault(c.path[: -c.steplen], []).append(c)
+        children_of.setdefault(
+            ancestor_paths(c.path, include_self=False)[-1] if c.depth > 1 else "", []
+        ).append(c)
     venues: list[Venue] = []
     main_of: dict[int, Venue] = {}
     for m in meetings:

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from chuxin.orgs.models import UnitLevel
-
-from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
+from chuxin.research.models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
 
 TOPICS = [
     ("为基层减负情况调研", "作风建设"),
@@ -45,7 +44,7 @@ def make_research_demo(campaign, units, people_by_unit, rng) -> dict:
     """Topics, visits, reports (draft / submitted / reviewed), problem lines and exchange meetings.
 
     Units above the township level: one or two leading cadres each take a topic. Arguments as
-    chuxin.study.demo.make_study_demo. Returns counts.
+    chuxin.demo.study.make_study_demo. Returns counts.
     """
     start = campaign.launched_on or date(2019, 6, 1)
     now = timezone.now()

@@ -1,4 +1,4 @@
-from chuxin.campaigns.models import current_campaign
+from .models import current_campaign
 
 
 def shell(request):
