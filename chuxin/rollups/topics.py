@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count, F
 
-from chuxin.orgs.models import Unit, subtree_q
+from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import Problem, RectificationItem
 
 from .models import STATUS_FIELDS, TOPIC_COUNT_FIELDS, TopicCounts
@@ -77,8 +77,8 @@ def rebuild(topic_ids: list[int]) -> int:
     total: dict[tuple[int, int], Counter] = defaultdict(Counter)
     for (unit_id, topic_id), c in own.items():
         path = paths[unit_id]
-        for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
-            total[(ids_by_path[path[:i]], topic_id)].update(c)
+        for p in ancestor_paths(path):
+            total[(ids_by_path[p], topic_id)].update(c)
     TopicCounts.objects.bulk_create(
         [TopicCounts(unit_id=u, topic_id=t, **c) for (u, t), c in total.items()], batch_size=5000
     )

@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.models import Unit, UnitKind
+from chuxin.orgs.models import Unit, UnitKind, ancestor_paths
 
 
 class TopicQuerySet(models.QuerySet):
     def covering(self, unit: Unit) -> TopicQuerySet:
         """Topics whose subtree holds the unit (rooted at the unit or above it), kind filter applied."""
-        paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-        topics = self.filter(root_unit__path__in=paths)
+        topics = self.filter(root_unit__path__in=ancestor_paths(unit.path))
         return topics.filter(models.Q(unit_kinds="") | models.Q(unit_kinds__contains=f",{unit.kind},"))
 
 
