@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from chuxin.core import views as core_views
 from chuxin.dashboards.home import home
+from chuxin.special.urls import public_urlpatterns as special_public_urls
 
 urlpatterns = [
     path("", home, name="home"),
@@ -35,6 +36,8 @@ urlpatterns = [
     path("study/", include("chuxin.study.urls")),
     path("research/", include("chuxin.research.urls")),
     path("notifications/", include("chuxin.reminders.urls")),
+    path("special/", include("chuxin.special.urls")),
+    path("p/", include(special_public_urls)),
     path("admin/", admin.site.urls),
 ]
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from chuxin.campaigns.models import Campaign
+from chuxin.orgs.models import Unit
 
 # Guangdong's office manages Guangdong; Hubei is outside its subtree.
 INSIDE, OUTSIDE = "440604", "420000"
@@ -45,7 +46,7 @@ RECORD = {**WRITE, "chancheng": (200, 404), "member": (200, 404)}
 # Only the unit's own secretary signs off its problem list: every persona inside is refused (403).
 SECRETARY = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses in READ.items()}
 # A POST inside the scope is refused with 403 without the role, like a GET; the table per route.
-POST_TABLES = {"problem_list_sign_off": SECRETARY}
+POST_TABLES = {"problem_list_sign_off": SECRETARY, "special_none_found_challenge": WRITE}
 
 
 def _unit_args(code):
@@ -172,6 +173,51 @@ def _document_pdf_args(code):
     return {"code": code, "kind": "notice"}
 
 
+def _special_topic_args(code):
+    from chuxin.special.models import Topic
+
+    topic = Topic.objects.filter(root_unit__code="000000").order_by("order").first()
+    return {"code": code, "topic_id": topic.pk}
+
+
+def _none_found_args(code):
+    from chuxin.special.models import NoneFound, Topic
+
+    topic = Topic.objects.filter(root_unit__code="000000").order_by("order").last()
+    nf = NoneFound.objects.create(topic=topic, unit=Unit.objects.get(code=code), reason="经排查未发现")
+    return {"none_found_id": nf.pk}
+
+
+def _referral(code):
+    """A referral of a problem at `code`, by the office of its province (Guangdong inside, Hubei outside)."""
+    from django.contrib.auth import get_user_model
+
+    from chuxin.special.actions import do_refer_problem
+
+    office = get_user_model().objects.get(username="guangdong" if code == INSIDE else "hubei")
+    return do_refer_problem(acting_user=office, problem=_item(code).problem, reason="涉嫌违纪")
+
+
+def _referral_args(code):
+    return {"referral_id": _referral(code).pk}
+
+
+def _referral_step_args(code):
+    return {"referral_id": _referral(code).pk, "verb": "receive"}
+
+
+# Referrals are seen by the discipline inspectors of the receiving level (Guangdong's sit at 440000; Hubei has
+# none, so the root receives) and by the referring office itself, nobody else: not even the centre's office.
+REFERRAL_READ = {
+    **{persona: (404, 404) for persona in READ},
+    "discipline": (200, 404),
+    "guangdong": (200, 404),
+}
+REFERRAL_READ["hubei"] = (404, 200)
+# Only the inspectors handle it; the referring office sees it but may not (403), everyone else: 404.
+REFERRAL_POST = {**REFERRAL_READ, "guangdong": (403, 404), "hubei": (404, 403)}
+
+
 def _pdf_table():
     """With LibreOffice the PDF follows the read rules; without it the route answers 404 to everyone."""
     from chuxin.documents.generate import converter
@@ -239,6 +285,19 @@ ROUTES = {
     "document_form": ("unit-read", _unit_args, "get"),
     "document_docx": ("unit-read", _document_args, "get"),
     "document_pdf": ("unit-read-pdf", _document_pdf_args, "get"),
+    # special
+    "special_unit": ("unit-read", _unit_args, "get"),
+    "special_topic_create": ("unit-write", _unit_args, "get"),
+    "special_topic_unit": ("unit-read", _special_topic_args, "get"),
+    "special_none_found": ("unit-object-post", _special_topic_args, "post"),
+    "special_topic_notice": ("unit-read", _special_topic_args, "get"),
+    "special_publish": ("unit-write", _unit_args, "get"),
+    "special_none_found_challenge": ("unit-object-post", _none_found_args, "post"),
+    "special_refer_problem": ("unit-write", _problem_args, "get"),
+    "special_referral_list": ("login", None, "get"),
+    "special_referral_detail": ("unit-referral-read", _referral_args, "get"),
+    "special_referral_step": ("unit-referral-post", _referral_step_args, "post"),
+    "special_public": ("public", lambda _code: {"code": "000000"}, "get"),  # published by the demo
 }
 
 
@@ -276,12 +335,21 @@ def test_route_respects_scope(name, persona, client, django_user_model):
     kind, args, method = ROUTES[name]
     if kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
-        table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": RECORD}.get(kind, WRITE)
+        table = {
+            "unit-read": READ,
+            "unit-record": RECORD,
+            "unit-object-post": RECORD,
+            "unit-referral-read": REFERRAL_READ,
+            "unit-referral-post": REFERRAL_POST,
+        }.get(kind, WRITE)
         table = POST_TABLES.get(name, table)
         if kind == "unit-read-pdf":
             table = _pdf_table()
         for code, expected in zip((INSIDE, OUTSIDE), table[persona], strict=True):
             url = reverse(name, kwargs=args(code))
+            if kind == "unit-referral-post":
+                assert client.post(url, {"version": 1}).status_code == (302 if expected == 200 else expected)
+                continue
             if kind == "unit-object-post":
                 # a scoped POST: handled with the role (a redirect), 403 inside without it, 404 outside
                 response = client.post(url)

@@ -17,6 +17,7 @@ from chuxin.problems import actions
 from chuxin.problems.models import Kind, RectificationItem
 from chuxin.rollups.counters import drift, rebuild
 from chuxin.rollups.models import SubtreeCounts
+from chuxin.special.models import Topic
 
 TODAY = timezone.localdate()
 UNITS = ["440604", "440600", "440000", "420000", "440100"]
@@ -36,7 +37,13 @@ def test_the_demo_counters_equal_a_recount(db):
 
 
 operation = st.one_of(
-    st.tuples(st.just("create"), st.sampled_from(UNITS), st.sampled_from(Kind.values), st.integers(1, 40)),
+    st.tuples(
+        st.just("create"),
+        st.sampled_from(UNITS),
+        st.sampled_from(Kind.values),
+        st.integers(1, 40),
+        st.integers(0, 2),  # 0: no special-rectification topic; else one of the central topics
+    ),
     st.tuples(st.just("claim"), st.integers(0, 50)),
     st.tuples(st.just("verify"), st.integers(0, 50)),
     st.tuples(st.just("reject"), st.integers(0, 50)),
@@ -59,13 +66,19 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
     staff = django_user_model.objects.get(username="zhongyang")  # office everywhere: may record and move
     verifier = django_user_model.objects.get(username="admin")
     created: list[RectificationItem] = []
+    topics = list(Topic.objects.filter(campaign=campaign, root_unit__code="000000").order_by("order")[:2])
     for op in ops:
         try:
             if op[0] == "create":
-                _, code, kind, days = op
+                _, code, kind, days, topic = op
                 unit = Unit.objects.get(code=code)
                 problem = actions.do_record_problem(
-                    staff, campaign=campaign, unit=unit, title="p", source="other"
+                    staff,
+                    campaign=campaign,
+                    unit=unit,
+                    title="p",
+                    source="special" if topic else "other",
+                    topic=topics[topic - 1] if topic else None,
                 )
                 extra = {"deadline": TODAY + timedelta(days=days), "requirements": "r"}
                 if kind == Kind.LONG_TERM:

@@ -37,6 +37,7 @@ from chuxin.rollups.snapshots import take_snapshot
 
 from . import data
 from .ledger import make_ledger
+from .special import make_special_demo, publish_demo
 
 BATCH = 5000
 CENTRE_CODE = "000000"
@@ -50,6 +51,12 @@ DEMO_ACCOUNTS = [
     ("hubei", "420000", Role.OFFICE, "Hubei provincial office"),
     ("chancheng", "440604", Role.STAFF, "county-level staff, Chancheng District, Foshan (Guangdong)"),
     ("chanchengban", "440604", Role.OFFICE, "county office, Chancheng District (verifies and closes items)"),
+    (
+        "gdjijian",
+        "440000",
+        Role.DISCIPLINE,
+        "Guangdong discipline inspection (receives referrals of violations)",
+    ),
 ]
 
 RANK_KEYS = {
@@ -371,7 +378,9 @@ def make_demo(
         study = make_study_demo(campaign, units, people_by_unit, rng)
         research = make_research_demo(campaign, units, people_by_unit, rng)
         say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
+    say(f"special rectification: {make_special_demo(campaign, units, rng)}")
     rollup_counters.rebuild(campaign.pk)
+    publish_demo(campaign, units)
     take_snapshot(timezone.localdate())
     say("roll-up counters and today's snapshot built")
     return {

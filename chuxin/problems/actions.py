@@ -105,6 +105,11 @@ def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **
     domain = fields.get("domain")
     if domain is not None and domain.unit_id != unit.pk:
         raise ActionError(_("That work domain belongs to another unit."))
+    topic = fields.get("topic")
+    if topic is not None and (topic.campaign_id != campaign.pk or not topic.applies_to(unit)):
+        raise ActionError(
+            _("This special rectification topic does not cover %(unit)s.") % {"unit": unit.name}
+        )
     leader = fields.pop("responsible_leader", None) or default_leader(unit, domain)
     with transaction.atomic():
         problem = Problem.objects.create(

@@ -30,10 +30,18 @@ class ProblemForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
     )
     severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
+    topic = forms.TypedChoiceField(
+        label=_("Special rectification topic"), coerce=int, required=False, empty_value=None
+    )
 
-    def __init__(self, *args, unit=None, **kwargs):
+    def __init__(self, *args, unit=None, topics=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["domain"].choices = [("", "—")] + [(d.pk, d.name) for d in unit.domains.all()]
+        self.topics = {t.pk: t for t in topics}
+        if self.topics:
+            self.fields["topic"].choices = [("", "—")] + [(t.pk, t.title) for t in topics]
+        else:
+            del self.fields["topic"]
         self.fields["work_areas"].widget.attrs["class"] = ""
 
 

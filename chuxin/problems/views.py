@@ -24,7 +24,7 @@ from .access import (
 )
 from .evidence import blob_path
 from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
-from .models import ACTIVE_STATUSES, Kind, RectificationItem, Status
+from .models import ACTIVE_STATUSES, Kind, RectificationItem, Source, Status
 
 PER_PAGE = 50
 
@@ -133,19 +133,31 @@ def _current_campaign(user):
     return campaign
 
 
+def _topics_for(campaign, unit):
+    """The special-rectification topics the unit lists problems under (专项整治)."""
+    from chuxin.special.models import Topic
+
+    return [t for t in Topic.objects.filter(campaign=campaign).covering(unit) if t.applies_to(unit)]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_create(request, code):
     unit = get_unit_for_user(request.user, code, need="record")
-    form = ProblemForm(request.POST or None, unit=unit)
+    campaign = _current_campaign(request.user)
+    topics = _topics_for(campaign, unit)
+    initial = {}
+    if request.GET.get("topic", "").isdigit() and int(request.GET["topic"]) in {t.pk for t in topics}:
+        initial = {"topic": int(request.GET["topic"]), "source": Source.SPECIAL}
+    form = ProblemForm(request.POST or None, unit=unit, topics=topics, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["work_areas"] = sum(set(data["work_areas"]))
         data["domain"] = unit.domains.filter(pk=data["domain"]).first() if data["domain"] else None
+        if "topic" in data:
+            data["topic"] = form.topics.get(data["topic"])
         try:
-            problem = actions.do_record_problem(
-                request.user, campaign=_current_campaign(request.user), unit=unit, **data
-            )
+            problem = actions.do_record_problem(request.user, campaign=campaign, unit=unit, **data)
         except ActionError as exc:
             form.add_error(None, exc)
         else:

@@ -19,9 +19,8 @@ from chuxin.orgs.models import Unit, UnitKind, ancestor_paths
 
 class TopicQuerySet(models.QuerySet):
     def covering(self, unit: Unit) -> TopicQuerySet:
-        """Topics whose subtree holds the unit (rooted at the unit or above it), kind filter applied."""
-        topics = self.filter(root_unit__path__in=ancestor_paths(unit.path))
-        return topics.filter(models.Q(unit_kinds="") | models.Q(unit_kinds__contains=f",{unit.kind},"))
+        """Topics whose subtree holds the unit (rooted at the unit or above it): what its pages show."""
+        return self.filter(root_unit__path__in=ancestor_paths(unit.path))
 
 
 class Topic(models.Model):
@@ -58,9 +57,12 @@ class Topic(models.Model):
         return [str(labels.get(k, k)) for k in self.kinds()]
 
     def covers(self, unit: Unit) -> bool:
-        if not unit.path.startswith(self.root_unit.path):
-            return False
-        return not self.unit_kinds or f",{unit.kind}," in self.unit_kinds
+        """The unit lies in the topic's subtree: it sees the topic and its figures."""
+        return unit.path.startswith(self.root_unit.path)
+
+    def applies_to(self, unit: Unit) -> bool:
+        """The unit must list its items (or state none found): in the subtree and of a kind covered."""
+        return self.covers(unit) and (not self.unit_kinds or f",{unit.kind}," in self.unit_kinds)
 
 
 class NoneFoundStatus(models.TextChoices):
@@ -78,7 +80,9 @@ class NoneFound(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=NoneFoundStatus.choices, default=NoneFoundStatus.STATED
     )
-    stated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    stated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     stated_at = models.DateTimeField(default=timezone.now)
     challenge = models.TextField(_("challenge"), blank=True)
     challenged_by = models.ForeignKey(
@@ -97,7 +101,9 @@ class Publication(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     published_at = models.DateTimeField(default=timezone.now)
     as_of = models.DateField(_("figures as of"))
     # [{"topic": title, "found": n, "fixed": n, "ongoing": n, "rate": "98.71%", "statement": text}, ...]
@@ -140,7 +146,9 @@ class Referral(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=ReferralOutcome.choices, blank=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
-    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     referred_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
