@@ -100,10 +100,21 @@ def test_fix_by_deadline_needs_deadline_and_requirements(county_staff):
 
 
 def test_a_past_deadline_is_refused_and_nothing_is_written(county_staff):
+    from chuxin.campaigns.models import Campaign
+
+    Campaign.objects.update(ended_on=None)  # a running campaign plans ahead
     count = RectificationItem.objects.count()
     with pytest.raises(ActionError, match="already past"):
         record(county_staff, deadline=TODAY - timedelta(days=1))
     assert RectificationItem.objects.count() == count
+
+
+def test_a_past_deadline_is_history_in_a_campaign_that_has_ended(county_staff):
+    from chuxin.campaigns.models import Campaign
+
+    Campaign.objects.update(ended_on=TODAY - timedelta(days=30))
+    item = record(county_staff, deadline=TODAY - timedelta(days=100))
+    assert item.deadline == TODAY - timedelta(days=100) and item.is_overdue()
 
 
 def test_long_term_items_have_stages_and_can_be_kept_up(county_staff, county_office):

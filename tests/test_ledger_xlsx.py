@@ -12,8 +12,9 @@ from python_calamine import CalamineWorkbook
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
 from chuxin.orgs.models import Person, Unit
-from chuxin.problems import actions
-from chuxin.problems import ledger_xlsx as lx
+from chuxin.problems import actions, xlsx_views
+from chuxin.problems.ledger import layout as lx
+from chuxin.problems.ledger.read import parse_date
 from chuxin.problems.models import Kind, Problem, RectificationItem
 
 TODAY = timezone.localdate()
@@ -167,13 +168,21 @@ def test_export_has_layout_and_rows(as_user, county_staff, ledger):
     assert rows[2] == lx.COLUMNS
     body = rows[3:]
     assert len(body) == RectificationItem.objects.filter(unit=ledger["unit"]).count()  # one row per item
-    by_id = {r[14]: r for r in body}
+    by_id = {r[17]: dict(zip(lx.COLUMNS, r, strict=True)) for r in body}
     i1, i2, i3 = ledger["items"]
     r1 = by_id[f"I{i1.pk}"]
-    assert r1[1] == COUNTY and r1[3] == "征求意见" and r1[4] == "窗口排队时间长" and r1[5] == "服务意识不强"
-    assert r1[6] == "增设窗口" and r1[7] == ledger["leader"].name and r1[8] == ledger["person"].name
-    assert r1[9] == lx.zh_date(i1.deadline) and r1[10] == "限期整改" and r1[12] == "未整改"
-    assert by_id[f"I{i2.pk}"][10] == "立行立改" and by_id[f"I{i3.pk}"][10] == "长期坚持"
+    assert r1["单位代码"] == COUNTY and r1["问题来源"] == "征求意见" and r1["问题描述"] == "窗口排队时间长"
+    assert r1["根源剖析"] == "服务意识不强" and r1["整改措施"] == "增设窗口"
+    assert r1["责任领导"] == ledger["leader"].name and r1["责任人"] == ledger["person"].name
+    assert (
+        r1["整改时限"] == lx.zh_date(i1.deadline)
+        and r1["整改类型"] == "限期整改"
+        and r1["完成情况"] == "未整改"
+    )
+    assert r1["问题编号"] == f"P{i1.problem_id}" and r1["事项编号"] == f"I{i1.pk}"
+    assert by_id[f"I{i2.pk}"]["整改类型"] == "立行立改" and by_id[f"I{i3.pk}"]["整改类型"] == "长期坚持"
+    r3 = by_id[f"I{i3.pk}"]
+    assert r3["阶段目标"] == "制定制度" and r3["阶段时限"] == lx.zh_date(TODAY + timedelta(days=60))
 
 
 def test_export_subtree_includes_units_below(as_user, guangdong_office, ledger):
@@ -225,7 +234,7 @@ def test_edited_cell_updates_that_item_only(as_user, county_staff, ledger):
     i1, i2, i3 = ledger["items"]
     data = [dict(zip(lx.COLUMNS, r, strict=True)) for r in rows[3:]]
     for d in data:
-        if d["问题编号"] == f"I{i2.pk}":
+        if d["事项编号"] == f"I{i2.pk}":
             d["整改措施"] = "推行网上办、掌上办"
     audit_before = AuditEntry.objects.count()
     versions = {i.pk: RectificationItem.objects.get(pk=i.pk).version for i in ledger["items"]}
@@ -277,16 +286,17 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
 
 
 def test_excel_date_cells_are_read(ledger):
-    assert lx.parse_date("２０１９年１１月３０日") == date(2019, 11, 30)
-    assert lx.parse_date(" 2019-11-30 ") == date(2019, 11, 30)
-    assert lx.parse_date("2019/11/30") == date(2019, 11, 30)
-    assert lx.parse_date(43799.0) == date(2019, 11, 30)
+    assert parse_date("２０１９年１１月３０日") == date(2019, 11, 30)
+    assert parse_date(" 2019-11-30 ") == date(2019, 11, 30)
+    assert parse_date("2019/11/30") == date(2019, 11, 30)
+    assert parse_date(43799.0) == date(2019, 11, 30)
     content = _book([_new_row(ledger, 整改时限=TODAY + timedelta(days=5))])
     rows = _rows(content)
-    assert lx.parse_date(rows[3][9]) == TODAY + timedelta(days=5)
+    assert parse_date(rows[3][9]) == TODAY + timedelta(days=5)
 
 
 def test_dry_run_lists_row_errors_and_writes_nothing(as_user, county_staff, ledger):
+    Campaign.objects.update(ended_on=None)  # a running campaign: its deadlines may not be past
     client = as_user(county_staff)
     before = _counts()
     rows = [
@@ -327,7 +337,7 @@ def test_confirm_with_errors_writes_nothing(as_user, county_staff, ledger):
     response = _post(client, _book([_new_row(ledger), _new_row(ledger, 责任人="查无此人")]))
     sha = response.context["sha"]
     response = client.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "confirm": "1"})
-    assert response.status_code == 200 and response.context["errors"]
+    assert response.status_code == 400 and response.context["errors"]
     assert _counts() == before
 
 
@@ -377,7 +387,7 @@ def test_item_numbers_outside_the_subtree_are_unknown(as_user, county_staff, hub
 
 
 def test_big_import_runs_as_a_job(as_user, county_staff, ledger, monkeypatch):
-    monkeypatch.setattr(lx, "BIG_IMPORT_ROWS", 2)
+    monkeypatch.setattr(xlsx_views, "BIG_IMPORT_ROWS", 2)
     client = as_user(county_staff)
     before = _counts()
     rows = [_new_row(ledger, 整改措施=f"措施{i}") for i in range(20)]

@@ -66,6 +66,7 @@ class SheetInfo:
     declared: str = ""  # the <dimension ref=…> as written
     rows: int = 0  # the largest row number any row or cell names
     columns: int = 0  # the largest column number any cell names
+    formulas: set = field(default_factory=set)  # (row, column), 0-based, of every cell that holds a formula
 
 
 @dataclass
@@ -99,6 +100,8 @@ _CELL_COL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)")
 _CELL_ROW_LONG = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"[A-Z]+(\d{6,})\"")
 _CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _CELL_WITH_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"")
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)(\d+)\"[^>]*>\s*<(?:\w+:)?f[\s>/]")
+MAX_FORMULAS = 100_000
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
@@ -238,6 +241,9 @@ def _scan_sheet(name: str, entry: str, stream, limits: Limits) -> SheetInfo:
             max_col = max(max_col, col_number(letters))
         for r in _CELL_ROW_LONG.findall(data):
             max_row = max(max_row, int(r))
+        if b"<f" in data and len(info.formulas) < MAX_FORMULAS:
+            for letters, r in _FORMULA_CELL.findall(data):
+                info.formulas.add((int(r) - 1, col_number(letters) - 1))
         rows = _ROW_REF.findall(data)
         if rows:
             max_row = max(max_row, max(int(r) for r in rows))

@@ -8,7 +8,7 @@ Workflow of a rectification item:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +21,7 @@ from chuxin.orgs.scope import require_record, scope_for
 from chuxin.rollups import counters
 
 from . import evidence as evidence_store
+from . import rules
 from .models import (
     ACTIVE_STATUSES,
     Evidence,
@@ -34,7 +35,7 @@ from .models import (
     UpdateKind,
 )
 
-AT_ONCE_DAYS = 7  # 立查立改: finished within days
+AT_ONCE_DAYS = rules.AT_ONCE_DAYS
 
 
 def default_leader(unit: Unit, domain: WorkDomain | None) -> Person | None:
@@ -158,24 +159,18 @@ def do_add_item(
 ) -> RectificationItem:
     require_record(user, problem.unit)
     today = today or timezone.localdate()
-    if not (measures or "").strip():
-        raise ActionError(_("A rectification item needs its measures."))
-    if kind not in Kind.values:
-        raise ActionError(_("Unknown kind of rectification: %(kind)s") % {"kind": kind})
-    if kind == Kind.AT_ONCE and deadline is None:
-        deadline = today + timedelta(days=AT_ONCE_DAYS)
-    if kind == Kind.DEADLINE and (deadline is None or not (requirements or "").strip()):
-        raise ActionError(_("Fix-by-deadline needs both a deadline and its requirements."))
-    if deadline is not None and deadline < today:
-        raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
     stages = stages or []
-    if kind == Kind.LONG_TERM and not stages:
-        raise ActionError(_("A long-term item needs at least one stage goal with its target date."))
-    for goal, target in stages:
-        if not goal.strip():
-            raise ActionError(_("Every stage needs a goal."))
-        if target < today:
-            raise ActionError(_("The stage date %(date)s is already past.") % {"date": target.isoformat()})
+    deadline, errors = rules.check_new_item(
+        kind=kind,
+        measures=measures,
+        deadline=deadline,
+        requirements=requirements,
+        stages=stages,
+        today=today,
+        allow_past=rules.past_dates_allowed(problem.campaign, today),
+    )
+    if errors:
+        raise ActionError(errors[0][1])
     with transaction.atomic():
         item = RectificationItem.objects.create(
             problem=problem,
@@ -354,14 +349,20 @@ def do_reopen_item(
 def do_edit_item(user, item: RectificationItem, expected_version: int | None, **fields) -> RectificationItem:
     """Change an item's measures, people or deadline; refused when someone saved in between."""
     require_record(user, item.unit)
-    deadline = fields.get("deadline")
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
         if locked.status not in ACTIVE_STATUSES:
             raise ActionError(_("A closed item is changed only by reopening it."))
-        if deadline is not None and deadline != locked.deadline and deadline < timezone.localdate():
-            raise ActionError(_("The deadline %(date)s is already past.") % {"date": deadline.isoformat()})
+        today = timezone.localdate()
+        errors = rules.check_item_edit(
+            item=locked,
+            fields=fields,
+            today=today,
+            allow_past=rules.past_dates_allowed(locked.problem.campaign, today),
+        )
+        if errors:
+            raise ActionError(errors[0][1])
         before = snapshot(locked)
         for k, v in fields.items():
             setattr(locked, k, v)
@@ -372,11 +373,11 @@ def do_edit_item(user, item: RectificationItem, expected_version: int | None, **
 
 
 def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = None) -> dict:
-    """Create many problems and items at once (the Excel import): the same rules as do_record_problem
-    and do_add_item, row by row, but written with bulk inserts, bulk audit entries and summed counter
-    updates in one transaction. `rows` carry unit, source, title, description, root_cause, leader,
-    measures, kind, deadline, person and row (the file's row number, for messages); rows with the same
-    (unit, source, title) share one problem; `joins` maps (unit id, title) to an existing problem."""
+    """Create many problems and items at once (the Excel import's bulk apply): the rules of do_add_item
+    (`rules.check_new_item`), but written with bulk inserts, bulk audit entries and summed counter updates in
+    one transaction. `rows` carry unit, source, title, root_cause, leader, measures, kind, deadline, stages,
+    person and row (the file's row number, for messages); rows with the same (unit, source, title) share one
+    problem; `joins` maps (unit id, title) to an existing problem."""
     from chuxin.audit.log import record_many
 
     today = today or timezone.localdate()
@@ -385,6 +386,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
         require_record(user, unit)
     if campaign is None and rows:
         raise ActionError(_("There is no campaign to record the problems in."))
+    allow_past = rules.past_dates_allowed(campaign, today)
     secretaries = dict(
         CommitteeMember.objects.filter(unit__in={r.unit.pk for r in rows}, post="secretary").values_list(
             "unit_id", "person_id"
@@ -394,22 +396,25 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
     items: list[RectificationItem] = []
     stages: list[tuple[int, Stage]] = []
     for r in rows:
-        where = _("Row %(row)s: ") % {"row": r.row}
         if not (r.title or "").strip():
-            raise ActionError(where + _("A problem needs a description of what is wrong."))
-        if not (r.measures or "").strip():
-            raise ActionError(where + _("A rectification item needs its measures."))
-        if r.kind not in Kind.values:
-            raise ActionError(where + _("Unknown kind of rectification: %(kind)s") % {"kind": r.kind})
-        deadline = r.deadline
-        if r.kind == Kind.AT_ONCE and deadline is None:
-            deadline = today + timedelta(days=AT_ONCE_DAYS)
-        if r.kind in (Kind.DEADLINE, Kind.LONG_TERM) and deadline is None:
-            raise ActionError(where + _("Fix-by-deadline needs both a deadline and its requirements."))
-        if deadline < today:
             raise ActionError(
-                where + _("The deadline %(date)s is already past.") % {"date": deadline.isoformat()}
+                _("Row %(row)s: %(error)s")
+                % {"row": r.row, "error": _("A problem needs a description of what is wrong.")}
             )
+        row_stages = list(getattr(r, "stages", None) or [])
+        if r.kind == Kind.LONG_TERM and not row_stages and r.deadline is not None:
+            row_stages = [(r.measures.strip()[: rules.STAGE_GOAL_MAX], r.deadline)]
+        deadline, errors = rules.check_new_item(
+            kind=r.kind,
+            measures=r.measures,
+            deadline=r.deadline if r.kind != Kind.LONG_TERM else None,
+            requirements=r.measures,
+            stages=row_stages,
+            today=today,
+            allow_past=allow_past,
+        )
+        if errors:
+            raise ActionError(_("Row %(row)s: %(error)s") % {"row": r.row, "error": errors[0][1]})
         key = (r.unit.pk, r.source, r.title.strip())
         problem = problems.get(key) or joins.get((r.unit.pk, r.title))
         if problem is None:
@@ -418,12 +423,12 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
                 unit=r.unit,
                 title=r.title.strip(),
                 source=r.source,
-                description=r.description,
                 root_cause=r.root_cause,
                 recorded_by=user,
                 responsible_leader_id=r.leader.pk if r.leader else secretaries.get(r.unit.pk),
             )
             problems[key] = problem
+        due = min((t for _g, t in row_stages), default=None) if r.kind == Kind.LONG_TERM else deadline
         item = RectificationItem(
             problem=problem,
             unit=r.unit,
@@ -433,13 +438,11 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
             deadline=deadline if r.kind != Kind.LONG_TERM else None,
             responsible_person=r.person,
             responsible_leader_id=r.leader.pk if r.leader else problem.responsible_leader_id,
-            due_date=deadline,
+            due_date=due,
         )
         items.append(item)
-        if r.kind == Kind.LONG_TERM:
-            stages.append(
-                (len(items) - 1, Stage(order=1, goal=r.measures.strip()[:300], target_date=deadline))
-            )
+        for order, (goal, target) in enumerate(row_stages, 1):
+            stages.append((len(items) - 1, Stage(order=order, goal=goal.strip(), target_date=target)))
     new_problems = [p for p in problems.values() if p.pk is None]
     with transaction.atomic():
         Problem.objects.bulk_create(new_problems, batch_size=2000)
@@ -458,7 +461,11 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
             + [("item.create", it, None, snapshot(it), it.pk) for it in items],
         )
         counters.bulk_created(new_problems, items)
-    return {"problems_created": len(new_problems), "items_created": len(items)}
+    return {
+        "problems_created": len(new_problems),
+        "items_created": len(items),
+        "item_ids": [it.pk for it in items],
+    }
 
 
 def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> ProblemListSignoff:
@@ -482,3 +489,132 @@ def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> Prob
         )
         record(user, "problem_list.sign_off", signoff, None, snapshot(signoff))
     return signoff
+
+
+MAX_ERRORS_SHOWN = 2000
+MAX_DIFF_ROWS_SHOWN = 1000
+
+
+def do_import_ledger(
+    user,
+    *,
+    unit: Unit,
+    path,
+    mode: str = "stop",
+    confirm: bool = False,
+    campaign=None,
+    progress=None,
+    today=None,
+) -> dict:
+    """The Excel 台账 import, the one entry point: read the file (bounded), plan every row (the dry run), and
+    with `confirm` apply the plan — exactly the writes the dry run listed, through the same rules.
+
+    Modes: "stop" applies nothing when any row is refused; "skip" applies the valid rows and lists the refused
+    ones; "update" changes existing items only. Returns a JSON-able result for the page and the job."""
+    from chuxin.campaigns.models import current_campaign
+
+    from .ledger import plan as ledger_plan
+    from .ledger.read import ImportFileError, read_ledger
+
+    require_record(user, unit)
+    if mode not in ledger_plan.MODES:
+        raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
+    today = today or timezone.localdate()
+    try:
+        table = read_ledger(path)
+    except ImportFileError as exc:
+        return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
+    if campaign is None:
+        campaign = current_campaign(user)
+    plan = ledger_plan.validate(
+        table, user, unit, campaign=campaign, mode=mode, today=today, progress=None if confirm else progress
+    )
+    result = _plan_result(plan)
+    if not confirm:
+        return result
+    if plan.errors and mode == "stop":
+        result["file_error"] = _(
+            "Row %(row)s is refused, and the mode is to stop at the first error: nothing was written."
+        ) % {"row": plan.errors[0].row}
+        return result
+    try:
+        result["summary"].update(_apply_plan(plan, user, campaign, mode, today, progress))
+    except ActionError as exc:
+        result["status"] = "failed"
+        result["file_error"] = " ".join(exc.messages)
+        return result
+    result["applied"] = True
+    refused = {e.row for e in plan.errors}
+    result["refused"] = _refused_rows(plan)
+    result["summary"]["refused"] = len(refused)
+    return result
+
+
+def _refused_rows(plan) -> list[dict]:
+    by_row: dict[int, dict] = {}
+    for e in plan.errors:
+        entry = by_row.setdefault(
+            e.row, {"row": e.row, "columns": [], "reasons": [], "cells": plan.cells.get(e.row)}
+        )
+        if e.column not in entry["columns"]:
+            entry["columns"].append(e.column)
+        entry["reasons"].append(e.reason)
+    return list(by_row.values())
+
+
+def _plan_result(plan) -> dict:
+    return {
+        "status": "done",
+        "mode": plan.mode,
+        "sheet": plan.sheet,
+        "applied": False,
+        "summary": plan.summary(),
+        "errors": [[e.row, e.column, e.reason] for e in plan.errors[:MAX_ERRORS_SHOWN]],
+        "errors_total": len(plan.errors),
+        "refused": _refused_rows(plan),
+        "header": plan.header,
+        "diffs": [
+            [n, [list(c) for c in cells]] for n, cells in sorted(plan.diffs.items())[:MAX_DIFF_ROWS_SHOWN]
+        ],
+        "diff_rows": len(plan.diffs),
+    }
+
+
+def _apply_plan(plan, user, campaign, mode: str, today, progress=None) -> dict:
+    """Make the planned writes in one transaction; in skip mode a row that fails now is rolled back alone."""
+    from .ledger.plan import RowError
+
+    done = 0
+    todo = len(plan.new_rows) + len(plan.item_changes) + len(plan.problem_changes)
+    failed: list[RowError] = []
+    with transaction.atomic():
+        for _pid, (problem, changes) in plan.problem_changes.items():
+            try:
+                with transaction.atomic():
+                    do_edit_problem(user, problem, problem.version, **changes)
+            except ActionError as exc:
+                if mode == "stop":
+                    raise
+                failed.append(RowError(0, "问题描述", " ".join(exc.messages)))
+            done += 1
+        for n, item, changes in plan.item_changes:
+            try:
+                with transaction.atomic():
+                    do_edit_item(user, item, item.version, **changes)
+            except ActionError as exc:
+                message = _("Row %(row)s: %(error)s") % {"row": n, "error": " ".join(exc.messages)}
+                if mode == "stop":
+                    raise ActionError(message) from exc
+                failed.append(RowError(n, "事项编号", " ".join(exc.messages)))
+            done += 1
+            if progress and done % 200 == 0:
+                progress(done, todo)
+        created = do_import_new_rows(user, campaign, plan.new_rows, plan.joins, today=today)
+    plan.errors.extend(failed)
+    if progress:
+        progress(todo, todo)
+    return {
+        "problems_created": created["problems_created"],
+        "new": created["items_created"],
+        "changed": len(plan.item_changes) - len([f for f in failed if f.row]),
+    }

@@ -1,11 +1,13 @@
-"""Excel 台账 views: export a unit's ledger, download the blank template, import with a dry run first."""
+"""Excel 台账 views: export a unit's ledger, download the blank template, import with a dry run first,
+download the refused rows. The import itself is `actions.do_import_ledger`; uploads and jobs: ledger/jobs.py."""
 
+import io
 import tempfile
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user
 
-from . import ledger_xlsx as lx
+from .ledger import export, jobs
+from .ledger.layout import BIG_IMPORT_ROWS
+from .ledger.plan import MODES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,7 +30,7 @@ def ledger_export(request, code):
     unit = get_unit_for_user(request.user, code)
     subtree = request.GET.get("subtree") == "1"
     out = tempfile.TemporaryFile()  # on disk, so a 100 000-row subtree never sits in memory
-    lx.write_ledger(out, unit, request.user, subtree=subtree)
+    export.write_ledger(out, unit, request.user, subtree=subtree)
     out.seek(0)
     suffix = "（含下级）" if subtree else ""
     name = f"{unit.name}{suffix}整改台账{timezone.localdate():%Y%m%d}.xlsx"
@@ -37,25 +41,33 @@ def ledger_export(request, code):
 @require_GET
 def ledger_template(request):
     out = tempfile.TemporaryFile()
-    lx.write_template(out)
+    export.write_template(out)
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename="主题教育整改台账模板.xlsx", content_type=XLSX)
 
 
 def _import_unit(request, code):
-    unit = get_unit_for_user(request.user, code, need="record")
-    return unit
+    return get_unit_for_user(request.user, code, need="record")
 
 
 def _job_url(unit, sha):
     return reverse("ledger_import", kwargs={"code": unit.code}) + "?" + urlencode({"job": sha})
 
 
+def _mode(value) -> str:
+    return value if value in MODES else "stop"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_import(request, code):
     unit = _import_unit(request, code)
-    ctx = {"unit": unit, "big_rows": lx.BIG_IMPORT_ROWS}
+    ctx = {
+        "unit": unit,
+        "big_rows": BIG_IMPORT_ROWS,
+        "mode": "stop",
+        "limit_mb": Limits.from_settings().max_bytes // 10**6,
+    }
     if request.method == "GET":
         sha = request.GET.get("job")
         if sha:
@@ -63,14 +75,17 @@ def ledger_import(request, code):
         return render(request, "problems/ledger_import.html", ctx)
 
     confirm = request.POST.get("confirm") == "1"
+    mode = ctx["mode"] = _mode(request.POST.get("mode"))
     sha = request.POST.get("sha", "")
+    name = ""
     if confirm:
         try:
-            if not lx.upload_path(sha).exists():
+            if not jobs.upload_path(unit.code, sha).exists():
                 raise ValueError
         except ValueError:
             ctx["file_error"] = _("The uploaded file has expired; upload it again.")
             return render(request, "problems/ledger_import.html", ctx, status=400)
+        name = (jobs.read_job(unit.code, sha) or {}).get("name", "")
     else:
         f = request.FILES.get("file")
         if f is None:
@@ -85,38 +100,45 @@ def ledger_import(request, code):
                 "The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files."
             ) % {"size": f"{f.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
             return render(request, "problems/ledger_import.html", ctx, status=400)
-        sha = lx.save_upload(f)
+        try:
+            sha = jobs.save_upload(f, unit.code)
+        except jobs.QuotaExceeded as exc:
+            ctx["file_error"] = str(exc)
+            return render(request, "problems/ledger_import.html", ctx, status=400)
+        name = f.name[:200]
+        # TODO(trust): call the upload content check (magic numbers) here once it is on main.
 
     # Bounds first (size, zip entries, inflated sizes, dimensions), without parsing: the row count decides
     # whether the file is parsed here or in the worker.
     try:
-        nrows = inspect_xlsx(lx.upload_path(sha)).rows
+        nrows = inspect_xlsx(jobs.upload_path(unit.code, sha)).rows
     except XlsxRefused as exc:
-        lx.upload_path(sha).unlink(missing_ok=True)
+        jobs.discard(unit.code, sha)
         ctx["file_error"] = str(exc)
         return render(request, "problems/ledger_import.html", ctx, status=400)
 
-    if nrows > lx.BIG_IMPORT_ROWS + 10:
-        lx.write_job(
-            sha,
-            {
-                "status": "queued",
-                "mode": "apply" if confirm else "check",
-                "processed": 0,
-                "total": nrows,
-                "user": request.user.pk,
-                "unit": unit.code,
-            },
-        )
-        lx.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm)
+    state = {
+        "status": "queued",
+        "mode": mode,
+        "confirm": confirm,
+        "processed": 0,
+        "total": nrows,
+        "user": request.user.pk,
+        "unit": unit.code,
+        "name": name,
+    }
+    if nrows > BIG_IMPORT_ROWS + 20:
+        jobs.write_job(unit.code, sha, state)
+        jobs.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm, mode)
         return redirect(_job_url(unit, sha))
 
-    result = lx.run_import(sha, request.user, unit, confirm)
+    result = jobs.run_import(sha, request.user, unit, confirm, mode, name=name)
+    state.update(result)
+    jobs.write_job(unit.code, sha, state)
     if result.get("applied"):
         _done_message(request, result["summary"])
-        lx.upload_path(sha).unlink(missing_ok=True)
-        return redirect("ledger_import", code=unit.code)
-    ctx.update(_result_ctx(result, sha, confirm))
+        return redirect(_job_url(unit, sha))
+    ctx.update(_result_ctx(state, sha))
     return render(
         request, "problems/ledger_import.html", ctx, status=200 if not ctx.get("file_error") else 400
     )
@@ -129,33 +151,68 @@ def _done_message(request, summary):
     )
 
 
-def _result_ctx(result, sha, confirm):
+def _result_ctx(result, sha):
+    summary = result.get("summary") or {}
+    mode = result.get("mode", "stop")
+    errors = result.get("errors") or []
+    applicable = summary.get("new", 0) + summary.get("changed", 0) + summary.get("problems_changed", 0)
     return {
         "file_error": result.get("file_error"),
-        "errors": result.get("errors") or [],
-        "summary": result.get("summary") or {},
+        "errors": errors,
+        "errors_total": result.get("errors_total", len(errors)),
+        "summary": summary,
+        "sheet": result.get("sheet", ""),
+        "diffs": result.get("diffs") or [],
+        "diff_rows": result.get("diff_rows", 0),
         "sha": sha,
+        "mode": mode,
         "checked": True,
         "applied": result.get("applied", False),
+        "has_refused": bool(result.get("refused")),
         "can_confirm": result.get("status") == "done"
-        and not result.get("errors")
-        and not result.get("applied"),
+        and not result.get("applied")
+        and not result.get("file_error")
+        and (not errors or (mode != "stop" and applicable > 0)),
     }
 
 
-def _job_page(request, unit, sha, ctx):
+def _job_state(request, unit, sha):
     try:
-        state = lx.read_job(sha)
+        state = jobs.read_job(unit.code, sha)
     except ValueError:
         state = None
     if not state or state.get("user") != request.user.pk or state.get("unit") != unit.code:
         raise Http404("No such import")
+    return state
+
+
+def _job_page(request, unit, sha, ctx):
+    state = _job_state(request, unit, sha)
     finished = state.get("status") in ("done", "failed")
     ctx.update(job=state, sha=sha, finished=finished)
     if finished:
-        ctx.update(_result_ctx(state, sha, state.get("mode") == "apply"))
-        if state.get("applied") and not request.headers.get("HX-Request"):
-            lx.upload_path(sha).unlink(missing_ok=True)
+        ctx.update(_result_ctx(state, sha))
     if request.headers.get("HX-Request"):
         return render(request, "problems/_import_progress.html", ctx)
     return render(request, "problems/ledger_import.html", ctx)
+
+
+@login_required
+@require_GET
+def ledger_import_refused(request, code):
+    """The refused rows of an import as .xlsx: row, column, reason (in Chinese), and the row's cells."""
+    unit = _import_unit(request, code)
+    state = _job_state(request, unit, request.GET.get("job", ""))
+    buf = io.BytesIO()
+    n = export.write_refused(buf, state)
+    if not n:
+        raise Http404("Nothing was refused")
+    response = HttpResponse(buf.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''" + _quote(f"{unit.name}未导入的行.xlsx")
+    return response
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
