@@ -364,3 +364,17 @@ def test_a_referral_step_by_someone_else_is_refused_without_a_trace(referral, cl
     response = client.post(reverse("special_referral_step", args=[referral.pk, "receive"]), {"version": 1})
     assert response.status_code == 404
     assert Referral.objects.get(pk=referral.pk).status == ReferralStatus.REFERRED
+
+
+def test_the_ledger_of_a_topic_lists_only_its_items(campaign, topic, as_user, county_staff):
+    problem, item = _list_problem(county_staff, campaign, topic, "440604", title="专项整治台账测试问题")
+    page = as_user(county_staff).get(
+        reverse("unit_ledger", args=["440604"]), {"subtree": "on", "topic": topic.pk}
+    )
+    text = page.content.decode()
+    assert "专项整治台账测试问题" in text
+    other = Topic.objects.filter(campaign=campaign, root_unit__code="000000").order_by("order").last()
+    page = as_user(county_staff).get(
+        reverse("unit_ledger", args=["440604"]), {"subtree": "on", "topic": other.pk}
+    )
+    assert "专项整治台账测试问题" not in page.content.decode()

@@ -110,3 +110,5 @@ class LedgerFilterForm(StyledForm):
     person = forms.CharField(label=_("Responsible person"), max_length=60, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     subtree = forms.BooleanField(label=_("Include subordinate units"), required=False)
+    # 专项整治: the ledger of one special-rectification topic (linked from the topic's page)
+    topic = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)

@@ -89,8 +89,10 @@ def unit_ledger(request, code):
         qs = qs.filter(responsible_person__name=f["person"].strip())
     if f.get("overdue"):
         qs = qs.overdue()
+    if f.get("topic"):
+        qs = qs.filter(problem__topic_id=f["topic"])
     page = LedgerPage(qs, request.GET.get("page"))
-    if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue")):
+    if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
         page.total = _rollup_total(unit, request.user, f.get("status"), f.get("kind"))
     scope = scope_for(request.user)
     query = request.GET.copy()
