@@ -234,3 +234,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Special rectification's public page: names of people below this rank (Rank: 40 = 县处级副职) may never be
+# published; statements that contain them are refused.
+PUBLIC_NAMES_MIN_RANK = env_int("PUBLIC_NAMES_MIN_RANK", 40)

@@ -215,7 +215,7 @@ def personal_data_in(text: str, unit: Unit | None = None) -> list[str]:
 
         from chuxin.orgs.models import subtree_q
 
-        min_rank = getattr(settings, "PUBLIC_NAMES_MIN_RANK", 40)
+        min_rank = settings.PUBLIC_NAMES_MIN_RANK
         names = Person.objects.filter(subtree_q(unit.path, "home_unit__path"), rank__lt=min_rank).values_list(
             "name", flat=True
         )
