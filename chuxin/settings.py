@@ -168,6 +168,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# 2019年10月31日 in Chinese, everywhere: chuxin/formats/zh_Hans/formats.py (and the English counterpart).
+FORMAT_MODULE_PATH = ["chuxin.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

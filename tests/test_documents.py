@@ -58,7 +58,7 @@ def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
     text = _text(d)
     rate = f"{100 * closed / total:.2f}%"
     assert (
-        f"共查摆问题{total}个，已整改{closed}个，基本完成并长期坚持{kept}个，未完成{total - closed - kept}个，"
+        f"共有整改事项{total}项，已销号{closed}项，阶段性完成、长期坚持{kept}项，未完成{total - closed - kept}项，"
         f"整改完成率{rate}" in text
     )
     today = timezone.localdate()
@@ -74,7 +74,7 @@ def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
     assert not re.search(r"年0\d月|月0\d日", text)
     # the overdue list: as many rows as overdue items (top 50)
     overdue = items.overdue(today).count()
-    assert f"逾期未完成整改事项共{overdue}个" in text
+    assert f"逾期未完成的整改事项共{overdue}项" in text
     overdue_table = next(
         (t for t in d.tables if t.rows[0].cells[0].text == "单位" and len(t.columns) == 5), None
     )
@@ -105,7 +105,7 @@ def test_new_this_period_counts_items_created_in_the_range(as_user, guangdong_of
         .count()
     )
     d = _open(_get(client, kind="briefing", date_from=start.isoformat(), date_to=end.isoformat()))
-    assert f"2019年9月1日至2019年9月30日，新增整改事项{created}个" in _text(d)
+    assert f"2019年9月1日至2019年9月30日，新增整改事项{created}项" in _text(d)
 
 
 def test_page_layout_follows_gbt_9704(as_user, guangdong_office):
@@ -142,7 +142,7 @@ def test_briefing_layout(as_user, guangdong_office):
     texts = [p.text for p in d.paragraphs]
     assert texts[0] == "简报" and texts[1] == "第3期"
     assert texts[2].endswith("2019年11月5日")
-    assert "共查摆问题" in "\n".join(texts)
+    assert "共有整改事项" in "\n".join(texts)
 
 
 def test_template_override_is_used(as_user, guangdong_office, tmp_path, settings):
@@ -232,4 +232,4 @@ def test_chancheng_figures_match(as_user, county_staff):
     unit = Unit.objects.get(code="440604")
     d = _open(_get(as_user(county_staff), code="440604"))
     total = RectificationItem.objects.in_subtree(unit).count()
-    assert f"共查摆问题{total}个" in _text(d)
+    assert f"共有整改事项{total}项" in _text(d)

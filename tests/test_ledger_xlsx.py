@@ -22,15 +22,10 @@ COUNTY = "440604"
 
 
 @pytest.fixture(autouse=True)
-def english_pages(client, settings):
-    """Page texts are checked in English (the language switch's cookie); Chinese is the default."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-
-
-@pytest.fixture(autouse=True)
-def english_and_media(settings, tmp_path):
+def chinese_and_media(settings, tmp_path):
+    """Pages and messages are checked in Chinese, the default language (no cookie, no Accept-Language)."""
     settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
+    with translation.override("zh-hans"):
         yield
 
 
@@ -177,10 +172,10 @@ def test_export_has_layout_and_rows(as_user, county_staff, ledger):
     assert (
         r1["整改时限"] == lx.zh_date(i1.deadline)
         and r1["整改类型"] == "限期整改"
-        and r1["完成情况"] == "未整改"
+        and r1["完成情况"] == "未开始"
     )
     assert r1["问题编号"] == f"P{i1.problem_id}" and r1["事项编号"] == f"I{i1.pk}"
-    assert by_id[f"I{i2.pk}"]["整改类型"] == "立行立改" and by_id[f"I{i3.pk}"]["整改类型"] == "长期坚持"
+    assert by_id[f"I{i2.pk}"]["整改类型"] == "立查立改" and by_id[f"I{i3.pk}"]["整改类型"] == "持续整改"
     r3 = by_id[f"I{i3.pk}"]
     assert r3["阶段目标"] == "制定制度" and r3["阶段时限"] == lx.zh_date(TODAY + timedelta(days=60))
 
@@ -253,8 +248,8 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
     before = _counts()
     rows = [
         _new_row(ledger),
-        _new_row(ledger, 整改措施="压缩文件", 整改类型="立行立改", 整改时限=""),
-        _new_row(
+        _new_row(ledger, 整改措施="压缩文件", 整改类型="立查立改", 整改时限=""),
+        _new_row(  # the words of older sheets (检视查摆, 长期坚持) are still read
             ledger,
             问题描述="作风不实（导入测试）",
             整改措施="改进作风",
@@ -323,9 +318,9 @@ def test_dry_run_lists_row_errors_and_writes_nothing(as_user, county_staff, ledg
         (11, "单位代码"),
     }
     reasons = " ".join(reason for _r, _c, reason in errors)
-    assert "Unknown unit 999999" in reasons and "Unknown person 查无此人" in reasons
-    assert "already past" in reasons and "Unknown source 道听途说" in reasons
-    assert "Fix-by-deadline needs a deadline" in reasons
+    assert "未知单位 999999" in reasons and "未知人员 查无此人" in reasons
+    assert "已过" in reasons and "未知的问题来源：道听途说" in reasons
+    assert "限期整改须填写整改时限" in reasons
     assert not response.context["can_confirm"]
     assert "查无此人".encode() in response.content
     assert _counts() == before
@@ -346,7 +341,7 @@ def test_malformed_file(as_user, county_staff, ledger):
     before = _counts()
     response = _post(client, b"this is not a workbook")
     assert response.status_code == 400
-    assert "not an Excel workbook" in response.context["file_error"]
+    assert "该文件不是 Excel 工作簿（.xlsx）" in response.context["file_error"]
     response = _post(client, b"a,b,c", name="台账.csv")
     assert response.status_code == 400 and ".xlsx" in response.context["file_error"]
     assert _counts() == before
@@ -360,7 +355,7 @@ def test_missing_columns_are_named(as_user, county_staff, ledger):
     msg = response.context["file_error"]
     assert "责任人" in msg and "整改类型" in msg
     response = _post(client, _book([], header=["甲", "乙"]))
-    assert "No header row" in response.context["file_error"]
+    assert "未找到表头" in response.context["file_error"]
 
 
 def test_header_found_without_title_rows_and_unit_by_name(as_user, county_staff, ledger):
@@ -396,7 +391,7 @@ def test_big_import_runs_as_a_job(as_user, county_staff, ledger, monkeypatch):
     page = client.get(response["Location"])
     assert page.status_code == 200 and page.context["finished"] and page.context["can_confirm"]
     poll = client.get(response["Location"], headers={"HX-Request": "true"})
-    assert b"Apply the import" in poll.content
+    assert "确认导入" in poll.content.decode()
     assert _counts() == before
     sha = page.context["sha"]
     done = client.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "confirm": "1"})
@@ -409,16 +404,27 @@ def test_big_import_runs_as_a_job(as_user, county_staff, ledger, monkeypatch):
     assert other.get(response["Location"]).status_code == 404
 
 
-def test_applying_new_rows_works_in_chinese(as_user, county_staff, ledger, settings):
-    """The default language formats "第 %(row)s 行：" for every new row; a wrong msgstr answered 500 here."""
+def test_export_edit_and_import_with_new_and_changed_rows_in_chinese(as_user, county_staff, ledger):
+    """The office's round trip in the default language; "第 %(row)s 行：" is formatted for every new row
+    (a wrong msgstr once answered 500 here)."""
     client = as_user(county_staff)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    rows = _rows(_export(client))
+    data = [dict(zip(lx.COLUMNS, r, strict=True)) for r in rows[3:]]
+    i1 = ledger["items"][0]
+    for d in data:
+        if d["事项编号"] == f"I{i1.pk}":
+            d["整改措施"] = "增设窗口，推行错峰预约"
+    data.append(_new_row(ledger, 问题来源="组织生活会", 整改类型="持续整改"))
     before = _counts()
-    with translation.override("zh-hans"):
-        response = _post(client, _book([_new_row(ledger)]))
-        assert "尚未写入任何内容" in response.content.decode()
-        response = _confirm(client, response)
+    response = _post(client, _book(data))
+    assert response.context["can_confirm"], response.context["errors"]
+    page = response.content.decode()
+    assert "新增 1 项，修改 1 项" in page and "尚未写入任何内容" in page
+    response = _confirm(client, response)
     assert response.status_code == 302
     assert _counts()[1] == before[1] + 1
+    assert RectificationItem.objects.get(pk=i1.pk).measures == "增设窗口，推行错峰预约"
+    new = RectificationItem.objects.get(measures="精简会议（导入测试）")
+    assert new.problem.get_source_display() == "组织生活会" and new.get_kind_display() == "持续整改"
     page = client.get(response["Location"]).content.decode()
-    assert "已导入：新增 1 项" in page
+    assert "已导入：新增 1 项，修改 1 项" in page

@@ -22,8 +22,8 @@ TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
+def chinese():
+    with translation.override("zh-hans"):
         yield
 
 
@@ -154,9 +154,10 @@ def test_one_email_per_person_listing_the_events(staff):
     assert len(mine) == 1
     body = mine[0].body
     assert "明天到期" in body and "已经逾期" in body
-    assert (TODAY - timedelta(days=4)).isoformat() in body  # the due date of the overdue one …
-    assert "4 days overdue" in body or "逾期 4 天" in body  # … and its days overdue (English or compiled zh)
-    assert TODAY.isoformat() in mine[0].subject
+    due = TODAY - timedelta(days=4)
+    assert f"到期 {due.year}年{due.month}月{due.day}日" in body  # the due date of the overdue one …
+    assert "逾期 4 天 · 提醒" in body  # … its days overdue and the escalation word
+    assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in mine[0].subject
     assert Digest.objects.get(user=staff, date=TODAY).emailed_at is not None
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.campaigns.models import current_campaign
@@ -42,7 +43,7 @@ def unit_dashboard(request, code):
     history = trend(unit.pk, campaign.pk)
     chart = {
         "trend": {
-            "dates": [h.date.isoformat() for h in history],
+            "dates": [date_format(h.date, "MONTH_DAY_FORMAT") for h in history],
             "overdue": [h.overdue for h in history],
             "completion": [round(100 * h.closed / h.items, 2) if h.items else 0 for h in history],
         },
@@ -90,14 +91,14 @@ def children_xlsx(request, code):
         1,
         0,
         _("Exported by %(user)s at %(time)s")
-        % {"user": request.user.username, "time": timezone.localtime().strftime("%Y-%m-%d %H:%M")},
+        % {"user": request.user.username, "time": date_format(timezone.localtime(), "DATETIME_FORMAT")},
     )
     head = [
         _("Unit"),
         _("Code"),
         _("Items"),
-        _("Closed"),
-        _("Stage complete, kept up long-term"),
+        str(Status.CLOSED.label),
+        str(Status.KEPT_UP.label),
         _("Not done"),
         _("Overdue"),
         _("Completion rate (%)"),

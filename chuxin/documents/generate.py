@@ -12,10 +12,13 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import dateformat
+from django.utils.formats import get_format
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
 
+from chuxin.core.i18n import zh, zh_date
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import RectificationItem, Status
 from chuxin.rollups.queries import dashboard
@@ -33,12 +36,17 @@ class ConverterMissing(Exception):
 
 
 def cn_date(d: date) -> str:
-    """2019年10月31日: Arabic numerals, no zero padding."""
-    return f"{d.year}年{d.month}月{d.day}日"
+    """2019年10月31日: Arabic numerals, no zero padding (the project's zh_Hans format module)."""
+    return zh_date(d)
 
 
 def cn_month_day(d: date) -> str:
-    return f"{d.month}月{d.day}日"
+    return dateformat.format(d, get_format("MONTH_DAY_FORMAT", lang="zh-hans", use_l10n=True))
+
+
+def _w(label) -> str:
+    """A status word as the screen shows it (the model choice's Chinese label)."""
+    return zh(label)
 
 
 def office_name(unit: Unit) -> str:
@@ -126,18 +134,19 @@ def collect(unit: Unit, campaign, params: Params, children) -> dict:
 
 
 def summary_sentence(me, today: date) -> str:
-    """As local notices say it: 截至X月X日，共查摆问题697个，已整改688个，…，整改完成率98.71%。"""
+    """As local notices say it, counting items with 项 and using the screen's status words:
+    截至X月X日，共有整改事项808项，已销号688项，阶段性完成、长期坚持20项，未完成100项，整改完成率87.62%。"""
     return (
-        f"截至{cn_month_day(today)}，共查摆问题{me.items}个，已整改{me.closed}个，"
-        f"基本完成并长期坚持{me.kept_up}个，未完成{me.not_done}个，整改完成率{percent(me.completion)}。"
+        f"截至{cn_month_day(today)}，共有整改事项{me.items}项，{_w(Status.CLOSED.label)}{me.closed}项，"
+        f"{_w(Status.KEPT_UP.label)}{me.kept_up}项，未完成{me.not_done}项，整改完成率{percent(me.completion)}。"
     )
 
 
 def period_sentence(data: dict, params: Params) -> str:
     return (
-        f"{cn_date(params.date_from)}至{cn_date(params.date_to)}，新增整改事项{data['new']}个，"
-        f"其中已整改{data['new_closed']}个；本期共完成整改{data['closed_in_period']}个。"
-        f"目前逾期未完成整改事项{data['overdue_total']}个。"
+        f"{cn_date(params.date_from)}至{cn_date(params.date_to)}，新增整改事项{data['new']}项，"
+        f"其中{_w(Status.CLOSED.label)}{data['new_closed']}项；本期共销号{data['closed_in_period']}项。"
+        f"目前逾期未完成的整改事项{data['overdue_total']}项。"
     )
 
 
@@ -187,7 +196,18 @@ def _unit_rows(figs) -> list[list]:
     ]
 
 
-UNIT_HEAD = ["单位", "整改事项", "已整改", "长期坚持", "未完成", "逾期", "完成率"]
+def unit_head() -> list[str]:
+    return [
+        "单位",
+        "整改事项",
+        _w(Status.CLOSED.label),
+        _w(Status.KEPT_UP.label),
+        "未完成",
+        "逾期",
+        "整改完成率",
+    ]
+
+
 OVERDUE_HEAD = ["单位", "问题", "责任人", "整改时限", "逾期天数"]
 
 
@@ -220,20 +240,20 @@ def write_notice(doc, unit: Unit, campaign, params: Params, data: dict) -> None:
     w.heading("二、各单位整改进展情况", 1)
     w.heading("（一）进展较慢的单位", 2)
     if data["worst"]:
-        w.table(UNIT_HEAD, _unit_rows(data["worst"]))
+        w.table(unit_head(), _unit_rows(data["worst"]))
     else:
         w.para("无。")
     w.heading("（二）进展较快的单位", 2)
     if data["best"]:
-        w.table(UNIT_HEAD, _unit_rows(data["best"]))
+        w.table(unit_head(), _unit_rows(data["best"]))
     else:
         w.para("无。")
     w.heading("三、逾期未完成整改事项", 1)
     total = data["overdue_total"]
     shown = len(data["overdue"])
     w.para(
-        f"逾期未完成整改事项共{total}个"
-        + (f"，按逾期时间列出前{shown}个" if total > shown else "")
+        f"逾期未完成的整改事项共{total}项"
+        + (f"，按逾期时间列出前{shown}项" if total > shown else "")
         + ("：" if shown else "。")
     )
     if shown:

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.audit.log import record, snapshot
@@ -335,7 +336,7 @@ def do_reopen_item(
         if deadline is not None:
             if deadline < timezone.localdate():
                 raise ActionError(
-                    _("The deadline %(date)s is already past.") % {"date": deadline.isoformat()}
+                    _("The deadline %(date)s is already past.") % {"date": date_format(deadline)}
                 )
             locked.deadline = deadline
         before = snapshot(locked)

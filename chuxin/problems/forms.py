@@ -65,7 +65,7 @@ def parse_stages(text: str) -> list[tuple[str, date]]:
 
 class ItemForm(StyledForm):
     measures = forms.CharField(label=_("Measures"), widget=forms.Textarea(attrs={"rows": 3}))
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of rectification"), choices=Kind.choices)
     responsible_person = forms.TypedChoiceField(label=_("Responsible person"), coerce=int)
     responsible_leader = forms.TypedChoiceField(
         label=_("Responsible leader"), coerce=int, required=False, empty_value=None
@@ -105,7 +105,9 @@ class ItemEditForm(StyledForm):
 
 class LedgerFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All"))] + Status.choices, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All"))] + Kind.choices, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind of rectification"), choices=[("", _("All"))] + Kind.choices, required=False
+    )
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("All"))] + Source.choices, required=False)
     person = forms.CharField(label=_("Responsible person"), max_length=60, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)

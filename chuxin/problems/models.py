@@ -21,6 +21,8 @@ class Source(models.TextChoices):
     GUIDANCE = "guidance", _("Guidance group finding")
     SPECIAL = "special", _("Special rectification")
     ASSIGNED = "assigned", _("Assigned from above")
+    ORG_LIFE = "org_life", _("Organisational life meeting")
+    INSPECTION = "inspection", _("Inspection feedback")
     OTHER = "other", _("Other")
 
 
@@ -212,12 +214,8 @@ class RectificationItem(models.Model):
         return escalation_level(self.days_overdue(today))
 
     def office_status(self) -> str:
-        """The words of the offices' notices: 已整改 / 正在整改 / 未整改 / 阶段性完成、长期坚持."""
-        return {
-            Status.CLOSED: "已整改",
-            Status.KEPT_UP: "阶段性完成、长期坚持",
-            Status.OPEN: "未整改",
-        }.get(self.status, "正在整改")
+        """The status in the glossary's words (已销号, 正在整改, …): the Status label, the one source of it."""
+        return self.get_status_display()
 
 
 class Stage(models.Model):

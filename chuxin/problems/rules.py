@@ -37,11 +37,10 @@ def past_dates_allowed(campaign, today: date) -> bool:
 
 
 def _fmt(d: date) -> str:
-    from django.utils.translation import get_language
+    """The active language's date format (2019年10月31日 in Chinese: chuxin/formats/zh_Hans)."""
+    from django.utils.formats import date_format
 
-    if (get_language() or "").lower().startswith("zh"):
-        return f"{d.year}年{d.month}月{d.day}日"
-    return d.isoformat()
+    return date_format(d)
 
 
 def check_new_item(

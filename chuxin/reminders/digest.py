@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.orgs.models import Role, RoleAssignment, ancestor_paths
@@ -277,7 +278,7 @@ def _message(user, today: date, notes: list[Notification]) -> mail.EmailMessage:
                 }
             )
     with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Chuxin daily reminders for %(date)s") % {"date": today.isoformat()}
+        subject = _("Chuxin daily reminders for %(date)s") % {"date": date_format(today)}
         body = render_to_string(
             "reminders/digest_email.txt",
             {

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from chuxin.documents import layout
 from chuxin.documents.generate import (
-    UNIT_HEAD,
     Writer,
     _default_cc,
     cn_date,
@@ -24,6 +23,7 @@ from chuxin.documents.generate import (
     office_name,
     open_base,
     percent,
+    unit_head,
 )
 from chuxin.orgs.models import Unit, subtree_q
 from chuxin.problems.models import RectificationItem, Status
@@ -95,10 +95,11 @@ def build(
     w.para(
         f"按照{campaign.title}关于专项整治的部署，现将{unit.name}“{topic.title}”专项整治进展情况通报如下。"
     )
+    head = unit_head()  # the screen's status words (model choices), as in the ledger notice
     w.heading("一、总体情况", 1)
     w.para(
-        f"截至{cn_date(as_of)}，共列出整改事项{me['found']}项，已整改{me['fixed']}项，"
-        f"阶段性完成、长期坚持{me['kept_up']}项，正在整改{me['ongoing']}项，整改完成率{percent(me['rate'])}。"
+        f"截至{cn_date(as_of)}，共列出整改事项{me['found']}项，{head[2]}{me['fixed']}项，"
+        f"{head[3]}{me['kept_up']}项，正在整改{me['ongoing']}项，整改完成率{percent(me['rate'])}。"
     )
     if ranking:
         w.para(
@@ -110,7 +111,7 @@ def build(
     w.heading("二、进展较慢的单位", 1)
     if worst:
         w.table(
-            UNIT_HEAD[:3] + ["长期坚持", "未完成", "完成率"],
+            head[:4] + ["未完成", head[6]],
             [
                 [
                     r["unit"].display_name,

@@ -44,7 +44,7 @@ def test_record_claim_verify_and_reopen(browser, server, tmp_path):
     office.fill("#verify-text", "经核查属实")
     office.click("#item-panel form[action$='/verify/'] button.btn-success")  # an htmx swap of the panel
     office.wait_for_selector("#reopen-text")
-    assert "已整改" in office.locator("#item-panel").inner_text()
+    assert "已销号" in office.locator("#item-panel").inner_text()
     office.fill("#reopen-text", "回头看发现高峰期仍排队")
     office.click("#item-panel form[action$='/reopen/'] button")
     office.wait_for_selector("#item-panel >> text=正在整改")

@@ -10,10 +10,21 @@ from __future__ import annotations
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
+from chuxin.core.i18n import zh_datetime
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.problems.models import ProgressUpdate, RectificationItem, Stage, Status
 
-from .layout import COLUMNS, KIND_ZH, SOURCE_ZH, WIDTHS, item_code, problem_code, title_for, zh_date
+from .layout import (
+    COLUMNS,
+    KIND_ZH,
+    SOURCE_ZH,
+    STATUS_ZH,
+    WIDTHS,
+    item_code,
+    problem_code,
+    title_for,
+    zh_date,
+)
 
 EXCEL_CELL_MAX = 32767
 
@@ -71,7 +82,7 @@ def row_values(item) -> dict:
     leader = item.responsible_leader or p.responsible_leader
     closed = ""
     if item.status in (Status.CLOSED, Status.KEPT_UP) and item.closed_at:
-        closed = f"已销号（{zh_date(timezone.localtime(item.closed_at).date())}）"
+        closed = f"{STATUS_ZH[Status.CLOSED]}（{zh_date(timezone.localtime(item.closed_at).date())}）"
     stages = list(item.stages.all())
     deadline = item.deadline
     if deadline is None and stages:
@@ -90,7 +101,7 @@ def row_values(item) -> dict:
         "阶段目标": "\n".join(s.goal for s in stages),
         "阶段时限": "\n".join(zh_date(s.target_date) for s in stages),
         "整改进展": getattr(item, "latest_progress", "") or "",
-        "完成情况": item.office_status(),
+        "完成情况": STATUS_ZH.get(item.status, item.status),
         "销号情况": closed,
         "问题编号": problem_code(p.pk),
         "事项编号": item_code(item.pk),
@@ -104,7 +115,7 @@ def write_ledger(target, unit, user, subtree: bool = False) -> int:
     now = timezone.localtime()
     meta = (
         f"填报单位：{unit.name}　　填报日期：{zh_date(now.date())}　　"
-        f"导出人：{user.get_username()} {now:%Y-%m-%d %H:%M}"
+        f"导出人：{user.get_username()} {zh_datetime(now)}"
     )
     ws = _start_sheet(wb, fmt, title_for(unit), meta)
     row = 3

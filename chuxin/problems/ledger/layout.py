@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from collections.abc import Mapping
 
+from django.utils import translation
+
+from chuxin.core.i18n import zh, zh_date  # noqa: F401 (zh_date: the 台账's dates, imported from here)
 from chuxin.problems import rules
-from chuxin.problems.models import Kind, Source
+from chuxin.problems.models import Kind, Source, Status
 
 # The order of the export. 问题编号 (P…) and 事项编号 (I…) are the stable codes; 阶段目标 and 阶段时限 hold a
 # long-term item's stage goals, one per line, and their target dates on the same lines.
@@ -53,17 +56,44 @@ LIMITS = {
     "阶段目标": 20 * (rules.STAGE_GOAL_MAX + 1),
 }
 
-SOURCE_ZH = {
-    Source.OPINION: "征求意见",
-    Source.SELF_EXAMINATION: "检视查摆",
-    Source.RESEARCH: "调查研究",
-    Source.DEMOCRATIC_LIFE: "专题民主生活会",
-    Source.GUIDANCE: "指导组反馈",
-    Source.SPECIAL: "专项整治",
-    Source.ASSIGNED: "上级交办",
-    Source.OTHER: "其他",
+
+class _ChineseLabels(Mapping):
+    """value -> the model choice's label in Chinese. The 台账 is a Chinese sheet whatever the interface
+    language, and its words are the screen's: one source, the model choices (GLOSSARY.md)."""
+
+    def __init__(self, choices):
+        self.choices = choices
+        self._labels: dict | None = None
+
+    def _all(self) -> dict:
+        if self._labels is None:  # the catalogue does not change while the process runs
+            self._labels = {value: zh(label) for value, label in self.choices.choices}
+        return self._labels
+
+    def __getitem__(self, value):
+        return self._all()[value]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self):
+        return len(self._all())
+
+
+SOURCE_ZH = _ChineseLabels(Source)
+KIND_ZH = _ChineseLabels(Kind)
+STATUS_ZH = _ChineseLabels(Status)
+# Words of offices' own sheets (and of files exported before the glossary): read, never written.
+ALIASES = {
+    Source: {
+        "检视查摆": Source.SELF_EXAMINATION,
+        "专题民主生活会": Source.DEMOCRATIC_LIFE,
+        "听取意见": Source.OPINION,
+        "巡视反馈": Source.INSPECTION,
+        "巡察反馈": Source.INSPECTION,
+    },
+    Kind: {"立行立改": Kind.AT_ONCE, "长期坚持": Kind.LONG_TERM},
 }
-KIND_ZH = {Kind.AT_ONCE: "立行立改", Kind.DEADLINE: "限期整改", Kind.LONG_TERM: "长期坚持"}
 BIG_IMPORT_ROWS = 2000  # more rows than this are parsed and applied in the worker
 
 
@@ -72,18 +102,16 @@ def norm(s) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s))).lower()
 
 
-def label_map(zh: dict, choices) -> dict[str, str]:
-    out = {}
+def label_map(chinese: Mapping, choices) -> dict[str, str]:
+    """Every way a cell may name a choice: its value, its Chinese and English labels, an old alias."""
+    out = {norm(alias): value for alias, value in ALIASES.get(choices, {}).items()}
     for value, label in choices.choices:
         out[norm(value)] = value
-        out[norm(str(label))] = value
-    for value, label in zh.items():
+        with translation.override("en"):
+            out[norm(str(label))] = value
+    for value, label in chinese.items():
         out[norm(label)] = value
     return out
-
-
-def zh_date(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
 def title_for(unit) -> str:
