@@ -42,6 +42,10 @@ def _unique_people(unit, n=2):
 
 @pytest.fixture
 def ledger(county_staff):
+    return make_ledger(county_staff)
+
+
+def make_ledger(county_staff):
     """Two problems at 禅城区: one with two items, one with one."""
     unit = Unit.objects.get(code=COUNTY)
     leader, person = _unique_people(unit)

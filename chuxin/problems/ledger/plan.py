@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -251,12 +252,22 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
     existing_fp: dict[tuple, list[tuple[int, set]]] = defaultdict(list)
     existing_problems: dict[tuple[int, str], int] = {}
     for part in _chunks(codeless_units):
-        for pk, unit_id, title, measures, person, deadline, due in RectificationItem.objects.filter(
-            unit_id__in=part
-        ).values_list(
-            "pk", "unit_id", "problem__title", "measures", "responsible_person__name", "deadline", "due_date"
-        ):
-            existing_fp[(unit_id, norm(title), norm(measures), norm(person))].append((pk, {deadline, due}))
+        rows = (
+            RectificationItem.objects.filter(unit_id__in=part)
+            .annotate(first_stage=Min("stages__target_date"))
+            .values_list(
+                "pk",
+                "unit_id",
+                "problem__title",
+                "measures",
+                "responsible_person__name",
+                "deadline",
+                "due_date",
+                "first_stage",
+            )
+        )
+        for pk, unit_id, title, measures, person, *dates in rows:
+            existing_fp[(unit_id, norm(title), norm(measures), norm(person))].append((pk, set(dates)))
         for pk, unit_id, title in Problem.objects.filter(unit_id__in=part).values_list(
             "pk", "unit_id", "title"
         ):

@@ -1,0 +1,482 @@
+"""The 台账 import with the files offices really send, in Chinese (the default language).
+
+Each test names one of the failures the import used to have: duplicates, silent overwrites, blocked valid
+rows, refused shapes, uploads kept forever.
+"""
+
+import io
+import os
+import time
+import zipfile
+from datetime import date, datetime, timedelta
+
+import pytest
+import xlsxwriter
+from django.urls import reverse
+from django.utils import timezone
+from python_calamine import CalamineWorkbook
+
+from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.models import Campaign
+from chuxin.problems.actions import do_import_ledger
+from chuxin.problems.ledger import jobs
+from chuxin.problems.ledger.layout import COLUMNS, zh_date
+from chuxin.problems.ledger.read import parse_date
+from chuxin.problems.models import Kind, Problem, RectificationItem
+from tests.test_ledger_xlsx import make_ledger
+
+TODAY = timezone.localdate()
+COUNTY = "440604"
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def ledger(county_staff):
+    """Two problems at 禅城区: one with two items, one with one (as in test_ledger_xlsx)."""
+    return make_ledger(county_staff)
+
+
+def _counts():
+    return Problem.objects.count(), RectificationItem.objects.count(), AuditEntry.objects.count()
+
+
+def _export(client, code=COUNTY):
+    response = client.get(reverse("ledger_export", kwargs={"code": code}))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def _table(content: bytes) -> list[dict]:
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    return [dict(zip(COLUMNS, r, strict=True)) for r in rows[3:]]
+
+
+def _book(rows, header=COLUMNS, title_rows=2, sheets_before=0, merges=(), formulas=None, raw_cells=None):
+    """An office's workbook: title rows, optional sheets before the ledger, merged ranges, formula cells."""
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    for k in range(sheets_before):
+        ws = wb.add_worksheet(f"填报说明{k + 1}")
+        ws.write(0, 0, "请按模板填写，勿改动表头。")
+    ws = wb.add_worksheet("整改台账")
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    r = 0
+    if title_rows:
+        ws.write(0, 0, "某单位主题教育整改台账")
+        r += 1
+    if title_rows > 1:
+        ws.write(1, 0, "填报单位：禅城区　　填报日期：2019年11月1日")
+        r += 1
+    for j, h in enumerate(header):
+        ws.write_string(r, j, h)
+    first = r + 1
+    for i, row in enumerate(rows):
+        for j, h in enumerate(header):
+            v = row.get(h)
+            if isinstance(v, date):
+                ws.write_datetime(first + i, j, datetime(v.year, v.month, v.day), date_fmt)
+            elif isinstance(v, int | float):
+                ws.write_number(first + i, j, v)
+            elif v is not None:
+                ws.write_string(first + i, j, str(v))
+    for (r0, c0, r1, c1), value in merges:
+        ws.merge_range(first + r0, header.index(c0), first + r1, header.index(c1), value)
+    for (i, col), (formula, value) in (formulas or {}).items():
+        ws.write_formula(first + i, header.index(col), formula, None, value)
+    wb.close()
+    return out.getvalue()
+
+
+def _path(tmp_path, content, name="台账.xlsx"):
+    p = tmp_path / name
+    p.write_bytes(content)
+    return p
+
+
+def _import(user, path, unit, confirm=False, mode="stop"):
+    return do_import_ledger(user, unit=unit, path=path, confirm=confirm, mode=mode)
+
+
+def _new(ledger, **over):
+    row = {
+        "单位代码": COUNTY,
+        "问题来源": "征求意见",
+        "问题描述": "会议多文件多",
+        "根源剖析": "形式主义",
+        "整改措施": "精简会议",
+        "责任领导": ledger["leader"].name,
+        "责任人": ledger["person"].name,
+        "整改时限": zh_date(TODAY + timedelta(days=20)),
+        "整改类型": "限期整改",
+    }
+    row.update(over)
+    return row
+
+
+# ------------------------------------------------------------------------------------------ duplicates
+
+
+def test_a_re_sent_file_of_new_rows_adds_nothing_the_second_time(county_staff, ledger, tmp_path):
+    unit = ledger["unit"]
+    path = _path(
+        tmp_path, _book([_new(ledger), _new(ledger, 整改措施="压缩文件", 整改类型="立行立改", 整改时限="")])
+    )
+    first = _import(county_staff, path, unit, confirm=True)
+    assert first["applied"] and first["summary"]["new"] == 2
+    before = _counts()
+    again = _import(county_staff, path, unit)
+    assert again["summary"]["new"] == 0 and again["summary"]["unchanged"] == 2
+    assert again["summary"]["fingerprint"] == 2 and not again["errors"]
+    assert _import(county_staff, path, unit, confirm=True)["applied"]
+    assert _counts() == before
+
+
+def test_an_export_without_the_code_columns_is_matched_by_fingerprint(
+    as_user, county_staff, ledger, tmp_path
+):
+    client = as_user(county_staff)
+    data = _table(_export(client))
+    header = [c for c in COLUMNS if c not in ("问题编号", "事项编号")]
+    before = _counts()
+    result = _import(county_staff, _path(tmp_path, _book(data, header=header)), ledger["unit"], confirm=True)
+    assert result["applied"] and result["summary"]["new"] == 0, (result["errors"], result.get("file_error"))
+    assert result["summary"]["unchanged"] == len(data)
+    assert _counts() == before
+
+
+def test_an_edited_row_without_its_code_is_refused_not_added_to_the_problem(county_staff, ledger, tmp_path):
+    # the office changed the measures of an existing item in a file without the code columns
+    header = [c for c in COLUMNS if c not in ("问题编号", "事项编号")]
+    row = _new(ledger, 问题描述="窗口排队时间长", 整改措施="增设两个窗口")
+    before = _counts()
+    result = _import(county_staff, _path(tmp_path, _book([row], header=header)), ledger["unit"], confirm=True)
+    assert not result.get("applied")
+    (reason,) = [r for _n, c, r in result["errors"] if c == "问题描述"]
+    assert f"P{ledger['problems'][0].pk}" in reason and "已在台账中" in reason
+    assert _counts() == before
+
+
+def test_two_identical_new_rows_are_both_refused_naming_each_other(county_staff, ledger, tmp_path):
+    rows = [_new(ledger), _new(ledger, 整改措施="另一条措施"), _new(ledger)]
+    result = _import(county_staff, _path(tmp_path, _book(rows)), ledger["unit"])
+    errors = {n: reason for n, _c, reason in result["errors"]}
+    assert set(errors) == {4, 6}  # rows 4 and 6 of the sheet (two title rows and the header come first)
+    assert "第 6 行" in errors[4] and "第 4 行" in errors[6]
+
+
+def test_a_new_row_joins_an_existing_problem_only_by_its_code(county_staff, ledger, tmp_path):
+    p1 = ledger["problems"][0]
+    row = _new(ledger, 问题描述="窗口排队时间长", 整改措施="延长服务时间", 问题编号=f"P{p1.pk}")
+    result = _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"], confirm=True)
+    assert result["applied"] and result["summary"]["new"] == 1
+    assert p1.items.filter(measures="延长服务时间").exists()
+
+
+# ------------------------------------------------------------------------------------------ no silent writes
+
+
+def test_a_million_character_cell_is_refused_with_the_column_limit(county_staff, ledger, tmp_path):
+    i1 = ledger["items"][0]
+    path = tmp_path / "long.xlsx"
+    content = _book([_new(ledger, 问题描述="X", 事项编号=f"I{i1.pk}")])
+    # xlsxwriter caps a cell at 32 767 characters: put a 1 000 000-character text in by hand, as a crafted
+    # file would
+    zin = zipfile.ZipFile(io.BytesIO(content))
+    sheet = zin.read("xl/worksheets/sheet1.xml").decode()
+    strings = zin.read("xl/sharedStrings.xml").decode()
+    strings = strings.replace("<t>X</t>", "<t>" + "长" * 1_000_000 + "</t>", 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/sharedStrings.xml":
+                data = strings.encode()
+            elif info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            zout.writestr(info.filename, data)
+    before = _counts()
+    result = _import(county_staff, path, ledger["unit"], confirm=True, mode="skip")
+    (reason,) = [r for _n, c, r in result["errors"] if c == "问题描述"]
+    assert "1000000" in reason and "最多 200" in reason
+    assert Problem.objects.get(pk=i1.problem_id).title == "窗口排队时间长"
+    assert _counts()[0:2] == before[0:2]
+
+
+def test_a_formula_cell_is_refused_with_its_address_unless_it_shows_the_current_value(
+    as_user, county_staff, ledger, tmp_path
+):
+    data = _table(_export(as_user(county_staff)))
+    i = next(k for k, d in enumerate(data) if d["事项编号"] == f"I{ledger['items'][0].pk}")
+    formulas = {(i, "问题描述"): ('="新"&"标题"', "新标题")}
+    result = _import(
+        county_staff, _path(tmp_path, _book(data, formulas=formulas)), ledger["unit"], confirm=True
+    )
+    assert not result.get("applied")
+    (reason,) = [r for n, c, r in result["errors"] if c == "问题描述"]
+    assert f"E{4 + i}" in reason and "公式" in reason
+    assert Problem.objects.get(pk=ledger["problems"][0].pk).title == "窗口排队时间长"
+    # the same formula showing the current title changes nothing and is accepted
+    formulas = {(i, "问题描述"): ('="窗口排队"&"时间长"', "窗口排队时间长")}
+    result = _import(county_staff, _path(tmp_path, _book(data, formulas=formulas), "2.xlsx"), ledger["unit"])
+    assert not result["errors"] and result["summary"]["unchanged"] == len(data)
+
+
+def test_re_importing_an_export_with_long_text_changes_nothing(as_user, county_staff, ledger, tmp_path):
+    from chuxin.problems import actions
+
+    item = ledger["items"][1]
+    actions.do_edit_item(county_staff, item, None, measures="推行网上办。" * 800)  # 4 800 characters
+    data = _table(_export(as_user(county_staff)))
+    result = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"])
+    assert not result["errors"] and result["summary"]["changed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "field"),
+    [
+        ("整改措施", "增设窗口并延时服务", "measures"),
+        ("整改时限", "DEADLINE", "deadline"),
+        ("责任人", "LEADER", "responsible_person"),
+        ("问题描述", "窗口排队时间太长", "title"),
+        ("问题来源", "检视查摆", "source"),
+        ("根源剖析", "宗旨意识淡薄", "root_cause"),
+        ("NEW", "", "new"),
+    ],
+)
+def test_the_dry_run_lists_exactly_what_the_apply_writes(
+    as_user, county_staff, ledger, tmp_path, column, value, field
+):
+    data = _table(_export(as_user(county_staff)))
+    i1 = ledger["items"][0]
+    row = next(d for d in data if d["事项编号"] == f"I{i1.pk}")
+    if column == "NEW":
+        data.append(_new(ledger, 问题描述="新问题（试算）", 整改措施="新措施（试算）"))
+    else:
+        if value == "DEADLINE":
+            value = zh_date(TODAY + timedelta(days=45))
+        if value == "LEADER":
+            value = ledger["leader"].name
+        for d in data:  # a problem-level cell is the same on every row of the problem
+            if d["问题编号"] == row["问题编号"] or column not in ("问题描述", "问题来源", "根源剖析"):
+                if d is row or column in ("问题描述", "问题来源", "根源剖析"):
+                    d[column] = value
+    path = _path(tmp_path, _book(data))
+    dry = _import(county_staff, path, ledger["unit"])
+    assert not dry["errors"], dry["errors"]
+    listed = {(n, c, after) for n, cells in dry["diffs"] for c, _b, after in cells}
+    audit_before = AuditEntry.objects.count()
+    applied = _import(county_staff, path, ledger["unit"], confirm=True)
+    assert applied["applied"]
+    written = AuditEntry.objects.filter(pk__gt=0).order_by("-id")[: AuditEntry.objects.count() - audit_before]
+    if column == "NEW":
+        item = RectificationItem.objects.get(measures="新措施（试算）")
+        assert {("整改措施", "新措施（试算）"), ("问题描述", "新问题（试算）")} <= {
+            (c, a) for _n, c, a in listed
+        }
+        assert {e.action for e in written} == {"problem.create", "item.create"}
+        assert item.problem.title == "新问题（试算）"
+        return
+    assert {(c, a) for _n, c, a in listed} == {(column, value)}
+    (entry,) = written  # one change, one audit entry: nothing else was touched
+    changed = {k for k in entry.after if entry.before.get(k) != entry.after[k]} - {"version", "due_date"}
+    assert changed == {field}
+    obj = RectificationItem.objects.get(pk=i1.pk) if entry.model == "RectificationItem" else i1.problem
+    obj.refresh_from_db()
+    shown = {
+        "deadline": lambda o: zh_date(o.deadline),
+        "responsible_person": lambda o: o.responsible_person.name,
+        "source": lambda o: {"self_exam": "检视查摆"}[o.source],
+    }.get(field, lambda o: getattr(o, field))(obj)
+    assert shown == value
+
+
+# ------------------------------------------------------------------------------------------ modes
+
+
+def test_skip_mode_applies_the_valid_rows_and_lists_the_refused(
+    client, as_user, county_staff, ledger, tmp_path
+):
+    rows = [_new(ledger), _new(ledger, 整改措施="第二条", 责任人="查无此人"), _new(ledger, 整改措施="第三条")]
+    c = as_user(county_staff)
+    f = io.BytesIO(_book(rows))
+    f.name = "台账.xlsx"
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    response = c.post(url, {"file": f, "mode": "skip"})
+    assert response.status_code == 200 and response.context["can_confirm"]
+    assert "导入无误的行" in response.content.decode()
+    before = _counts()
+    done = c.post(url, {"sha": response.context["sha"], "confirm": "1", "mode": "skip"})
+    assert done.status_code == 302
+    assert _counts()[1] == before[1] + 2
+    page = c.get(done["Location"])
+    assert page.context["applied"] and "查无此人" in page.content.decode()
+    download = c.get(
+        reverse("ledger_import_refused", kwargs={"code": COUNTY}) + "?job=" + page.context["sha"]
+    )
+    assert download.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(download.content)).get_sheet_by_index(0).to_python()
+    assert rows[2][:3] == ["行号", "列", "原因"]
+    assert rows[3][0] == 5 and rows[3][1] == "责任人" and "查无此人" in rows[3][2]
+    assert "第二条" in rows[3]
+
+
+def test_stop_mode_writes_nothing_when_a_row_is_refused(county_staff, ledger, tmp_path):
+    rows = [_new(ledger), _new(ledger, 整改措施="第二条", 责任人="查无此人")]
+    before = _counts()
+    result = _import(county_staff, _path(tmp_path, _book(rows)), ledger["unit"], confirm=True)
+    assert not result["applied"] and "第 5 行" in result["file_error"]
+    assert _counts() == before
+
+
+def test_update_only_mode_changes_items_and_adds_none(as_user, county_staff, ledger, tmp_path):
+    data = _table(_export(as_user(county_staff)))
+    i2 = ledger["items"][1]
+    for d in data:
+        if d["事项编号"] == f"I{i2.pk}":
+            d["整改措施"] = "推行网上办、掌上办"
+    data.append(_new(ledger, 问题描述="另一个问题"))
+    result = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"], confirm=True, mode="update")
+    assert result["applied"] and result["summary"]["new"] == 0 and result["summary"]["changed"] == 1
+    assert "仅更新" in result["errors"][0][2]
+    assert not Problem.objects.filter(title="另一个问题").exists()
+
+
+# ------------------------------------------------------------------------------------------ shapes
+
+
+def test_the_ledger_on_a_second_sheet_is_found_and_named(as_user, county_staff, ledger, tmp_path):
+    result = _import(county_staff, _path(tmp_path, _book([_new(ledger)], sheets_before=1)), ledger["unit"])
+    assert result["sheet"] == "整改台账" and result["summary"]["new"] == 1 and not result["errors"]
+
+
+def test_merged_problem_cells_give_every_row_the_problem(county_staff, ledger, tmp_path):
+    rows = [
+        _new(ledger, 问题描述=None, 问题来源=None, 整改措施="精简会议"),
+        _new(ledger, 问题描述=None, 问题来源=None, 整改措施="压缩文件"),
+    ]
+    merges = [((0, "问题描述", 1, "问题描述"), "文山会海"), ((0, "问题来源", 1, "问题来源"), "检视查摆")]
+    result = _import(county_staff, _path(tmp_path, _book(rows, merges=merges)), ledger["unit"], confirm=True)
+    assert result["applied"], result["errors"]
+    problem = Problem.objects.get(title="文山会海")
+    assert problem.source == "self_exam" and problem.items.count() == 2
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        date(2019, 10, 31),
+        "2019年10月31日",
+        "2019.10.31",
+        "2019/10/31",
+        "２０１９年１０月３１日",
+        " 2019-10-31 ",
+        "20191031",
+    ],
+)
+def test_dates_in_the_shapes_offices_write_and_history_may_be_past(county_staff, ledger, tmp_path, cell):
+    Campaign.objects.update(ended_on=date(2020, 1, 8))  # the 2019 campaign, entered afterwards
+    result = _import(
+        county_staff, _path(tmp_path, _book([_new(ledger, 整改时限=cell)])), ledger["unit"], confirm=True
+    )
+    assert result["applied"], result["errors"]
+    assert RectificationItem.objects.get(measures="精简会议").deadline == date(2019, 10, 31)
+
+
+def test_a_past_deadline_is_refused_while_the_campaign_runs(county_staff, ledger, tmp_path):
+    Campaign.objects.update(ended_on=None)
+    result = _import(
+        county_staff, _path(tmp_path, _book([_new(ledger, 整改时限="2019年10月31日")])), ledger["unit"]
+    )
+    assert [c for _n, c, _r in result["errors"]] == ["整改时限"]
+
+
+def test_full_width_digits_and_stray_spaces_in_codes(county_staff, ledger, tmp_path):
+    row = _new(ledger, 单位代码=" ４４０６０４ ", 责任人=f" {ledger['person'].name} ")
+    result = _import(county_staff, _path(tmp_path, _book([row], title_rows=0)), ledger["unit"])
+    assert not result["errors"] and result["summary"]["new"] == 1
+
+
+def test_stage_goals_round_trip_in_their_own_columns(as_user, county_staff, ledger, tmp_path):
+    row = _new(
+        ledger,
+        问题描述="调研成果转化不够",
+        整改措施="建立调研成果转化机制",
+        整改类型="长期坚持",
+        整改时限="",
+        阶段目标="制定办法\n全面推行",
+        阶段时限=f"{zh_date(TODAY + timedelta(days=30))}\n{zh_date(TODAY + timedelta(days=90))}",
+    )
+    result = _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"], confirm=True)
+    assert result["applied"], result["errors"]
+    item = RectificationItem.objects.get(measures="建立调研成果转化机制")
+    assert item.kind == Kind.LONG_TERM
+    assert [(s.goal, s.target_date) for s in item.stages.all()] == [
+        ("制定办法", TODAY + timedelta(days=30)),
+        ("全面推行", TODAY + timedelta(days=90)),
+    ]
+    assert item.due_date == TODAY + timedelta(days=30)
+    data = _table(_export(as_user(county_staff)))
+    exported = next(d for d in data if d["事项编号"] == f"I{item.pk}")
+    assert exported["阶段目标"] == "制定办法\n全面推行"
+    again = _import(county_staff, _path(tmp_path, _book(data), "again.xlsx"), ledger["unit"])
+    assert not again["errors"] and again["summary"]["unchanged"] == len(data)
+
+
+def test_parse_date_reads_every_shape():
+    for v in (
+        "2019年10月31日",
+        "2019.10.31",
+        "2019/10/31",
+        "２０１９年１０月３１日",
+        " 2019-10-31 ",
+        43769,
+        "20191031",
+    ):
+        assert parse_date(v) == date(2019, 10, 31), v
+    for v in ("10月31日", "2019年13月1日", "明年"):
+        with pytest.raises(ValueError):
+            parse_date(v)
+
+
+# ------------------------------------------------------------------------------------------ retention
+
+
+def test_old_uploads_are_purged_and_fresh_ones_kept(settings):
+    settings.IMPORT_RETENTION_DAYS = 7
+    old = jobs.import_dir("440604") / ("a" * 64 + ".xlsx")
+    fresh = jobs.import_dir("440604") / ("b" * 64 + ".xlsx")
+    state = jobs.import_dir("440604") / ("a" * 64 + ".json")
+    for p in (old, fresh, state):
+        p.write_bytes(b"x")
+    ten_days = time.time() - 10 * 86400
+    os.utime(old, (ten_days, ten_days))
+    os.utime(state, (ten_days, ten_days))
+    assert jobs.purge() == 2
+    assert not old.exists() and not state.exists() and fresh.exists()
+
+
+def test_a_unit_has_an_upload_quota(as_user, county_staff, ledger, settings):
+    settings.IMPORT_QUOTA_FILES = 2
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    for k in range(2):
+        f = io.BytesIO(_book([_new(ledger, 整改措施=f"措施{k}")]))
+        f.name = "台账.xlsx"
+        assert c.post(url, {"file": f}).status_code == 200
+    f = io.BytesIO(_book([_new(ledger, 整改措施="第三个文件")]))
+    f.name = "台账.xlsx"
+    response = c.post(url, {"file": f})
+    assert response.status_code == 400 and "待导入" in response.context["file_error"]
+
+
+def test_an_applied_import_keeps_no_upload(as_user, county_staff, ledger):
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    f = io.BytesIO(_book([_new(ledger)]))
+    f.name = "台账.xlsx"
+    response = c.post(url, {"file": f})
+    assert c.post(url, {"sha": response.context["sha"], "confirm": "1"}).status_code == 302
+    assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))
