@@ -20,7 +20,7 @@ from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
 from chuxin.problems.actions import do_import_ledger
 from chuxin.problems.ledger import jobs
-from chuxin.problems.ledger.layout import COLUMNS, zh_date
+from chuxin.problems.ledger.layout import COLUMNS, SOURCE_ZH, zh_date
 from chuxin.problems.ledger.read import parse_date
 from chuxin.problems.models import Kind, Problem, RectificationItem
 from tests.test_ledger_xlsx import make_ledger
@@ -241,7 +241,7 @@ def test_re_importing_an_export_with_long_text_changes_nothing(as_user, county_s
         ("整改时限", "DEADLINE", "deadline"),
         ("责任人", "LEADER", "responsible_person"),
         ("问题描述", "窗口排队时间太长", "title"),
-        ("问题来源", "检视查摆", "source"),
+        ("问题来源", "检视剖析", "source"),
         ("根源剖析", "宗旨意识淡薄", "root_cause"),
         ("NEW", "", "new"),
     ],
@@ -288,7 +288,7 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
     shown = {
         "deadline": lambda o: zh_date(o.deadline),
         "responsible_person": lambda o: o.responsible_person.name,
-        "source": lambda o: {"self_exam": "检视查摆"}[o.source],
+        "source": lambda o: SOURCE_ZH[o.source],
     }.get(field, lambda o: getattr(o, field))(obj)
     assert shown == value
 
