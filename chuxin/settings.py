@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the API docs page then serves Swagger UI from the package's static files, not a CDN
     "chuxin.core",
     "chuxin.orgs",
     "chuxin.campaigns",
@@ -83,6 +84,7 @@ INSTALLED_APPS = [
     "chuxin.documents",
     "chuxin.reminders",
     "chuxin.special",
+    "chuxin.api",
     "chuxin.demo",
 ]
 
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "chuxin.api.middleware.ApiCallLogMiddleware",
 ]
 
 ROOT_URLCONF = "chuxin.urls"
@@ -214,6 +217,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# The JSON API: calls per minute per token (or per signed-in user); the counter lives in the cache, so
+# several processes need a shared cache (CACHES) for the limit to hold across them.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)
 
 # Background work (django-tasks): the database backend needs no broker; run the worker with
 # `python manage.py db_worker`. TASKS_BACKEND=immediate runs tasks inline (tests, tiny setups).

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from chuxin.api import views as api_views
+from chuxin.api.api import api
 from chuxin.core import views as core_views
 from chuxin.dashboards.home import home
 from chuxin.special.urls import public_urlpatterns as special_public_urls
@@ -38,6 +40,9 @@ urlpatterns = [
     path("notifications/", include("chuxin.reminders.urls")),
     path("special/", include("chuxin.special.urls")),
     path("p/", include(special_public_urls)),
+    path("api/v1/", api.urls),
+    path("accounts/tokens/", api_views.token_settings, name="token_settings"),
+    path("accounts/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="token_revoke"),
     path("admin/", admin.site.urls),
 ]
 

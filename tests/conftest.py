@@ -131,3 +131,55 @@ def make_item(unit_code, kind="deadline", title="会议文件多、检查考核�
     item.due_date = compute_due_date(item)
     item.save()
     return item
+
+
+@pytest.fixture
+def county_office(db, django_user_model):
+    """The leading-group office of 禅城区 (440604): verifies the county's items."""
+    user = django_user_model.objects.create_user("chancheng_office", password=PASSWORD)
+    unit = Unit.objects.get(code="440604")
+    person = Person.objects.create(name="区委办", home_unit=unit, user=user, rank=Rank.SECTION)
+    RoleAssignment.objects.create(person=person, unit=unit, role=Role.OFFICE)
+    return user
+
+
+@pytest.fixture
+def live_api(db, settings):
+    """A real HTTP server on 127.0.0.1 that shares the test's database connection, so it sees the
+    test's rows and everything it writes is rolled back with the test (on SQLite and PostgreSQL alike;
+    pytest-django's live_server would flush the session's demo tree instead)."""
+    import threading
+
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.db import close_old_connections, connections
+    from django.test.testcases import QuietWSGIRequestHandler
+
+    class SharedConnectionServer(ThreadedWSGIServer):
+        def _close_connections(self):
+            pass  # the connection is the test's: the test's rollback ends it, not a request
+
+    settings.API_RATE_PER_MINUTE = 100_000
+    conn = connections["default"]
+    conn.inc_thread_sharing()
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    httpd = SharedConnectionServer(
+        ("127.0.0.1", 0),
+        QuietWSGIRequestHandler,
+        allow_reuse_address=False,
+        connections_override={"default": conn},
+    )
+    httpd.set_app(WSGIHandler())
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        conn.dec_thread_sharing()

@@ -5,7 +5,7 @@ test_every_route_has_a_case, so nothing new ships without a scope test.
 """
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from chuxin.campaigns.models import Campaign
 from chuxin.orgs.models import Unit
@@ -300,7 +300,72 @@ ROUTES = {
     "special_referral_detail": ("unit-referral-read", _referral_args, "get"),
     "special_referral_step": ("unit-referral-post", _referral_step_args, "post"),
     "special_public": ("public", lambda _code: {"code": "000000"}, "get"),  # published by the demo
+    # house: the JSON API (session auth here; tokens carry the same user's scope, see test_api.py)
+    "token_settings": ("login", None, "get"),
+    "token_revoke": ("token-revoke", None, "post"),
+    "api-root": ("absent", None, "get"),  # ninja's root: always 404 (it only anchors the API's paths)
+    "openapi-json": ("public", None, "get"),
+    "openapi-view": ("public", None, "get"),
+    "api_unit_search": ("api-login", None, "get"),
+    "api_campaign_list": ("api-login", None, "get"),
+    "api_campaign_detail": ("api-campaign-read", _campaign_args, "get"),
+    "api_unit_detail": ("api-read", _unit_args, "get"),
+    "api_unit_children": ("api-read", _unit_args, "get"),
+    "api_unit_figures": ("api-read", _unit_args, "get"),
+    "api_item_list": ("api-read", _unit_args, "get"),
+    "api_problem_list": ("api-read", _unit_args, "get"),
+    "api_meeting_list": ("api-read", _unit_args, "get"),
+    "api_topic_list": ("api-read", _unit_args, "get"),
+    "api_problem_detail": ("api-read", _problem_args, "get"),
+    "api_item_detail": ("api-read", _item_args, "get"),
+    "api_meeting_detail": ("api-read", _meeting_args, "get"),
+    "api_topic_detail": ("api-read", lambda code: _topic_args(code), "get"),
+    "api_problem_record": ("api-record", _unit_args, "post"),
+    "api_item_add": ("api-record", _problem_args, "post"),
+    "api_item_start": ("api-record", _item_args, "post"),
+    "api_item_claim": ("api-record", _item_args, "post"),
+    "api_import_upload": ("api-record", _unit_args, "post"),
+    "api_item_verify": ("api-manage", _item_args, "post"),
+    "api_item_return": ("api-manage", _item_args, "post"),
+    "api_item_reopen": ("api-manage", _item_args, "post"),
+    "api_import_status": ("api-job", None, "get"),
+    "api_import_apply": ("api-job", None, "post"),
 }
+
+
+def _reverse(name, kwargs=None):
+    """Page routes by name; the API's routes live in the "api" namespace."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return reverse(f"api:{name}", kwargs=kwargs)
+
+
+def _api_body(name, url, code):
+    """A body the route accepts, so that only the scope and the role decide the answer."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from chuxin.orgs.models import Person
+
+    person = Person.objects.filter(home_unit__code=code).order_by("pk").first()
+    bodies = {
+        "api_problem_record": {"title": "窗口排队时间长", "source": "opinion"},
+        "api_item_add": {"measures": "增设窗口", "kind": "at_once", "responsible_person_id": person.pk},
+        "api_item_start": {"version": 1},
+        "api_item_verify": {"version": 1},
+        "api_item_return": {"version": 1, "reasons": "佐证不足"},
+        "api_item_reopen": {"version": 1, "findings": "回头看发现反弹"},
+    }
+    if name == "api_item_claim":
+        return {"version": 1, "text": "已完成", "files": [SimpleUploadedFile("证明.pdf", b"%PDF-1.4")]}, None
+    if name == "api_import_upload":
+        return {"file": SimpleUploadedFile("台账.xlsx", b"not a workbook")}, None
+    return bodies[name], "application/json"
+
+
+# The API answers a call it handled (the scope and the role allowed it) with one of these, whatever the
+# input's fate; 403 and 404 are kept for the role and the scope.
+API_HANDLED = {200, 201, 202, 400, 409}
 
 
 def _named_routes(resolver=None, prefix=""):
@@ -325,7 +390,7 @@ def test_every_route_has_a_case():
 
 def _cases():
     for name, (kind, _, _) in ROUTES.items():
-        if kind.startswith("unit"):
+        if kind.startswith("unit") or kind in ("api-read", "api-record", "api-manage"):
             for persona in READ:
                 yield name, persona
         else:
@@ -335,7 +400,21 @@ def _cases():
 @pytest.mark.parametrize(("name", "persona"), list(_cases()))
 def test_route_respects_scope(name, persona, client, django_user_model):
     kind, args, method = ROUTES[name]
-    if kind.startswith("unit"):
+    if kind in ("api-read", "api-record", "api-manage"):
+        client.force_login(django_user_model.objects.get(username=persona))
+        table = {"api-read": READ, "api-record": RECORD, "api-manage": WRITE}[kind]
+        for code, expected in zip((INSIDE, OUTSIDE), table[persona], strict=True):
+            url = _reverse(name, args(code))
+            if method == "get":
+                status = client.get(url).status_code
+                assert status == expected, f"{persona} get {url}: {status}"
+            else:
+                data, content_type = _api_body(name, url, code)
+                extra = {"content_type": content_type} if content_type else {}
+                status = client.post(url, data, **extra).status_code
+                want = API_HANDLED if expected == 200 else {expected}
+                assert status in want, f"{persona} post {url}: {status}"
+    elif kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
         table = {
             "unit-read": READ,
@@ -374,8 +453,22 @@ def test_route_respects_scope(name, persona, client, django_user_model):
 
 
 def _check_non_unit_route(name, kind, args, client, django_user_model):
-    url = reverse("admin:index") if kind == "admin" else reverse(name, kwargs=args("") if args else None)
+    if kind == "api-job":
+        return _check_import_job(name, client, django_user_model)
+    if kind == "token-revoke":
+        return _check_token_revoke(client, django_user_model)
+    url = reverse("admin:index") if kind == "admin" else _reverse(name, args("") if args else None)
     anon = client.post(url) if ROUTES[name][2] == "post" else client.get(url)
+    if kind == "absent":
+        assert anon.status_code == 404
+        return
+    if kind.startswith("api-"):
+        assert anon.status_code == 401, f"anonymous {url}: {anon.status_code}"
+        client.force_login(django_user_model.objects.get(username="guangdong"))
+        assert client.get(url).status_code == 200
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.get(url).status_code == (404 if kind == "api-campaign-read" else 200)
+        return
     if kind == "public":
         assert anon.status_code in (200, 302)
         return
@@ -407,3 +500,48 @@ def _check_non_unit_route(name, kind, args, client, django_user_model):
         assert client.get(url).status_code == 403
     else:  # pragma: no cover
         raise AssertionError(f"no check for kind {kind}")
+
+
+def _check_import_job(name, client, django_user_model):
+    """An import job is its uploader's: anyone else gets 404, as for an object outside the scope."""
+    import io
+
+    import xlsxwriter
+
+    from chuxin.problems import ledger_xlsx as lx
+
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    ws = wb.add_worksheet()
+    for j, h in enumerate(lx.COLUMNS):
+        ws.write(0, j, h)
+    wb.close()
+    out.name = "台账.xlsx"
+    out.seek(0)
+    client.force_login(django_user_model.objects.get(username="chancheng"))
+    upload = client.post(_reverse("api_import_upload", {"code": INSIDE}), {"file": out})
+    assert upload.status_code == 202, upload.content
+    job = upload.json()["id"]
+    url = _reverse(name, {"code": INSIDE, "job_id": job})
+    call = client.post if name == "api_import_apply" else client.get
+    assert call(url).status_code in API_HANDLED
+    for persona in ("guangdong", "hubei", "outsider"):
+        client.force_login(django_user_model.objects.get(username=persona))
+        assert call(url).status_code == 404, persona
+    client.logout()
+    assert call(url).status_code == 401
+
+
+def _check_token_revoke(client, django_user_model):
+    from chuxin.api.actions import do_create_api_token
+
+    owner = django_user_model.objects.get(username="chancheng")
+    token, _secret = do_create_api_token(owner, name="x", acting_user=owner)
+    url = reverse("token_revoke", kwargs={"token_id": token.pk})
+    assert client.post(url).status_code == 302 and client.post(url)["Location"].startswith("/accounts/login/")
+    client.force_login(django_user_model.objects.get(username="guangdong"))
+    assert client.post(url).status_code == 404
+    client.force_login(owner)
+    assert client.post(url).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
