@@ -508,7 +508,7 @@ def _check_import_job(name, client, django_user_model):
 
     import xlsxwriter
 
-    from chuxin.problems import ledger_xlsx as lx
+    from chuxin.problems.ledger import layout as lx
 
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True})

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, NinjaAPI, Query, Schema
+from ninja import Status as Answer
 from ninja.files import UploadedFile
 
 from chuxin.audit.models import AuditEntry
@@ -316,7 +317,7 @@ def problem_record(request, code: str, body: s.ProblemIn, campaign: int | None =
     problem = ledger.do_record_problem(
         request.user, campaign=_campaign(request, campaign), unit=unit, **body.dict()
     )
-    return 201, _problem_out(problem)
+    return Answer(201, _problem_out(problem))
 
 
 @api.get(
@@ -360,7 +361,7 @@ def item_add(request, problem_id: int, body: s.ItemIn):
         requirements=body.requirements,
         stages=[(st.goal, st.target_date) for st in body.stages],
     )
-    return 201, _item_out(get_item_for_user(request.user, item.pk), timezone.localdate())
+    return Answer(201, _item_out(get_item_for_user(request.user, item.pk), timezone.localdate()))
 
 
 def _item_detail(request, item_id: int) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import File, Form
+from ninja import File, Form, Status
 from ninja.files import UploadedFile
 
 from chuxin.core.errors import ActionError
@@ -84,7 +84,7 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
         jobs.discard(unit.code, sha)
         raise ActionError(str(exc)) from exc
     state = {"total": rows, "name": (file.name or "")[:200]}
-    return 202, _job_out(sha, _start(request, unit, sha, state, confirm=False, mode=mode))
+    return Status(202, _job_out(sha, _start(request, unit, sha, state, confirm=False, mode=mode)))
 
 
 @api.get(
@@ -114,6 +114,5 @@ def import_apply(request, code: str, job_id: str):
         raise ActionError(_("The file has refused rows; fix them, or check it again in the skip mode."))
     if not jobs.upload_path(unit.code, job_id).exists():
         raise ActionError(_("The uploaded file has expired; upload it again."))
-    return 202, _job_out(
-        job_id, _start(request, unit, job_id, state, confirm=True, mode=state.get("mode", "stop"))
-    )
+    started = _start(request, unit, job_id, state, confirm=True, mode=state.get("mode", "stop"))
+    return Status(202, _job_out(job_id, started))
