@@ -46,6 +46,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Refusals and failures in the user's language, inside the layout (the 500 page needs neither database nor request).
+handler403 = core_views.forbidden
+handler404 = core_views.not_found
+handler500 = core_views.server_error
+
 if os.environ.get("CHUXIN_BENCH_REFERENCE") == "1":  # the http benchmark's baseline page; never in production
     from bench.reference_view import ledger_reference
 

@@ -24,6 +24,7 @@ from .access import (
 )
 from .evidence import blob_path
 from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
+from .history import item_history, problem_history
 from .models import ACTIVE_STATUSES, Kind, RectificationItem, Source, Status
 
 PER_PAGE = 50
@@ -180,6 +181,7 @@ def problem_detail(request, problem_id):
             "items": problem.items.select_related("responsible_person"),
             "can_record": scope_for(request.user).can_record(problem.unit),
             "today": timezone.localdate(),
+            "history": problem_history(problem),
         },
     )
 
@@ -230,7 +232,7 @@ def _item_context(request, item, error=None):
         "unit": item.unit,
         "stages": item.stages.all(),
         "updates": updates,
-        "audit": audit,
+        "history": item_history(item, updates, audit),
         "error": error,
         "today": timezone.localdate(),
         "can_record": scope.can_record(item.unit),

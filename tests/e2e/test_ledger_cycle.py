@@ -1,5 +1,6 @@
-"""In the browser: county staff record a problem and claim its item with evidence; the county office
-verifies and closes it; a look-back reopens it."""
+"""In the browser, in Chinese (the default): county staff record a problem and claim its item with evidence;
+the county office returns the claim with a reason; staff claim again; the office verifies (销号); a look-back
+(回头看) reopens it; the history reads as sentences."""
 
 from datetime import date, timedelta
 
@@ -41,6 +42,21 @@ def test_record_claim_verify_and_reopen(browser, server, tmp_path):
     office = browser.new_context(locale="zh-CN").new_page()
     login(office, server, "chanchengban")
     office.goto(item_url)
+    assert "已申请销号" in office.locator("#item-panel").inner_text()
+    office.fill("#verify-text", "证明材料不足")
+    office.click("#item-panel button[formaction$='/reject/']")
+    office.wait_for_selector("#item-panel >> text=销号申请已退回")
+
+    staff.reload()
+    again = tmp_path / "排队时长统计.pdf"
+    again.write_bytes(b"%PDF-1.4 second evidence")
+    staff.fill("#progress-text", "补充了排队时长统计")
+    staff.set_input_files("#progress-files", str(again))
+    staff.click("button[formaction$='/claim/']")
+    staff.wait_for_load_state()
+    assert "已申请销号" in staff.locator("#item-panel").inner_text()
+
+    office.reload()
     office.fill("#verify-text", "经核查属实")
     office.click("#item-panel form[action$='/verify/'] button.btn-success")  # an htmx swap of the panel
     office.wait_for_selector("#reopen-text")
@@ -49,4 +65,14 @@ def test_record_claim_verify_and_reopen(browser, server, tmp_path):
     office.click("#item-panel form[action$='/reopen/'] button")
     office.wait_for_selector("#item-panel >> text=正在整改")
     office.reload()
-    assert "item.reopen" in office.inner_text("body")
+    history = office.locator("ol.history").inner_text()
+    for sentence in (
+        "申请销号。",
+        "退回了销号申请。",
+        "理由或说明：证明材料不足",
+        "验收销号。",
+        "回头看后重新打开了整改事项。",
+    ):
+        assert sentence in history, sentence
+    assert "状态由“已申请销号”改为“已销号”" in history
+    assert "item." not in history and "claimed" not in history
