@@ -50,6 +50,18 @@ def test_dashboard_page_renders_with_a_table_beside_every_chart(as_user, guangdo
     assert 'id="chart-data"' in body and "佛山市" in body
 
 
+def test_dashboard_page_reads_in_chinese_with_the_glossary_words_and_measure_words(as_user, guangdong_office):
+    campaign = Campaign.objects.get()
+    gd = Unit.objects.get(code="440000")
+    me = dashboard(gd, campaign.pk, timezone.localdate(), Unit.objects.children_of(gd))["me"]
+    body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()
+    assert "整改情况汇总" in body and "下级单位整改完成率（倒排名）" in body
+    assert f"共 {me.items} 项整改事项：已销号 {me.closed} 项，阶段性完成、长期坚持 {me.kept_up} 项" in body
+    for word in ("未开始", "正在整改", "已销号", "立查立改", "限期整改", "持续整改"):
+        assert word in body, word
+    assert "整改落实</small>" not in body
+
+
 def test_dashboard_outside_the_scope_is_404(as_user, guangdong_office):
     assert as_user(guangdong_office).get("/dashboards/units/420000/").status_code == 404
 
@@ -57,7 +69,8 @@ def test_dashboard_outside_the_scope_is_404(as_user, guangdong_office):
 def test_children_table_exports_to_xlsx(as_user, central_office):
     response = as_user(central_office).get("/dashboards/units/000000/children.xlsx")
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
-    assert "zhongyang" in rows[1][0]
+    assert "zhongyang" in rows[1][0] and "年" in rows[1][0]  # exported by … at 2019年10月31日 14:05
+    assert rows[3][:5] == ["单位", "代码", "整改事项", "已销号", "阶段性完成、长期坚持"]
     assert len(rows) - 4 == Unit.objects.children_of(Unit.objects.get(code="000000")).count()
 
 

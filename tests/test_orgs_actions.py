@@ -9,9 +9,9 @@ from chuxin.orgs.models import Person, RoleAssignment, Unit
 
 
 @pytest.fixture(autouse=True)
-def english():
-    """Messages are checked in English; the Chinese ones come from the same catalogue."""
-    with translation.override("en"):
+def chinese():
+    """Messages are checked in Chinese, the language users read."""
+    with translation.override("zh-hans"):
         yield
 
 
@@ -29,18 +29,18 @@ def test_it_creates_a_child_unit_in_the_tree(db, unit):
 
 def test_it_refuses_a_duplicate_code_and_writes_nothing(db, unit):
     before = _snapshot()
-    with pytest.raises(ActionError, match="already taken"):
+    with pytest.raises(ActionError, match="已被使用"):
         do_create_unit(unit("440600"), code="420000", name="重复", kind="county")
     assert _snapshot() == before
 
 
 def test_it_refuses_an_unknown_kind(db, unit):
-    with pytest.raises(ActionError, match="Unknown unit kind"):
+    with pytest.raises(ActionError, match="未知的单位类别"):
         do_create_unit(unit("440600"), code="440698", name="x", kind="planet")
 
 
 def test_unknown_unit_code_is_a_clear_error(db):
-    with pytest.raises(ActionError, match="Unknown unit code: 999999"):
+    with pytest.raises(ActionError, match="未知的单位代码：999999"):
         resolve_unit("999999")
 
 
@@ -58,9 +58,9 @@ def test_moving_a_unit_moves_its_subtree(db, unit):
 
 def test_it_refuses_to_move_a_unit_under_its_own_descendant(db, unit):
     before = _snapshot()
-    with pytest.raises(ActionError, match="descendants"):
+    with pytest.raises(ActionError, match="目标是该单位本身或其下级单位"):
         do_move_unit(unit("440000"), unit("440604"))
-    with pytest.raises(ActionError, match="descendants"):
+    with pytest.raises(ActionError, match="目标是该单位本身或其下级单位"):
         do_move_unit(unit("440000"), unit("440000"))
     assert _snapshot() == before
 
@@ -68,14 +68,14 @@ def test_it_refuses_to_move_a_unit_under_its_own_descendant(db, unit):
 def test_it_refuses_a_role_at_a_unit_that_does_not_exist(db):
     person = Person.objects.filter(user__username="outsider").get()
     count = RoleAssignment.objects.count()
-    with pytest.raises(ActionError, match="Unknown unit code"):
+    with pytest.raises(ActionError, match="未知的单位代码"):
         do_assign_role(person, "NOPE01", "office")
     assert RoleAssignment.objects.count() == count
 
 
 def test_it_refuses_an_unknown_role(db):
     person = Person.objects.filter(user__username="outsider").get()
-    with pytest.raises(ActionError, match="Unknown role"):
+    with pytest.raises(ActionError, match="未知的角色"):
         do_assign_role(person, "420000", "emperor")
 
 
