@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "chuxin.reminders",
     "chuxin.special",
     "chuxin.api",
+    "chuxin.supervision",
     "chuxin.demo",
 ]
 

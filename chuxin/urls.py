@@ -39,6 +39,7 @@ urlpatterns = [
     path("research/", include("chuxin.research.urls")),
     path("notifications/", include("chuxin.reminders.urls")),
     path("special/", include("chuxin.special.urls")),
+    path("supervision/", include("chuxin.supervision.urls")),
     path("p/", include(special_public_urls)),
     path("api/v1/", api.urls),
     path("accounts/tokens/", api_views.token_settings, name="token_settings"),

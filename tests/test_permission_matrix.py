@@ -23,6 +23,7 @@ READ = {
         404,
     ),  # staff of 440604 sees only Chancheng's subtree; INSIDE is 440604 itself -> see below
     "guidance": (200, 404),
+    "xunhui": (200, 404),  # a roving group member: the group is assigned 440100 and 440600 (INSIDE's parent)
     "discipline": (200, 404),
     "viewer": (200, 404),
     "member": (200, 404),
@@ -35,6 +36,7 @@ WRITE = {
     "hubei": (404, 200),
     "chancheng": (403, 404),
     "guidance": (403, 404),
+    "xunhui": (403, 404),
     "discipline": (403, 404),
     "viewer": (403, 404),
     "member": (403, 404),
@@ -46,7 +48,10 @@ RECORD = {**WRITE, "chancheng": (200, 404), "member": (200, 404)}
 # Only the unit's own secretary signs off its problem list: every persona inside is refused (403).
 SECRETARY = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses in READ.items()}
 # A POST inside the scope is refused with 403 without the role, like a GET; the table per route.
-POST_TABLES = {"problem_list_sign_off": SECRETARY, "special_none_found_challenge": WRITE}
+POST_TABLES = {
+    "problem_list_sign_off": SECRETARY,
+    "special_none_found_challenge": WRITE,
+}
 
 
 def _unit_args(code):
@@ -218,6 +223,52 @@ REFERRAL_READ["hubei"] = (404, 200)
 REFERRAL_POST = {**REFERRAL_READ, "guangdong": (403, 404), "hubei": (404, 403)}
 
 
+def _group(code):
+    """Inside: the demo's Guangdong roving group; outside: a Hubei roving group made here."""
+    from chuxin.orgs.models import GuidanceGroup
+
+    if code == INSIDE:
+        return GuidanceGroup.objects.get(name="广东省委第一巡回指导组")
+    hubei = Unit.objects.get(code=OUTSIDE)
+    group = GuidanceGroup.objects.create(name="湖北省委第一巡回指导组", kind="roving", dispatched_by=hubei)
+    group.assigned_units.set(list(Unit.objects.children_of(hubei)[:2]))
+    return group
+
+
+def _group_args(code):
+    return {"group_id": _group(code).pk}
+
+
+def _visit_args(code):
+    from datetime import date
+
+    from chuxin.supervision.models import Visit
+
+    group = _group(code)
+    unit = group.assigned_units.order_by("path").first()
+    visit = Visit.objects.create(
+        group=group,
+        campaign=Campaign.objects.first(),
+        unit=unit,
+        planned_on=date(2019, 10, 8),
+        purpose="督导",
+    )
+    return {"visit_id": visit.pk}
+
+
+# A group's records: its members and the offices of the dispatching unit (and above) read them; the
+# members act. Inside: Guangdong's roving group (xunhui sits in it); outside: a Hubei group.
+GROUP_READ = {
+    **{persona: (404, 404) for persona in READ},
+    "zhongyang": (200, 200),
+    "guangdong": (200, 404),
+    "hubei": (404, 200),
+    "xunhui": (200, 404),
+}
+GROUP_ACT = {**GROUP_READ, "zhongyang": (403, 403), "guangdong": (403, 404), "hubei": (404, 403)}
+POST_TABLES.update({"supervision_visit_log": GROUP_ACT, "supervision_finding_create": GROUP_ACT})
+
+
 def _pdf_table():
     """With LibreOffice the PDF follows the read rules; without it the route answers 404 to everyone."""
     from chuxin.documents.generate import converter
@@ -299,6 +350,14 @@ ROUTES = {
     "special_referral_list": ("login", None, "get"),
     "special_referral_detail": ("unit-referral-read", _referral_args, "get"),
     "special_referral_step": ("unit-referral-post", _referral_step_args, "post"),
+    # supervision
+    "supervision_groups": ("login", None, "get"),
+    "supervision_group": ("unit-group-read", _group_args, "get"),
+    "supervision_group_report": ("unit-group-read", _group_args, "get"),
+    "supervision_visit_create": ("unit-group-act", _group_args, "get"),
+    "supervision_visit": ("unit-group-read", _visit_args, "get"),
+    "supervision_visit_log": ("unit-object-post", _visit_args, "post"),
+    "supervision_finding_create": ("unit-object-post", _visit_args, "post"),
     "special_public": ("public", lambda _code: {"code": "000000"}, "get"),  # published by the demo
     # house: the JSON API (session auth here; tokens carry the same user's scope, see test_api.py)
     "token_settings": ("login", None, "get"),
@@ -422,6 +481,8 @@ def test_route_respects_scope(name, persona, client, django_user_model):
             "unit-object-post": RECORD,
             "unit-referral-read": REFERRAL_READ,
             "unit-referral-post": REFERRAL_POST,
+            "unit-group-read": GROUP_READ,
+            "unit-group-act": GROUP_ACT,
         }.get(kind, WRITE)
         table = POST_TABLES.get(name, table)
         if kind == "unit-record-nojob":

@@ -38,6 +38,7 @@ from chuxin.rollups.snapshots import take_snapshot
 from . import data
 from .ledger import make_ledger
 from .special import make_special_demo, publish_demo
+from .supervision import make_roving_account, make_supervision_demo
 
 BATCH = 5000
 CENTRE_CODE = "000000"
@@ -58,6 +59,8 @@ DEMO_ACCOUNTS = [
         "Guangdong discipline inspection (receives referrals of violations)",
     ),
 ]
+
+ROVING_ACCOUNT = "xunhui"
 
 RANK_KEYS = {
     UnitLevel.CENTRAL: (Rank.NATIONAL, "ministerial"),
@@ -379,6 +382,7 @@ def make_demo(
         research = make_research_demo(campaign, units, people_by_unit, rng)
         say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
     say(f"special rectification: {make_special_demo(campaign, units, rng)}")
+    say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
     rollup_counters.rebuild(campaign.pk)
     publish_demo(campaign, units)
     take_snapshot(timezone.localdate())
@@ -417,4 +421,14 @@ def make_accounts() -> list[tuple[str, str]]:
             )
             RoleAssignment.objects.get_or_create(person=person, unit=unit, role=role)
         out.append((username, label))
+    # A guidance group's member holds no role: the group's assignment is what lets them see (orgs/scope.py).
+    user = User.objects.filter(username=ROVING_ACCOUNT).first()
+    if user is None:
+        user = User(username=ROVING_ACCOUNT)
+        user.set_password(PASSWORD)
+        user.save()
+    make_roving_account(user)
+    out.append(
+        (ROVING_ACCOUNT, "member of the Guangdong roving guidance group (Guangzhou and Foshan, read-only)")
+    )
     return out

@@ -290,3 +290,47 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_role_display()} @ {self.unit.code}"
+
+
+class GroupKind(models.TextChoices):
+    CENTRAL = "central", _("Central guidance group")
+    ROVING = "roving", _("Roving guidance group")
+
+
+class GroupPost(models.TextChoices):
+    LEADER = "leader", _("Group leader")
+    DEPUTY = "deputy", _("Deputy group leader")
+    MEMBER = "member", _("Group member")
+
+
+class GuidanceGroup(models.Model):
+    """A guidance group (中央指导组 / 巡回指导组) dispatched by a unit to a list of units — several provinces, or
+    a set of departments: a list, not a subtree. Its members see those units' subtrees, read-only (scope.py)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=GroupKind.choices)
+    dispatched_by = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="dispatched_groups", verbose_name=_("dispatched by")
+    )
+    assigned_units = models.ManyToManyField(
+        Unit, related_name="guidance_groups", verbose_name=_("assigned units")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dispatched_by__path", "name"]
+        verbose_name = _("guidance group")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuidanceGroupMember(models.Model):
+    group = models.ForeignKey(GuidanceGroup, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_seats")
+    post = models.CharField(_("post"), max_length=10, choices=GroupPost.choices, default=GroupPost.MEMBER)
+
+    class Meta:
+        ordering = ["group", "post", "id"]
+        constraints = [models.UniqueConstraint(fields=["group", "person"], name="orgs_one_seat_per_group")]

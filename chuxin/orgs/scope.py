@@ -10,13 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from chuxin.core.errors import ActionForbidden
 
-from .models import MANAGING_ROLES, RECORDING_ROLES, Role, RoleAssignment, Unit, collapse_paths, subtrees_q
+from .models import (
+    MANAGING_ROLES,
+    RECORDING_ROLES,
+    GuidanceGroup,
+    Role,
+    RoleAssignment,
+    Unit,
+    collapse_paths,
+    subtrees_q,
+)
 
 
 @dataclass
@@ -79,9 +88,24 @@ def scope_for(user) -> Scope:
         rows = RoleAssignment.objects.filter(person__user=user, person__is_active=True).values_list(
             "role", "unit__path"
         )
-        scope = Scope(grants=list(rows))
+        scope = Scope(grants=list(rows.union(guidance_grants(user), all=True)))
     user._chuxin_scope = scope
     return scope
+
+
+def guidance_grants(user) -> QuerySet:
+    """The second kind of scope: a guidance group's member reaches the subtrees of the units the group is
+    assigned to (a list of units, not one subtree), read-only — GUIDANCE is neither a recording nor a
+    managing role. As (role, path) rows, united with the role rows in the same single query."""
+    return (
+        GuidanceGroup.assigned_units.through.objects.filter(
+            guidancegroup__is_active=True,
+            guidancegroup__members__person__user=user,
+            guidancegroup__members__person__is_active=True,
+        )
+        .annotate(role=Value(Role.GUIDANCE.value, output_field=CharField()))
+        .values_list("role", "unit__path")
+    )
 
 
 NEEDS = {"record": RECORDING_ROLES, "manage": MANAGING_ROLES}

@@ -100,8 +100,13 @@ def _attach(user, item: RectificationItem, update: ProgressUpdate, files) -> lis
     return out
 
 
-def do_record_problem(user, *, campaign, unit: Unit, title: str, source: str, **fields) -> Problem:
-    require_record(user, unit)
+def do_record_problem(
+    user, *, campaign, unit: Unit, title: str, source: str, authorised: bool = False, **fields
+) -> Problem:
+    """Record a problem of `unit`. `authorised=True` only from another action that has checked the actor's
+    right itself (a guidance group's finding: the group may not record, but its finding becomes a problem)."""
+    if not authorised:
+        require_record(user, unit)
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
     domain = fields.get("domain")
