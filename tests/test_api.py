@@ -345,3 +345,18 @@ def test_the_excel_import_runs_as_a_job_with_a_dry_run_then_apply(county_staff, 
     assert applied.status_code == 202 and applied.json()["applied"] is True
     again = client.post(f"/api/v1/units/440604/imports/{job_id}/apply", **token)
     assert again.status_code in (400, 404)
+
+
+def test_the_token_page_shows_a_new_token_once_in_chinese(county_staff, client):
+    client.force_login(county_staff)
+    page = client.get("/accounts/tokens/").content.decode()
+    assert "接口令牌" in page and "尚无令牌" in page
+    made = client.post("/accounts/tokens/", {"name": "区统计系统", "scope": "write", "expires_days": 30})
+    html = made.content.decode()
+    token = ApiToken.objects.get(user=county_staff)
+    assert "只显示这一次" in html and token.prefix in html and token.scope == "write"
+    secret = html.split('id="new-token">')[1].split("<")[0]
+    assert client.get("/api/v1/units/440604", **_auth(secret)).status_code == 200
+    assert secret not in client.get("/accounts/tokens/").content.decode()
+    client.post(f"/accounts/tokens/{token.pk}/revoke/")
+    assert client.get("/api/v1/units/440604", **_auth(secret)).status_code == 401

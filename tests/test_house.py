@@ -80,3 +80,12 @@ def test_the_dashboard_bands_are_the_rungs_of_the_ladder():
 
     assert [(lo, hi) for lo, hi, _level in ladder_bands()] == OVERDUE_BUCKETS == [(1, 7), (8, 30), (31, None)]
     assert [level for _lo, _hi, level in ladder_bands()] == [rung for _first, rung in LADDER]
+
+
+def test_the_readme_layout_lists_every_app():
+    readme = (ROOT.parent / "README.md").read_text()
+    layout = readme[readme.index("## Layout") :]
+    apps = [p.parent.name for p in ROOT.glob("*/__init__.py")]
+    assert apps and all(f"chuxin/{app}/" in layout for app in apps), [
+        a for a in apps if f"chuxin/{a}/" not in layout
+    ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
 
@@ -62,8 +63,8 @@ def _done(request, principal: Principal) -> Principal:
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         row = ApiToken.objects.usable().select_related("user").filter(digest=digest(token or "")).first()
-        if row is None:
-            return None
+        if row is None:  # a token that is wrong, revoked or expired is refused, never passed to the session
+            raise AuthenticationError()
         if request.method not in SAFE_METHODS and not row.can_write:
             raise ActionForbidden(_("This token is read-only."))
         return _done(request, Principal(row.user, row))
