@@ -48,7 +48,7 @@ def record(staff, kind=Kind.DEADLINE, **item_fields):
     unit = Unit.objects.get(code="440604")
     problem = actions.do_record_problem(
         staff,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=unit,
         title="测试问题甲：窗口排队",
         source="opinion",
@@ -362,7 +362,7 @@ def test_only_the_units_secretary_signs_off_its_problem_list(client, county_staf
     unit = Unit.objects.get(code="440604")
     record(county_staff)
     with pytest.raises(ActionForbidden, match="的书记才能审签问题清单"):
-        actions.do_sign_off_problem_list(county_office, unit, Campaign.objects.get())
+        actions.do_sign_off_problem_list(county_office, unit, Campaign.objects.get(launched_on="2019-05-31"))
     secretary = unit.committee.get(post="secretary").person
     secretary.user = county_office
     Person.objects.filter(user=county_office).exclude(pk=secretary.pk).update(user=None)

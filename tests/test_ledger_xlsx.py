@@ -49,7 +49,7 @@ def make_ledger(county_staff):
     """Two problems at 禅城区: one with two items, one with one."""
     unit = Unit.objects.get(code=COUNTY)
     leader, person = _unique_people(unit)
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
     p1 = actions.do_record_problem(
         county_staff,
         campaign=campaign,

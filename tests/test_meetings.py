@@ -19,7 +19,7 @@ def _teleconference(user):
     gd = Unit.objects.get(code="440000")
     m = actions.do_create_meeting(
         user,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="work_meeting",
         title="主题教育工作会议（电视电话会议）",
@@ -53,7 +53,7 @@ def test_sub_venue_of_another_subtree_refused_and_nothing_written(central_office
     gd = Unit.objects.get(code="440000")
     m = actions.do_create_meeting(
         central_office,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="work_meeting",
         title="会议",
@@ -92,7 +92,7 @@ def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
     gd = Unit.objects.get(code="440000")
     actions.do_create_meeting(
         guangdong_office,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="study_session",
         study_kind="concentrated",
@@ -103,7 +103,7 @@ def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
     child = Unit.objects.children_of(gd).first()
     m = actions.do_create_meeting(
         guangdong_office,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=child,
         kind="study_session",
         study_kind="party_lecture",

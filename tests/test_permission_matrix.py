@@ -66,11 +66,12 @@ def _revoke_args(code):
 
 
 def _campaign_args(_code):
-    return {"campaign_id": Campaign.objects.get().pk}
+    # the 2019 campaign, by its launch date: the demo holds more than one campaign
+    return {"campaign_id": Campaign.objects.get(launched_on="2019-05-31").pk}
 
 
 def _strand_args(_code):
-    return {"campaign_id": Campaign.objects.get().pk, "key": "study"}
+    return {"campaign_id": Campaign.objects.get(launched_on="2019-05-31").pk, "key": "study"}
 
 
 def _item(code):
@@ -125,7 +126,11 @@ def _meeting(code, kind="democratic_life"):
 
     unit = Unit.objects.get(code=code)
     m = Meeting.objects.create(
-        campaign=Campaign.objects.get(), unit=unit, kind=kind, title="专题民主生活会", date=date(2019, 7, 1)
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
+        unit=unit,
+        kind=kind,
+        title="专题民主生活会",
+        date=date(2019, 7, 1),
     )
     Venue.objects.create(meeting=m, unit=unit, is_main=True)
     return m
@@ -160,7 +165,10 @@ def _topic_args(code):
 
     unit = Unit.objects.get(code=code)
     topic = Topic.objects.create(
-        campaign=Campaign.objects.get(), unit=unit, cadre=unit.people.order_by("pk").first(), title="调研课题"
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
+        unit=unit,
+        cadre=unit.people.order_by("pk").first(),
+        title="调研课题",
     )
     Report.objects.create(topic=topic)
     return {"topic_id": topic.pk}
@@ -296,6 +304,8 @@ ROUTES = {
     "unit_role_revoke": ("unit-write-post", _revoke_args, "post"),
     "campaign_list": ("login", None, "get"),
     "campaign_create": ("campaign-create", None, "get"),
+    # campaigns
+    "campaign_choose": ("campaign-choose", None, "post"),
     "campaign_detail": ("campaign-read", _campaign_args, "get"),
     "batch_create": ("campaign-write", _campaign_args, "get"),
     "strand_detail": ("campaign-read", _strand_args, "get"),
@@ -554,6 +564,14 @@ def _check_non_unit_route(name, kind, args, client, django_user_model):
         assert client.get(url).status_code == 403
         client.force_login(django_user_model.objects.get(username="outsider"))
         assert client.get(url).status_code == 404
+    elif kind == "campaign-choose":
+        # the picker only stores campaigns the user reaches: Guangdong reaches the central one
+        client.force_login(django_user_model.objects.get(username="guangdong"))
+        central = _campaign_args("")["campaign_id"]
+        assert client.post(url, {"campaign": central}).status_code == 302
+        assert client.session["chuxin_campaign"] == central
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.post(url, {"campaign": central}).status_code == 404
     elif kind == "campaign-create":
         client.force_login(django_user_model.objects.get(username="zhongyang"))
         assert client.get(url).status_code == 200
@@ -606,3 +624,69 @@ def _check_token_revoke(client, django_user_model):
     assert client.post(url).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+# campaigns: the "campaign that does not cover the unit" column. Every campaign-bound route, asked for
+# a campaign that does not cover its unit (?campaign=<id>), answers 404 to everyone; asked for the
+# campaign that does cover it, it answers as the tables above say.
+CAMPAIGN_BOUND = {
+    "unit_ledger",
+    "problem_create",
+    "problem_list_sign_off",
+    "problem_detail",
+    "item_create",
+    "item_detail",
+    "item_edit",
+    "item_action",
+    "unit_dashboard",
+    "dashboard_children_xlsx",
+    "ledger_export",
+    "ledger_import",
+    "study_unit",
+    "meeting_create",
+    "study_progress",
+    "research_unit",
+    "topic_create",
+    "exchange_create",
+    "document_form",
+    "document_docx",
+    "document_pdf",
+}
+
+
+def _hubei_campaign():
+    """A campaign of Hubei's own: it does not cover Guangdong's units."""
+    from chuxin.orgs.models import Unit
+
+    return Campaign.objects.create(
+        title="湖北省专项整治",
+        root_unit=Unit.objects.get(code=OUTSIDE),
+        general_requirement="x",
+        fundamental_task="x",
+    )
+
+
+def test_every_campaign_bound_route_is_a_unit_route():
+    assert CAMPAIGN_BOUND <= {name for name, (kind, *_rest) in ROUTES.items() if kind.startswith("unit")}
+
+
+@pytest.mark.parametrize(
+    ("name", "persona"), [(n, p) for n in sorted(CAMPAIGN_BOUND) for p in READ if p != "outsider"]
+)
+def test_a_campaign_that_does_not_cover_the_unit_is_not_found(name, persona, client, django_user_model):
+    kind, args, _method = ROUTES[name]
+    other = _hubei_campaign()
+    right = Campaign.objects.get(launched_on="2019-05-31")
+    client.force_login(django_user_model.objects.get(username=persona))
+    table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": READ}.get(kind, WRITE)
+    if kind == "unit-read-pdf":
+        table = _pdf_table()
+    expected = table[persona][0]
+    base = reverse(name, kwargs=args(INSIDE))
+    for campaign, want in ((right, expected), (other, 404)):
+        url = f"{base}?campaign={campaign.pk}"
+        if kind == "unit-object-post":
+            got = client.post(url).status_code
+            assert got == (302 if want == 200 else 404), f"{persona} post {url}"
+        else:
+            assert client.get(url).status_code == want, f"{persona} get {url}"

@@ -38,7 +38,7 @@ def staff(county_staff):
 def add_item(user, days=30, title="为民服务窗口办事排队时间长"):
     problem = actions.do_record_problem(
         user,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code="440604"),
         title=title,
         source="opinion",

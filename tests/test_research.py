@@ -19,7 +19,7 @@ def _topic(user, code="440604"):
     unit = Unit.objects.get(code=code)
     return actions.do_create_topic(
         user,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=unit,
         cadre=Person.objects.filter(home_unit=unit).order_by("-rank").first(),
         title="基层减负调研",
@@ -50,7 +50,7 @@ def test_topic_scope(county_staff, hubei_office):
     with pytest.raises(ActionError):  # a unit to visit outside the scope
         actions.do_create_topic(
             county_staff,
-            campaign=Campaign.objects.get(),
+            campaign=Campaign.objects.get(launched_on="2019-05-31"),
             unit=unit,
             cadre=Person.objects.filter(home_unit=unit).first(),
             title="x",

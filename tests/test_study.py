@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def _meeting(user, code="440000", kind="study_session", **kw):
     fields = dict(
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code=code),
         kind=kind,
         title="理论学习中心组集中学习",
@@ -263,7 +263,7 @@ def test_demo_functions_build_consistent_data(guangdong_office, as_user):
     people_by_unit = {}
     for p in Person.objects.filter(home_unit__in=units).order_by("pk"):
         people_by_unit.setdefault(p.home_unit_id, []).append(p)
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
     counts = make_study_demo(campaign, units, people_by_unit, random.Random(1))
     assert counts["meetings"] > len(units) and counts["attendance"] > 0
     rcounts = make_research_demo(campaign, units, people_by_unit, random.Random(1))

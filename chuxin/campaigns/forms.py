@@ -13,6 +13,12 @@ class CampaignForm(StyledForm):
     goals = forms.CharField(
         label=_("Specific goals, one per line"), widget=forms.Textarea(attrs={"rows": 5}), required=False
     )
+    strands = forms.CharField(
+        label=_("Strands, one per line: name: description"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=4000,
+    )
     focus_rank = forms.TypedChoiceField(
         label=_("Focus group: rank at or above"), choices=Rank.choices, coerce=int, initial=Rank.VICE_COUNTY
     )
@@ -21,7 +27,46 @@ class CampaignForm(StyledForm):
     )
 
     def clean_goals(self):
-        return [line.strip() for line in self.cleaned_data["goals"].splitlines() if line.strip()]
+        return [line.strip()[:200] for line in self.cleaned_data["goals"].splitlines() if line.strip()]
+
+    def clean_strands(self):
+        out = []
+        for line in self.cleaned_data["strands"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            title, _sep, description = line.replace("：", ":", 1).partition(":")
+            if not title.strip():
+                raise forms.ValidationError(_("Every strand needs a name."))
+            out.append((title.strip()[:60], description.strip()))
+        titles = [t for t, _d in out]
+        if len(set(titles)) != len(titles):
+            raise forms.ValidationError(_("Two strands have the same name."))
+        return out
+
+
+def strands_text(strands) -> str:
+    """The strands as the form's textarea shows them."""
+    return "\n".join(f"{title}：{description}" if description else title for title, description in strands)
+
+
+class CampaignEditForm(CampaignForm):
+    """Editing a campaign: everything but its leading unit; the end date too."""
+
+    ended_on = forms.DateField(
+        label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(label=_("Campaign status"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from .models import CampaignStatus
+
+        super().__init__(*args, **kwargs)
+        del self.fields["root_unit"]
+        self.fields["status"].choices = [
+            (CampaignStatus.PLANNED, CampaignStatus.PLANNED.label),
+            (CampaignStatus.RUNNING, CampaignStatus.RUNNING.label),
+        ]
 
 
 class BatchForm(StyledForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuxin.orgs.models import Rank, Unit
 
@@ -14,6 +15,12 @@ class StrandKey(models.TextChoices):
     RESEARCH = "research", _("Investigation and research")
     EXAMINE = "examine", _("Examining problems")
     RECTIFY = "rectify", _("Rectification")
+
+
+class CampaignStatus(models.TextChoices):
+    PLANNED = "planned", pgettext_lazy("campaign status", "Planned")
+    RUNNING = "running", pgettext_lazy("campaign status", "Running")
+    CLOSED = "closed", pgettext_lazy("campaign status", "Closed")
 
 
 class CampaignQuerySet(models.QuerySet):
@@ -42,6 +49,9 @@ class Campaign(models.Model):
     )
     launched_on = models.DateField(_("launched on"), null=True, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    status = models.CharField(
+        _("campaign status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.RUNNING
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -55,11 +65,30 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == CampaignStatus.CLOSED
+
+    def last_day(self):
+        """The day its figures are reported as of by default: the end date, else the last batch's end."""
+        return self.ended_on or max((b.end for b in self.batches.all()), default=None)
+
 
 class Goal(models.Model):
+    """A specific goal: the campaign's own (unit empty), or one a unit added for its subtree."""
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="goals")
     order = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(_("specific goal"), max_length=200)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+        help_text=_("Empty for the campaign's own goals; a unit for the goals it adds for its subtree."),
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -73,7 +102,8 @@ class Strand(models.Model):
     """One of the strands that run through the whole campaign (the 2019 campaign has four)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="strands")
-    key = models.CharField(max_length=12, choices=StrandKey.choices)
+    # A short stable key for URLs (the 2019 strands use the StrandKey values; others s5, s6, ...)
+    key = models.CharField(max_length=12)
     order = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(_("title"), max_length=60)
     description = models.TextField(_("description"), blank=True)
@@ -84,6 +114,21 @@ class Strand(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Emphasis(models.Model):
+    """A local emphasis on one strand, added by a unit for its subtree (结合本地区本部门本单位实际)."""
+
+    strand = models.ForeignKey(Strand, on_delete=models.CASCADE, related_name="emphases")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("added by"))
+    text = models.TextField(_("local emphasis"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("local emphasis")
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class Batch(models.Model):
@@ -113,26 +158,17 @@ class Batch(models.Model):
 
 
 def current_campaign(user) -> Campaign | None:
-    """The newest campaign the user's scope reaches: what pages, dashboards and imports work in.
+    """The shell's default only: the newest campaign the user's scope reaches. Pages choose their
+    campaign with `chuxin.campaigns.access.campaign_for(request, unit)`, never with this.
     Computed once per user object (i.e. once per request), like the scope."""
     from chuxin.orgs.scope import scope_for
+
+    from .access import newest_first
 
     cached = getattr(user, "_chuxin_campaign", False)
     if cached is not False:
         return cached
-    campaign = Campaign.objects.visible_to(scope_for(user)).prefetch_related("strands").first()
+    campaign = newest_first(Campaign.objects.visible_to(scope_for(user))).first()
     if user is not None and user.is_authenticated:
         user._chuxin_campaign = campaign
-    return campaign
-
-
-def campaign_for_unit(unit: Unit) -> Campaign:
-    """The newest campaign that reaches a unit (rooted at the unit or above it); 404 when none does."""
-    from django.http import Http404
-
-    from chuxin.orgs.models import ancestor_paths
-
-    campaign = Campaign.objects.filter(root_unit__path__in=ancestor_paths(unit.path)).first()
-    if campaign is None:
-        raise Http404("No campaign reaches this unit")
     return campaign

@@ -1,17 +1,20 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.core.errors import ActionError
 from chuxin.orgs.scope import scope_for
 
-from . import actions
-from .forms import BatchForm, CampaignForm
-from .models import Campaign, StrandKey
+from . import access, actions
+from .forms import BatchForm, CampaignForm, strands_text
+from .models import Campaign
 
 
 def get_campaign_for_user(user, campaign_id: int, write: bool = False) -> Campaign:
@@ -23,6 +26,31 @@ def get_campaign_for_user(user, campaign_id: int, write: bool = False) -> Campai
     if write and not scope.can_manage(campaign.root_unit):
         raise PermissionDenied("Managing a campaign needs the office role at its leading unit")
     return campaign
+
+
+@login_required
+@require_POST
+def campaign_choose(request):
+    """The shell's picker: keep the chosen campaign in the session and go back where the user was."""
+    raw = request.POST.get("campaign", "")
+    campaign = None
+    if raw:
+        try:
+            campaign = get_campaign_for_user(request.user, int(raw))
+        except ValueError:
+            raise Http404("No such campaign") from None
+    access.choose(request, campaign)
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(_without_campaign_param(target) or "home")
+
+
+def _without_campaign_param(url: str) -> str:
+    """The page the user was on, minus a ?campaign= that would override the new choice."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "campaign"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @login_required
@@ -43,7 +71,10 @@ def campaign_create(request):
     managed = scope.root_units() if scope.is_all else [u for u in scope.root_units() if scope.can_manage(u)]
     if not managed:
         raise PermissionDenied("Creating a campaign needs the office role")
-    form = CampaignForm(request.POST or None, initial={"root_unit": managed[0].code})
+    form = CampaignForm(
+        request.POST or None,
+        initial={"root_unit": managed[0].code, "strands": strands_text(actions.STRANDS_2019)},
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         code = data.pop("root_unit").strip()
@@ -104,8 +135,6 @@ def batch_create(request, campaign_id):
 @login_required
 def strand_detail(request, campaign_id, key):
     campaign = get_campaign_for_user(request.user, campaign_id)
-    if key not in StrandKey.values:
-        raise Http404("No such strand")
     strand = campaign.strands.filter(key=key).first()
     if strand is None:
         raise Http404("No such strand")

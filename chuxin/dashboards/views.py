@@ -1,13 +1,13 @@
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from chuxin.campaigns.models import current_campaign
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
@@ -18,9 +18,7 @@ from chuxin.rollups.snapshots import trend
 
 def _data(request, code):
     unit = get_unit_for_user(request.user, code)
-    campaign = current_campaign(request.user)
-    if campaign is None:
-        raise Http404("No campaign reaches this unit")
+    campaign = campaign_for(request, unit)
     children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too
     return unit, campaign, dashboard(unit, campaign.pk, timezone.localdate(), children)
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from chuxin.campaigns.actions import do_add_batch, do_create_campaign
+from chuxin.campaigns.actions import STRANDS_2019, do_add_batch, do_create_campaign
 from chuxin.demo.research import make_research_demo
 from chuxin.demo.study import make_study_demo
 from chuxin.orgs.models import (
@@ -348,6 +348,7 @@ def make_demo(
         general_requirement="守初心、担使命，找差距、抓落实",
         fundamental_task=FUNDAMENTAL_TASK_2019,
         goals=GOALS_2019,
+        strands=STRANDS_2019,
         focus_rank=Rank.VICE_COUNTY,
         launched_on=date(2019, 5, 31),
         ended_on=date(2020, 1, 8),

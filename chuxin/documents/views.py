@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chuxin.campaigns.models import current_campaign
+from chuxin.campaigns.access import campaign_for
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user
 
@@ -22,10 +22,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 def _unit_and_campaign(request, code):
     unit = get_unit_for_user(request.user, code)  # outside the scope: 404
-    campaign = current_campaign(request.user)
-    if campaign is None:
-        raise Http404("No campaign reaches this unit")
-    return unit, campaign
+    return unit, campaign_for(request, unit)  # a campaign that does not cover the unit: 404
 
 
 def _render_form(request, unit, form, status=200):
@@ -99,7 +96,7 @@ def document_docx(request, code, kind):
 
 @login_required
 def document_pdf(request, code, kind):
-    unit = get_unit_for_user(request.user, code)  # the scope answers first
+    unit, _campaign = _unit_and_campaign(request, code)  # the scope answers first, then the campaign
     if kind not in KINDS:
         raise Http404("Unknown kind of document")
     if generate.converter() is None:

@@ -21,7 +21,7 @@ def get_problem_for_user(user, problem_id: int, need: str | None = None) -> Prob
 
 def get_item_for_user(user, item_id: int, need: str | None = None) -> RectificationItem:
     qs = RectificationItem.objects.select_related(
-        "unit", "problem", "responsible_person", "responsible_leader", "claimed_by"
+        "unit", "problem__campaign", "responsible_person", "responsible_leader", "claimed_by"
     )
     return get_scoped_or_404(user, qs, item_id, "unit__path", need=need)
 

@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.audit.log import record, snapshot
+from chuxin.campaigns.access import covers
+from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
 from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
 from chuxin.orgs.scope import require_record, scope_for
@@ -58,7 +60,13 @@ def _check_version(obj, expected: int | None) -> None:
 
 
 def _lock_item(item_id: int) -> RectificationItem:
-    item = RectificationItem.objects.select_for_update().select_related("unit", "problem").get(pk=item_id)
+    """Every item workflow step starts here: lock the row, refuse writes into a closed campaign."""
+    item = (
+        RectificationItem.objects.select_for_update(of=("self", "unit", "problem"))
+        .select_related("unit", "problem__campaign")
+        .get(pk=item_id)
+    )
+    ensure_open(item.problem.campaign)
     item._counted_as = counters.ItemState.of(item)  # what the roll-up counters hold for it now
     return item
 
@@ -107,6 +115,12 @@ def do_record_problem(
     right itself (a guidance group's finding: the group may not record, but its finding becomes a problem)."""
     if not authorised:
         require_record(user, unit)
+    ensure_open(campaign)
+    if not covers(campaign, unit):
+        raise ActionError(
+            _("The campaign %(title)s does not cover %(unit)s.")
+            % {"title": campaign.title, "unit": unit.name}
+        )
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
     domain = fields.get("domain")
@@ -135,6 +149,7 @@ def do_record_problem(
 
 def do_edit_problem(user, problem: Problem, expected_version: int | None, **fields) -> Problem:
     require_record(user, problem.unit)
+    ensure_open_id(problem.campaign_id)
     with transaction.atomic():
         locked = Problem.objects.select_for_update().get(pk=problem.pk)
         _check_version(locked, expected_version)
@@ -164,6 +179,7 @@ def do_add_item(
     today: date | None = None,
 ) -> RectificationItem:
     require_record(user, problem.unit)
+    ensure_open_id(problem.campaign_id)
     today = today or timezone.localdate()
     stages = stages or []
     deadline, errors = rules.check_new_item(
@@ -392,6 +408,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
         require_record(user, unit)
     if campaign is None and rows:
         raise ActionError(_("There is no campaign to record the problems in."))
+    ensure_open(campaign)
     allow_past = rules.past_dates_allowed(campaign, today)
     secretaries = dict(
         CommitteeMember.objects.filter(unit__in={r.unit.pk for r in rows}, post="secretary").values_list(
@@ -476,6 +493,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
 
 def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> ProblemListSignoff:
     """Only the unit's own secretary (the holder of its committee's secretary seat) signs its list."""
+    ensure_open(campaign)
     seat = (
         CommitteeMember.objects.filter(unit=unit, post="secretary", person__user=user)
         .select_related("person")
@@ -517,8 +535,6 @@ def do_import_ledger(
 
     Modes: "stop" applies nothing when any row is refused; "skip" applies the valid rows and lists the refused
     ones; "update" changes existing items only. Returns a JSON-able result for the page and the job."""
-    from chuxin.campaigns.models import current_campaign
-
     from .ledger import plan as ledger_plan
     from .ledger.read import ImportFileError, read_ledger
 
@@ -530,8 +546,10 @@ def do_import_ledger(
         table = read_ledger(path)
     except ImportFileError as exc:
         return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
-    if campaign is None:
-        campaign = current_campaign(user)
+    if (
+        campaign is None
+    ):  # callers without a page: the newest campaign covering the unit (campaigns/access.py)
+        campaign = covering(unit).first()
     plan = ledger_plan.validate(
         table, user, unit, campaign=campaign, mode=mode, today=today, progress=None if confirm else progress
     )

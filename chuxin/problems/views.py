@@ -4,15 +4,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.audit.models import AuditEntry
-from chuxin.campaigns.models import current_campaign
+from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, ancestor_paths
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
+from chuxin.rollups.queries import ledger_total
 
 from . import actions
 from .access import (
@@ -58,28 +60,17 @@ class LedgerPage:
         return self.number - 1
 
 
-def _rollup_total(unit, user, status, kind):
-    """The filtered subtree's size from the roll-up counters, when one counter answers it."""
-    from chuxin.rollups.models import KIND_FIELDS, STATUS_FIELDS, SubtreeCounts
-
-    if status and kind:
-        return None
-    campaign = current_campaign(user)
-    field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
-    row = SubtreeCounts.objects.filter(unit=unit, campaign=campaign).values_list(field, flat=True).first()
-    return row or 0
-
-
 @login_required
 def unit_ledger(request, code):
     unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
     form = LedgerFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
     qs = (
         RectificationItem.objects.in_subtree(unit)
         if f.get("subtree")
         else RectificationItem.objects.filter(unit=unit)
-    )
+    ).filter(problem__campaign=campaign)
     if f.get("status"):
         qs = qs.filter(status=f["status"])
     if f.get("kind"):
@@ -94,7 +85,7 @@ def unit_ledger(request, code):
         qs = qs.filter(problem__topic_id=f["topic"])
     page = LedgerPage(qs, request.GET.get("page"))
     if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
-        page.total = _rollup_total(unit, request.user, f.get("status"), f.get("kind"))
+        page.total = ledger_total(unit, campaign.pk, f.get("status"), f.get("kind"))
     scope = scope_for(request.user)
     query = request.GET.copy()
     query.pop("page", None)
@@ -103,12 +94,15 @@ def unit_ledger(request, code):
         "problems/unit_ledger.html",
         {
             "unit": unit,
+            "campaign": campaign,
             "form": form,
             "page": page,
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "can_record": scope.can_record(unit),
-            "signoff": unit.problem_list_signoffs.select_related("signed_by").first(),
+            "signoff": unit.problem_list_signoffs.filter(campaign=campaign)
+            .select_related("signed_by")
+            .first(),
             "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
         },
     )
@@ -118,22 +112,18 @@ def unit_ledger(request, code):
 @require_POST
 def problem_list_sign_off(request, code):
     unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
     try:
-        actions.do_sign_off_problem_list(
-            request.user, unit, _current_campaign(request.user), request.POST.get("note", "")
-        )
+        actions.do_sign_off_problem_list(request.user, unit, campaign, request.POST.get("note", ""))
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The problem list is signed off."))
-    return redirect("unit_ledger", code=unit.code)
+    return redirect(_with_campaign(reverse("unit_ledger", kwargs={"code": unit.code}), campaign))
 
 
-def _current_campaign(user):
-    campaign = current_campaign(user)
-    if campaign is None:
-        raise Http404("No campaign reaches this unit")
-    return campaign
+def _with_campaign(url: str, campaign) -> str:
+    return f"{url}?campaign={campaign.pk}"
 
 
 def _topics_for(campaign, unit):
@@ -146,8 +136,9 @@ def _topics_for(campaign, unit):
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_create(request, code):
-    unit = get_unit_for_user(request.user, code, need="record")
-    campaign = _current_campaign(request.user)
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    require_record(request.user, unit)
     topics = _topics_for(campaign, unit)
     initial = {}
     if request.GET.get("topic", "").isdigit() and int(request.GET["topic"]) in {t.pk for t in topics}:
@@ -166,12 +157,13 @@ def problem_create(request, code):
         else:
             messages.success(request, _("Problem recorded. Now add its rectification items."))
             return redirect("problem_detail", problem_id=problem.pk)
-    return render(request, "problems/problem_form.html", {"unit": unit, "form": form})
+    return render(request, "problems/problem_form.html", {"unit": unit, "form": form, "campaign": campaign})
 
 
 @login_required
 def problem_detail(request, problem_id):
     problem = get_problem_for_user(request.user, problem_id)
+    check_campaign_param(request, problem.campaign_id)
     return render(
         request,
         "problems/problem_detail.html",
@@ -196,7 +188,9 @@ def _people_for(unit):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_create(request, problem_id):
-    problem = get_problem_for_user(request.user, problem_id, need="record")
+    problem = get_problem_for_user(request.user, problem_id)
+    check_campaign_param(request, problem.campaign_id)
+    require_record(request.user, problem.unit)
     people = list(_people_for(problem.unit))
     by_id = {p.pk: p for p in people}
     form = ItemForm(request.POST or None, people=people)
@@ -230,6 +224,7 @@ def _item_context(request, item, error=None):
         "item": item,
         "problem": item.problem,
         "unit": item.unit,
+        "campaign": item.problem.campaign,
         "stages": item.stages.all(),
         "updates": updates,
         "history": item_history(item, updates, audit),
@@ -245,6 +240,7 @@ def _item_context(request, item, error=None):
 @login_required
 def item_detail(request, item_id):
     item = get_item_for_user(request.user, item_id)
+    check_campaign_param(request, item.problem.campaign_id)
     return render(request, "problems/item_detail.html", _item_context(request, item))
 
 
@@ -256,6 +252,7 @@ VERBS = {"start", "progress", "claim", "verify", "keep_up", "reject", "reopen"}
 def item_action(request, item_id, verb):
     """One endpoint for the workflow buttons; answers the item panel partial to htmx, else redirects."""
     item = get_item_for_user(request.user, item_id)
+    check_campaign_param(request, item.problem.campaign_id)
     if verb not in VERBS:
         raise Http404("No such action")
     text = request.POST.get("text", "")
@@ -290,7 +287,9 @@ def item_action(request, item_id, verb):
 @login_required
 @require_http_methods(["GET", "POST"])
 def item_edit(request, item_id):
-    item = get_item_for_user(request.user, item_id, need="record")
+    item = get_item_for_user(request.user, item_id)
+    check_campaign_param(request, item.problem.campaign_id)
+    require_record(request.user, item.unit)
     initial = {
         "version": item.version,
         "measures": item.measures,

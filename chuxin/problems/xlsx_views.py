@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
-from chuxin.orgs.scope import get_unit_for_user
+from chuxin.orgs.scope import get_unit_for_user, require_record
 
 from .ledger import export, jobs
 from .ledger.layout import BIG_IMPORT_ROWS
@@ -28,9 +29,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_GET
 def ledger_export(request, code):
     unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
     subtree = request.GET.get("subtree") == "1"
     out = tempfile.TemporaryFile()  # on disk, so a 100 000-row subtree never sits in memory
-    export.write_ledger(out, unit, request.user, subtree=subtree)
+    export.write_ledger(out, unit, request.user, subtree=subtree, campaign=campaign)
     out.seek(0)
     suffix = "（含下级）" if subtree else ""
     name = f"{unit.name}{suffix}整改台账{timezone.localdate():%Y%m%d}.xlsx"
@@ -47,11 +49,17 @@ def ledger_template(request):
 
 
 def _import_unit(request, code):
-    return get_unit_for_user(request.user, code, need="record")
+    """The unit (404 outside the scope), the campaign the import writes into (404 if it does not cover the
+    unit), then the recording role (403)."""
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    require_record(request.user, unit)
+    return unit, campaign
 
 
-def _job_url(unit, sha):
-    return reverse("ledger_import", kwargs={"code": unit.code}) + "?" + urlencode({"job": sha})
+def _job_url(unit, sha, campaign):
+    query = {"job": sha, "campaign": campaign.pk}
+    return reverse("ledger_import", kwargs={"code": unit.code}) + "?" + urlencode(query)
 
 
 def _mode(value) -> str:
@@ -61,9 +69,10 @@ def _mode(value) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_import(request, code):
-    unit = _import_unit(request, code)
+    unit, campaign = _import_unit(request, code)
     ctx = {
         "unit": unit,
+        "campaign": campaign,
         "big_rows": BIG_IMPORT_ROWS,
         "mode": "stop",
         "limit_mb": Limits.from_settings().max_bytes // 10**6,
@@ -129,15 +138,15 @@ def ledger_import(request, code):
     }
     if nrows > BIG_IMPORT_ROWS + 20:
         jobs.write_job(unit.code, sha, state)
-        jobs.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm, mode)
-        return redirect(_job_url(unit, sha))
+        jobs.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm, mode, campaign.pk)
+        return redirect(_job_url(unit, sha, campaign))
 
-    result = jobs.run_import(sha, request.user, unit, confirm, mode, name=name)
+    result = jobs.run_import(sha, request.user, unit, confirm, mode, name=name, campaign=campaign)
     state.update(result)
     jobs.write_job(unit.code, sha, state)
     if result.get("applied"):
         _done_message(request, result["summary"])
-        return redirect(_job_url(unit, sha))
+        return redirect(_job_url(unit, sha, campaign))
     ctx.update(_result_ctx(state, sha))
     return render(
         request, "problems/ledger_import.html", ctx, status=200 if not ctx.get("file_error") else 400
@@ -201,7 +210,7 @@ def _job_page(request, unit, sha, ctx):
 @require_GET
 def ledger_import_refused(request, code):
     """The refused rows of an import as .xlsx: row, column, reason (in Chinese), and the row's cells."""
-    unit = _import_unit(request, code)
+    unit, _campaign = _import_unit(request, code)
     state = _job_state(request, unit, request.GET.get("job", ""))
     buf = io.BytesIO()
     n = export.write_refused(buf, state)

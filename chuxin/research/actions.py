@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuxin.audit.log import record, snapshot
+from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import require_record, scope_for
@@ -19,6 +20,7 @@ def do_create_topic(
     user, *, campaign, unit: Unit, cadre: Person, title: str, field: str = "", units_to_visit=()
 ) -> Topic:
     require_record(user, unit)
+    ensure_open(campaign)
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A research topic needs a title."))
@@ -42,6 +44,7 @@ def do_create_topic(
 
 def do_add_visit(user, topic: Topic, *, date, place: str, met: str = "", findings: str = "") -> Visit:
     require_record(user, topic.unit)
+    ensure_open_id(topic.campaign_id)
     if date is None or not (place or "").strip():
         raise ActionError(_("A field visit needs a date and a place."))
     with transaction.atomic():
@@ -61,6 +64,7 @@ def do_save_report(
     user, topic: Topic, *, problem_is: str = "", crux: str = "", solutions: str = ""
 ) -> Report:
     require_record(user, topic.unit)
+    ensure_open_id(topic.campaign_id)
     with transaction.atomic():
         report = _report(topic)
         if report.status == ReportStatus.REVIEWED:
@@ -81,6 +85,7 @@ PARTS = (
 
 def do_submit_report(user, topic: Topic) -> Report:
     require_record(user, topic.unit)
+    ensure_open_id(topic.campaign_id)
     with transaction.atomic():
         report = _report(topic)
         if report.status != ReportStatus.DRAFT:
@@ -99,6 +104,7 @@ def do_submit_report(user, topic: Topic) -> Report:
 
 
 def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) -> Report:
+    ensure_open_id(topic.campaign_id)
     """The unit's office reviews a submitted report: accepted, or returned to draft with a note."""
     if not scope_for(user).can_manage(topic.unit):
         raise ActionForbidden(
@@ -122,6 +128,7 @@ def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) ->
 
 def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "") -> ReportProblem:
     require_record(user, topic.unit)
+    ensure_open_id(topic.campaign_id)
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
     with transaction.atomic():
@@ -136,6 +143,7 @@ def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "
 def do_hand_off_problems(user, topic: Topic) -> list:
     """Every problem line of the report not yet handed off becomes a ledger problem (source: research)."""
     require_record(user, topic.unit)
+    ensure_open_id(topic.campaign_id)
     created = []
     with transaction.atomic():
         report = _report(topic)
@@ -165,6 +173,7 @@ def do_record_exchange(
     user, *, campaign, unit: Unit, date, place: str = "", summary: str = ""
 ) -> ExchangeMeeting:
     require_record(user, unit)
+    ensure_open(campaign)
     if date is None:
         raise ActionError(_("A meeting needs a date."))
     with transaction.atomic():

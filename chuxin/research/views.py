@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import campaign_for_unit
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, subtree_q
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
 
 from . import actions
 from .access import get_topic_for_user
@@ -25,15 +25,19 @@ def research_index(request):
 @login_required
 def research_unit(request, code):
     unit = get_unit_for_user(request.user, code)
-    topics = Topic.objects.filter(unit=unit).select_related("cadre", "report").order_by("-id")
+    campaign = campaign_for(request, unit)
+    topics = (
+        Topic.objects.filter(unit=unit, campaign=campaign).select_related("cadre", "report").order_by("-id")
+    )
     page = Paginator(topics, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "research/unit.html",
         {
             "unit": unit,
+            "campaign": campaign,
             "page": page,
-            "exchanges": ExchangeMeeting.objects.filter(unit=unit)[:20],
+            "exchanges": ExchangeMeeting.objects.filter(unit=unit, campaign=campaign)[:20],
             "can_record": scope_for(request.user).can_record(unit),
         },
     )
@@ -50,7 +54,9 @@ def _cadres(unit):
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_create(request, code):
-    unit = get_unit_for_user(request.user, code, need="record")
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    require_record(request.user, unit)
     scope = scope_for(request.user)
     people = _cadres(unit)
     form = TopicForm(request.POST or None, people=people)
@@ -66,7 +72,7 @@ def topic_create(request, code):
                 )
             topic = actions.do_create_topic(
                 request.user,
-                campaign=campaign_for_unit(unit),
+                campaign=campaign,
                 unit=unit,
                 cadre=next(p for p in people if p.pk == data["cadre"]),
                 title=data["title"],
@@ -84,13 +90,13 @@ def topic_create(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def exchange_create(request, code):
-    unit = get_unit_for_user(request.user, code, need="record")
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    require_record(request.user, unit)
     form = ExchangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_record_exchange(
-                request.user, campaign=campaign_for_unit(unit), unit=unit, **form.cleaned_data
-            )
+            actions.do_record_exchange(request.user, campaign=campaign, unit=unit, **form.cleaned_data)
         except ActionError as exc:
             form.add_error(None, exc)
         else:

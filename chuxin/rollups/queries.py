@@ -88,6 +88,22 @@ def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, F
     return out
 
 
+def ledger_total(
+    unit: Unit, campaign_id: int, status: str | None = None, kind: str | None = None
+) -> int | None:
+    """How many items the ledger's subtree list holds, filtered by at most one of status or kind, read
+    from the subtree's roll-up row (one indexed row); None when no single counter answers the filter."""
+    if status and kind:
+        return None
+    field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
+    if field is None:
+        return None
+    row = (
+        SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).values_list(field, flat=True).first()
+    )
+    return row or 0
+
+
 def dashboard(unit: Unit, campaign_id: int, today: date, visible_children) -> dict:
     """The unit's subtree, its direct children (worst completion first) and its own leading organ."""
     children = list(visible_children)

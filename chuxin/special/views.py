@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import Campaign, campaign_for_unit
+from chuxin.campaigns.access import campaign_for
+from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, scope_for
@@ -28,17 +29,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _campaign(request, unit: Unit) -> Campaign:
-    """The campaign the page works in: ?campaign=<id> when it covers the unit, else the newest that does."""
-    wanted = request.GET.get("campaign")
-    if wanted:
-        paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
-        campaign = Campaign.objects.filter(
-            pk=wanted if wanted.isdigit() else 0, root_unit__path__in=paths
-        ).first()
-        if campaign is None:
-            raise Http404("That campaign does not cover this unit")
-        return campaign
-    return campaign_for_unit(unit)
+    """The campaign the page works in: the one rule of chuxin/campaigns/access.py."""
+    return campaign_for(request, unit)
 
 
 def _topics(campaign, unit):

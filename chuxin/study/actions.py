@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from chuxin.audit.log import record, snapshot
+from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Rank, Unit
 from chuxin.orgs.scope import require_record, scope_for
@@ -47,6 +48,7 @@ def do_create_meeting(
     required_rank: int | None = None,
 ) -> Meeting:
     require_record(user, unit)
+    ensure_open(campaign)
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A meeting needs a title."))
@@ -90,6 +92,7 @@ def do_create_meeting(
 
 def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         before = snapshot(locked)
@@ -102,6 +105,7 @@ def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
 def do_add_venue(user, meeting: Meeting, unit: Unit, place: str = "") -> Venue:
     """A sub-venue (分会场): a unit inside the organiser's subtree, once per meeting."""
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     if unit is None:
         raise ActionError(_("Choose the unit of the sub-venue."))
     if not _in_subtree(unit, meeting.unit) or not scope_for(user).contains(unit):
@@ -135,6 +139,7 @@ def do_mark_attendance(
     user, meeting: Meeting, venue: Venue, person: Person, status: str, note: str = ""
 ) -> Attendance:
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     _check_row(meeting, venue, person, status, note)
     with transaction.atomic():
         existing = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
@@ -157,6 +162,7 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
     Rows with an empty status are skipped. Returns counts {"created": n, "updated": m}.
     """
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     rows = [(p, s, (n or "").strip()[:200]) for p, s, n in rows if s]
     errors = []
     for person, status, note in rows:
@@ -201,6 +207,7 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
 
 def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: str) -> CriticismItem:
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     if meeting.kind != MeetingKind.DEMOCRATIC_LIFE:
         raise ActionError(_("Criticism and self-criticism belong to a democratic life meeting."))
     if person is None or not _in_subtree(person.home_unit, meeting.unit):
@@ -219,6 +226,7 @@ def do_criticism_to_problem(user, item: CriticismItem, title: str = ""):
     """Hand one criticism item into the problem list (source: democratic life meeting), once."""
     meeting = item.meeting
     require_record(user, meeting.unit)
+    ensure_open_id(meeting.campaign_id)
     with transaction.atomic():
         locked = CriticismItem.objects.select_for_update().get(pk=item.pk)
         if locked.problem_id:

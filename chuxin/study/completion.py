@@ -175,19 +175,22 @@ def leadership_first(unit: Unit, campaign=None) -> dict:
     }
 
 
-def subtree_activity(unit: Unit) -> dict:
+def subtree_activity(unit: Unit, campaign=None) -> dict:
     """Counts of study and research activity in a unit's subtree (for the per-child table)."""
     from chuxin.research.models import Report, ReportStatus, Topic
 
     meetings = Meeting.objects.filter(subtree_q(unit.path, "unit__path"))
     topics = Topic.objects.filter(subtree_q(unit.path, "unit__path"))
+    reports = Report.objects.filter(subtree_q(unit.path, "topic__unit__path"))
+    if campaign is not None:
+        meetings = meetings.filter(campaign=campaign)
+        topics = topics.filter(campaign=campaign)
+        reports = reports.filter(topic__campaign=campaign)
     return {
         "study_sessions": meetings.filter(kind=MeetingKind.STUDY_SESSION).count(),
         "meetings": meetings.count(),
         "topics": topics.count(),
-        "reports": Report.objects.filter(subtree_q(unit.path, "topic__unit__path"))
-        .filter(Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.REVIEWED))
-        .count(),
+        "reports": reports.filter(Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.REVIEWED)).count(),
     }
 
 

@@ -6,10 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import campaign_for_unit
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Unit
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
 
 from . import actions
 from .access import get_criticism_for_user, get_meeting_for_user, get_venue_for_user
@@ -37,19 +37,21 @@ def study_index(request):
 @login_required
 def study_unit(request, code):
     unit = get_unit_for_user(request.user, code)
-    meetings = Meeting.objects.filter(unit=unit).order_by("-date", "-id")
+    campaign = campaign_for(request, unit)
+    meetings = Meeting.objects.filter(unit=unit, campaign=campaign).order_by("-date", "-id")
     kind = request.GET.get("kind")
     if kind in MeetingKind.values:
         meetings = meetings.filter(kind=kind)
     page = Paginator(meetings, 50).get_page(request.GET.get("page"))
     committee = [cm.person for cm in unit.committee.select_related("person__home_unit")]
-    comp = cadre_completion(committee)
+    comp = cadre_completion(committee, campaign)
     cadres = [(p, comp[p.pk][0], comp[p.pk][1], pct(share(*comp[p.pk]))) for p in committee]
     return render(
         request,
         "study/unit.html",
         {
             "unit": unit,
+            "campaign": campaign,
             "page": page,
             "kinds": MeetingKind.choices,
             "kind": kind,
@@ -62,8 +64,9 @@ def study_unit(request, code):
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_create(request, code):
-    unit = get_unit_for_user(request.user, code, need="record")
-    campaign = campaign_for_unit(unit)
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    require_record(request.user, unit)
     form = MeetingForm(request.POST or None, initial={"required_rank": campaign.focus_rank})
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,7 +78,7 @@ def meeting_create(request, code):
         else:
             messages.success(request, _("Meeting recorded."))
             return redirect("meeting_detail", meeting_id=meeting.pk)
-    return render(request, "study/meeting_form.html", {"unit": unit, "form": form})
+    return render(request, "study/meeting_form.html", {"unit": unit, "form": form, "campaign": campaign})
 
 
 def _people_of(unit: Unit):
@@ -212,10 +215,17 @@ def attendance_bulk(request, meeting_id, venue_id):
 def study_progress(request, code):
     """Leadership first (先学一步) at this unit, and its direct children's study and research progress."""
     unit = get_unit_for_user(request.user, code)
-    lf = leadership_first(unit)
-    children = [(fig, subtree_activity(fig.unit)) for fig in lf["children"]]
+    campaign = campaign_for(request, unit)
+    lf = leadership_first(unit, campaign)
+    children = [(fig, subtree_activity(fig.unit, campaign)) for fig in lf["children"]]
     return render(
         request,
         "study/progress.html",
-        {"unit": unit, "lf": lf, "own_activity": subtree_activity(unit), "children": children},
+        {
+            "unit": unit,
+            "campaign": campaign,
+            "lf": lf,
+            "own_activity": subtree_activity(unit, campaign),
+            "children": children,
+        },
     )

@@ -61,10 +61,12 @@ def _start_sheet(wb, fmt, title: str, meta: str, columns=COLUMNS, widths=WIDTHS,
     return ws
 
 
-def export_items(unit, subtree: bool):
+def export_items(unit, subtree: bool, campaign=None):
     qs = (
         RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
     )
+    if campaign is not None:
+        qs = qs.filter(problem__campaign=campaign)
     latest = ProgressUpdate.objects.filter(item=OuterRef("pk")).exclude(text="").order_by("-at", "-id")
     return (
         qs.select_related(
@@ -108,8 +110,9 @@ def row_values(item) -> dict:
     }
 
 
-def write_ledger(target, unit, user, subtree: bool = False) -> int:
-    """Write the unit's (or subtree's) ledger to target (a path or a binary file); returns the row count."""
+def write_ledger(target, unit, user, subtree: bool = False, campaign=None) -> int:
+    """Write the unit's (or subtree's) ledger of one campaign (every campaign when None) to target (a path
+    or a binary file); returns the row count."""
     wb = SafeWorkbook(target, {"constant_memory": True})
     fmt = _formats(wb)
     now = timezone.localtime()
@@ -120,7 +123,7 @@ def write_ledger(target, unit, user, subtree: bool = False) -> int:
     ws = _start_sheet(wb, fmt, title_for(unit), meta)
     row = 3
     n = 0
-    for item in export_items(unit, subtree).iterator(chunk_size=2000):
+    for item in export_items(unit, subtree, campaign).iterator(chunk_size=2000):
         n += 1
         values = row_values(item)
         ws.write_number(row, 0, n, fmt["cell"])

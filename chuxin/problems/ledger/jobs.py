@@ -147,13 +147,20 @@ def purge_imports() -> int:
 
 
 def run_import(
-    sha: str, user, unit, confirm: bool, mode: str = "stop", progress=None, name: str = ""
+    sha: str, user, unit, confirm: bool, mode: str = "stop", progress=None, name: str = "", campaign=None
 ) -> dict:
-    """Read, check and (with confirm) apply through the one action; returns a JSON-able result."""
+    """Read, check and (with confirm) apply into `campaign` (the import page's, see campaigns/access.py)
+    through the one action; returns a JSON-able result."""
     from chuxin.problems.actions import do_import_ledger
 
     result = do_import_ledger(
-        user, unit=unit, path=upload_path(unit.code, sha), mode=mode, confirm=confirm, progress=progress
+        user,
+        unit=unit,
+        path=upload_path(unit.code, sha),
+        mode=mode,
+        confirm=confirm,
+        progress=progress,
+        campaign=campaign,
     )
     result["name"] = name
     if result.get("applied"):
@@ -162,13 +169,17 @@ def run_import(
 
 
 @task()
-def ledger_import_task(sha: str, user_id: int, unit_code: str, confirm: bool, mode: str = "stop") -> None:
+def ledger_import_task(
+    sha: str, user_id: int, unit_code: str, confirm: bool, mode: str = "stop", campaign_id: int | None = None
+) -> None:
     from django.contrib.auth import get_user_model
 
+    from chuxin.campaigns.access import covering
     from chuxin.orgs.models import Unit
 
     user = get_user_model().objects.get(pk=user_id)
     unit = Unit.objects.get(code=unit_code)
+    campaign = covering(unit).filter(pk=campaign_id).first() if campaign_id else None
     state = read_job(unit_code, sha) or {}
     state.update(
         status="running",
@@ -189,7 +200,9 @@ def ledger_import_task(sha: str, user_id: int, unit_code: str, confirm: bool, mo
             write_job(unit_code, sha, state)
 
     try:
-        result = run_import(sha, user, unit, confirm, mode, progress=progress, name=state.get("name", ""))
+        result = run_import(
+            sha, user, unit, confirm, mode, progress=progress, name=state.get("name", ""), campaign=campaign
+        )
     except Exception as exc:  # the page must end, whatever happened
         result = {"status": "failed", "file_error": str(exc)[:300], "errors": [], "summary": {}}
     state.update(result)

@@ -1,0 +1,158 @@
+"""One rule for the campaign a page works in (chuxin/campaigns/access.py)."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chuxin.campaigns import access
+from chuxin.campaigns.actions import do_add_batch, do_close_campaign, do_create_campaign
+from chuxin.campaigns.models import Campaign, CampaignStatus
+from chuxin.core.errors import ActionError
+from chuxin.orgs.models import Rank, Unit
+from chuxin.problems import actions as ledger
+from chuxin.problems.models import Problem
+
+pytestmark = pytest.mark.django_db
+
+
+def _central():
+    return Campaign.objects.get(launched_on="2019-05-31")
+
+
+def _campaign(code, title="专项整治", launched=date(2026, 9, 1), **kw):
+    return do_create_campaign(
+        None,
+        root_unit=Unit.objects.get(code=code),
+        title=title,
+        general_requirement="x",
+        fundamental_task="x",
+        goals=[],
+        focus_rank=Rank.VICE_COUNTY,
+        launched_on=launched,
+        **kw,
+    )
+
+
+class FakeRequest:
+    def __init__(self, get=None, session=None):
+        self.GET = get or {}
+        self.POST = {}
+        self.method = "GET"
+        self.session = session if session is not None else {}
+
+
+def test_a_problem_recorded_at_chancheng_lands_in_the_campaign_covering_it_not_in_guangzhous(
+    as_user, county_staff
+):
+    guangzhou = _campaign("440100", "广州市专项整治")  # newer, but 440604 (Foshan) is outside it
+    response = as_user(county_staff).post(
+        "/ledger/units/440604/problems/new/",
+        {"title": "窗口服务排队时间长", "source": "opinion", "severity": 1},
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get(title="窗口服务排队时间长")
+    assert problem.campaign == _central()
+    assert problem.campaign != guangzhou
+
+
+def test_the_newest_campaign_covering_the_unit_is_the_default(unit):
+    guangdong = _campaign("440000", "广东省专项整治")
+    assert access.campaign_for(FakeRequest(), unit("440604")) == guangdong
+    assert access.campaign_for(FakeRequest(), unit("000000")) == _central()  # not covered by Guangdong's
+
+
+def test_the_query_parameter_wins_and_a_campaign_not_covering_the_unit_is_404(unit):
+    from django.http import Http404
+
+    _campaign("440000", "广东省专项整治")
+    hubei = _campaign("420000", "湖北省专项整治")
+    central = _central()
+    assert access.campaign_for(FakeRequest({"campaign": str(central.pk)}), unit("440604")) == central
+    with pytest.raises(Http404):
+        access.campaign_for(FakeRequest({"campaign": str(hubei.pk)}), unit("440604"))
+    with pytest.raises(Http404):
+        access.campaign_for(FakeRequest({"campaign": "x"}), unit("440604"))
+
+
+def test_the_session_choice_is_used_where_it_covers_the_unit(unit):
+    guangdong = _campaign("440000", "广东省专项整治")
+    central = _central()
+    session = {access.SESSION_KEY: central.pk}
+    assert access.campaign_for(FakeRequest(session=session), unit("440604")) == central
+    session = {access.SESSION_KEY: guangdong.pk}
+    # Guangdong's campaign does not cover Hubei: the newest covering campaign instead
+    assert access.campaign_for(FakeRequest(session=session), unit("420000")) == central
+
+
+def test_a_campaign_covers_only_the_subtrees_of_its_batches_and_its_leading_unit(unit):
+    guangdong = _campaign("440000", "广东省专项整治")
+    do_add_batch(
+        guangdong,
+        number=1,
+        name="第一批",
+        start=date(2026, 9, 1),
+        end=date(2026, 12, 31),
+        units=[unit("440600")],
+    )
+    assert access.covers(guangdong, unit("440604"))
+    assert access.covers(guangdong, unit("440000"))  # its leading unit
+    assert not access.covers(guangdong, unit("440100"))  # Guangzhou is in no batch
+
+
+def test_choosing_the_campaign_in_the_picker_keeps_it_for_the_ledger(as_user, county_staff):
+    guangdong = _campaign("440000", "广东省专项整治")
+    client = as_user(county_staff)
+    page = client.get("/ledger/units/440604/")
+    assert page.context["campaign"] == guangdong
+    assert "广东省专项整治" in page.content.decode()
+    client.post("/campaigns/choose/", {"campaign": _central().pk, "next": "/ledger/units/440604/"})
+    assert client.get("/ledger/units/440604/").context["campaign"] == _central()
+
+
+def test_the_picker_lists_the_campaigns_the_user_reaches(as_user, hubei_office):
+    _campaign("440000", "广东省专项整治")
+    page = as_user(hubei_office).get("/ledger/units/420000/").content.decode()
+    assert "不忘初心" in page
+    assert "广东省专项整治" not in page
+
+
+def test_the_ledger_lists_only_the_campaigns_items(as_user, county_staff):
+    from tests.conftest import make_item
+
+    make_item("440604", title="只属于2019年主题教育的问题")
+    guangdong = _campaign("440000", "广东省专项整治")
+    page = as_user(county_staff).get(f"/ledger/units/440604/?campaign={guangdong.pk}").content.decode()
+    assert "只属于2019年主题教育的问题" not in page
+    page = as_user(county_staff).get(f"/ledger/units/440604/?campaign={_central().pk}").content.decode()
+    assert "只属于2019年主题教育的问题" in page
+
+
+def test_choosing_the_campaign_costs_one_query_per_unit(unit):
+    request = FakeRequest()
+    chancheng = unit("440604")
+    with CaptureQueriesContext(connection) as ctx:
+        access.campaign_for(request, chancheng)
+        access.campaign_for(request, chancheng)
+    assert len(ctx.captured_queries) == 1
+
+
+def test_a_closed_campaign_refuses_new_problems_with_a_clear_message(county_staff, central_office, unit):
+    from tests.conftest import make_item
+
+    item = make_item("440604")
+    campaign = do_close_campaign(central_office, _central())
+    assert campaign.status == CampaignStatus.CLOSED
+    with pytest.raises(ActionError, match="已结束|closed"):
+        ledger.do_record_problem(
+            county_staff, campaign=campaign, unit=unit("440604"), title="新问题", source="opinion"
+        )
+    with pytest.raises(ActionError, match="已结束|closed"):
+        ledger.do_start_item(county_staff, item)
+
+
+def test_a_closed_campaign_stays_browsable(as_user, county_staff, central_office):
+    do_close_campaign(central_office, _central())
+    assert as_user(county_staff).get("/ledger/units/440604/").status_code == 200
+    assert as_user(county_staff).get("/dashboards/units/440604/").status_code == 200
