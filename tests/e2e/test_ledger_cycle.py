@@ -15,7 +15,7 @@ def test_record_claim_verify_and_reopen(browser, server, tmp_path):
     staff = browser.new_context(locale="zh-CN").new_page()
     login(staff, server, "chancheng")
     staff.goto(f"{server}/ledger/units/440604/")
-    staff.click("a[href='/ledger/units/440604/problems/new/']")
+    staff.click("a[href^='/ledger/units/440604/problems/new/']")
     staff.fill("#id_title", "浏览器测试：办事窗口排队时间长")
     staff.select_option("#id_source", "opinion")
     staff.fill("#id_root_cause", "服务意识不强")
