@@ -651,6 +651,11 @@ CAMPAIGN_BOUND = {
     "document_form",
     "document_docx",
     "document_pdf",
+    "special_unit",
+    "special_topic_create",
+    "special_topic_unit",
+    "special_topic_notice",
+    "special_publish",
 }
 
 

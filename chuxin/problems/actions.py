@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.audit.log import record, snapshot
-from chuxin.campaigns.access import covers
+from chuxin.campaigns.access import covering, covers
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
 from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
@@ -546,9 +546,8 @@ def do_import_ledger(
         table = read_ledger(path)
     except ImportFileError as exc:
         return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
-    if (
-        campaign is None
-    ):  # callers without a page: the newest campaign covering the unit (campaigns/access.py)
+    if campaign is None:
+        # callers without a page: the newest campaign covering the unit (campaigns/access.py)
         campaign = covering(unit).first()
     plan = ledger_plan.validate(
         table, user, unit, campaign=campaign, mode=mode, today=today, progress=None if confirm else progress

@@ -17,7 +17,7 @@ from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
-from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, scope_for
+from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, require_manage, scope_for
 from chuxin.problems.access import get_problem_for_user
 from chuxin.rollups.models import TopicCounts
 
@@ -143,8 +143,9 @@ def topic_unit(request, code, topic_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def topic_create(request, code):
-    unit = get_unit_for_user(request.user, code, need="manage")  # inside without the office role: 403
-    campaign = _campaign(request, unit)
+    unit = get_unit_for_user(request.user, code)
+    campaign = _campaign(request, unit)  # a campaign that does not cover the unit: 404
+    require_manage(request.user, unit)  # inside without the office role: 403
     form = TopicForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -238,8 +239,9 @@ def topic_notice(request, code, topic_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def publish(request, code):
-    unit = get_unit_for_user(request.user, code, need="manage")
+    unit = get_unit_for_user(request.user, code)
     campaign = _campaign(request, unit)
+    require_manage(request.user, unit)
     topics = _topics(campaign, unit)
     last = Publication.objects.filter(unit=unit, campaign=campaign).first()
     previous = {c["topic"]: c["statement"] for c in (last.content if last else [])}
