@@ -27,7 +27,7 @@ ID_OR_MOBILE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 
 @pytest.fixture
 def campaign():
-    return Campaign.objects.get()
+    return Campaign.objects.get(launched_on="2019-05-31")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from ninja import Status as Answer
 from ninja.files import UploadedFile
 
 from chuxin.audit.models import AuditEntry
+from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.models import Campaign, current_campaign
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Unit, ancestor_paths, subtree_q
@@ -110,7 +111,8 @@ class PageQuery(Schema):
 
 
 def _campaign(request, campaign_id: int | None) -> Campaign:
-    """The campaign asked for (it must be visible to the caller), else the caller's current one."""
+    """The campaign asked for (it must be visible to the caller), else the caller's shell default.
+    Routes about a unit use campaigns.access.campaign_for(request, unit) instead."""
     if campaign_id is None:
         campaign = current_campaign(request.user)
     else:
@@ -278,7 +280,7 @@ def item_list(request, code: str, f: Query[ItemFilters] = None):
     if f.overdue:
         qs = qs.overdue()
     if f.campaign is not None:
-        qs = qs.filter(problem__campaign=_campaign(request, f.campaign))
+        qs = qs.filter(problem__campaign=campaign_for(request, unit))  # 404 if it does not cover the unit
     ids, nxt = _page_ids(qs, f.cursor, f.bounded())
     today = timezone.localdate()
     rows = _rows(RectificationItem.objects.select_related(*ITEM_JOINS), ids)
@@ -314,8 +316,9 @@ def problem_record(request, code: str, body: s.ProblemIn, campaign: int | None =
     unit = get_unit_for_user(request.user, code, need="record")
     if body.source not in Source.values:
         raise ActionError(_("Unknown source: %(source)s") % {"source": body.source})
+    # ?campaign=<id> if it covers the unit (else 404), else the newest covering: campaigns/access.py
     problem = ledger.do_record_problem(
-        request.user, campaign=_campaign(request, campaign), unit=unit, **body.dict()
+        request.user, campaign=campaign_for(request, unit), unit=unit, **body.dict()
     )
     return Answer(201, _problem_out(problem))
 
@@ -502,7 +505,7 @@ def _figures_out(f) -> dict:
 def unit_figures(request, code: str, campaign: int | None = None):
     """Roll-up figures of the unit's subtree and of each direct child's subtree (worst completion first)."""
     unit = get_unit_for_user(request.user, code)
-    c = _campaign(request, campaign)
+    c = campaign_for(request, unit)  # the one rule of campaigns/access.py
     d = dashboard(unit, c.pk, timezone.localdate(), Unit.objects.children_of(unit))
     return {
         "campaign_id": c.pk,
