@@ -51,7 +51,7 @@ def test_dashboard_page_renders_with_a_table_beside_every_chart(as_user, guangdo
 
 
 def test_dashboard_page_reads_in_chinese_with_the_glossary_words_and_measure_words(as_user, guangdong_office):
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
     gd = Unit.objects.get(code="440000")
     me = dashboard(gd, campaign.pk, timezone.localdate(), Unit.objects.children_of(gd))["me"]
     body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()

@@ -37,7 +37,7 @@ def _cycle(unit, staff, office):
     with translation.override("zh-hans"):
         problem = actions.do_record_problem(
             staff,
-            campaign=Campaign.objects.get(),
+            campaign=Campaign.objects.get(launched_on="2019-05-31"),
             unit=unit,
             title="窗口排队时间长（历史测试）",
             source="opinion",

@@ -256,7 +256,7 @@ def _visit_args(code):
     unit = group.assigned_units.order_by("path").first()
     visit = Visit.objects.create(
         group=group,
-        campaign=Campaign.objects.first(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=unit,
         planned_on=date(2019, 10, 8),
         purpose="督导",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import campaign_for_unit
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
 
@@ -74,7 +74,7 @@ def visit_create(request, group_id):
             visit = actions.do_plan_visit(
                 acting_user=request.user,
                 group=group,
-                campaign=campaign_for_unit(unit),
+                campaign=campaign_for(request, unit),
                 unit=unit,
                 planned_on=form.cleaned_data["planned_on"],
                 purpose=form.cleaned_data["purpose"],
