@@ -301,6 +301,8 @@ ROUTES = {
     "unit_create": ("unit-write", _unit_args, "get"),
     "unit_move": ("unit-write", _unit_args, "get"),
     "unit_roles": ("unit-write", _unit_args, "get"),
+    # excel: the organisation sheet import
+    "org_import": ("unit-write", _unit_args, "get"),
     "unit_role_revoke": ("unit-write-post", _revoke_args, "post"),
     "campaign_list": ("login", None, "get"),
     "campaign_create": ("campaign-create", None, "get"),

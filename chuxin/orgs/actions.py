@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from chuxin.core.errors import ActionError
+from chuxin.core.errors import ActionError, ActionForbidden
 
 from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
 
@@ -108,3 +108,35 @@ def do_assign_role(person: Person, unit_code: str, role: str) -> RoleAssignment:
 def do_revoke_role(assignment: RoleAssignment) -> None:
     with transaction.atomic():
         assignment.delete()
+
+
+def do_import_org(user, *, unit: Unit, path, confirm: bool = False) -> dict:
+    """The organisation sheet (units, people with roles, committees) for `unit`'s subtree: the check lists
+    every row's errors and every change; with `confirm` and no errors, all of it is written in one
+    transaction. See chuxin/orgs/sheet.py for the columns and keys."""
+    from .scope import scope_for
+    from .sheet import OrgFileError, apply_org, plan_org
+
+    if not scope_for(user).can_manage(unit):
+        raise ActionForbidden(_("Only the leading group office may load the organisation."))
+    try:
+        plan = plan_org(path, user, unit)
+    except OrgFileError as exc:
+        return {"status": "failed", "file_error": str(exc), "errors": [], "changes": [], "counts": {}}
+    result = {
+        "status": "done",
+        "sheets": plan.sheets,
+        "errors": [list(e) for e in plan.errors],
+        "changes": [list(c) for c in plan.changes],
+        "counts": plan.counts,
+        "applied": False,
+    }
+    if confirm and plan.ok:
+        try:
+            with transaction.atomic():
+                result["counts"] = apply_org(plan)
+        except (OrgFileError, ActionError) as exc:
+            result["file_error"] = " ".join(getattr(exc, "messages", [str(exc)]))
+            return result
+        result["applied"] = True
+    return result

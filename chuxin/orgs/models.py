@@ -189,6 +189,8 @@ class Person(models.Model):
     """A cadre or member; may or may not have an account."""
 
     name = models.CharField(_("name"), max_length=60)
+    # The organisation sheet's key for a person (工号): re-importing the sheet updates, never duplicates.
+    staff_number = models.CharField(_("staff number"), max_length=32, blank=True, default="")
     position = models.CharField(_("position"), max_length=120, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank"), choices=Rank.choices, default=Rank.NONE)
     home_unit = models.ForeignKey(
@@ -205,6 +207,12 @@ class Person(models.Model):
         indexes = [
             # Focus-group selection within a unit: people of the unit at or above a rank.
             models.Index(fields=["home_unit", "rank"], name="orgs_person_unit_rank"),
+        ]
+        constraints = [
+            # The organisation import finds people by staff number.
+            models.UniqueConstraint(
+                fields=["staff_number"], condition=~Q(staff_number=""), name="orgs_person_staff_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -166,3 +166,60 @@ def unit_role_revoke(request, code, assignment_id):
     actions.do_revoke_role(assignment)
     messages.success(request, _("Role revoked."))
     return redirect("unit_roles", code=unit.code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def org_import(request, code):
+    """Load units, people with roles and committees from one .xlsx: check first, then confirm."""
+    from chuxin.core import uploads
+    from chuxin.core.xlsx import Limits
+
+    from .actions import do_import_org
+
+    unit = get_unit_for_user(request.user, code, need="manage")
+    ctx = {"unit": unit, "limit_mb": Limits.from_settings().max_bytes // 10**6}
+    if request.method == "GET":
+        return render(request, "orgs/org_import.html", ctx)
+    confirm = request.POST.get("confirm") == "1"
+    sha = request.POST.get("sha", "")
+    if confirm:
+        try:
+            path = uploads.upload_path(unit.code, sha)
+        except ValueError:
+            path = None
+        if path is None or not path.exists():
+            ctx["file_error"] = _("The uploaded file has expired; upload it again.")
+            return render(request, "orgs/org_import.html", ctx, status=400)
+    else:
+        f = request.FILES.get("file")
+        if f is None or not f.name.lower().endswith(".xlsx"):
+            ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
+            return render(request, "orgs/org_import.html", ctx, status=400)
+        if f.size > Limits.from_settings().max_bytes:
+            ctx["file_error"] = _(
+                "The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files."
+            ) % {"size": f"{f.size / 1e6:.1f}", "limit": ctx["limit_mb"]}
+            return render(request, "orgs/org_import.html", ctx, status=400)
+        try:
+            sha = uploads.save_upload(f, unit.code)
+        except uploads.QuotaExceeded as exc:
+            ctx["file_error"] = str(exc)
+            return render(request, "orgs/org_import.html", ctx, status=400)
+        path = uploads.upload_path(unit.code, sha)
+    result = do_import_org(request.user, unit=unit, path=path, confirm=confirm)
+    if result.get("applied") or result.get("file_error") and not confirm:
+        uploads.discard(unit.code, sha)
+    if result.get("applied"):
+        messages.success(
+            request,
+            _("Organisation loaded: %(units)s units, %(people)s people, %(seats)s committee seats changed.")
+            % result["counts"],
+        )
+        return redirect("org_import", code=unit.code)
+    ctx.update(
+        result=result,
+        sha=sha,
+        can_confirm=not result.get("file_error") and not result["errors"] and result["changes"],
+    )
+    return render(request, "orgs/org_import.html", ctx, status=400 if result.get("file_error") else 200)

@@ -400,7 +400,8 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
     one transaction. `rows` carry unit, source, title, root_cause, leader, measures, kind, deadline, stages,
     person and row (the file's row number, for messages); rows with the same (unit, source, title) share one
     problem; `joins` maps (unit id, title) to an existing problem."""
-    from chuxin.audit.log import record_many
+    from chuxin.audit.log import record_created
+    from chuxin.core import bulk
 
     today = today or timezone.localdate()
     joins = joins or {}
@@ -415,9 +416,14 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
             "unit_id", "person_id"
         )
     )
-    problems: dict[tuple, Problem] = {}
-    items: list[RectificationItem] = []
-    stages: list[tuple[int, Stage]] = []
+    now = timezone.now()
+    problem_defaults = _defaults(Problem)
+    item_defaults = _defaults(RectificationItem)
+    stage_defaults = _defaults(Stage)
+    problems: dict[tuple, dict] = {}  # new problems, as column values
+    items: list[dict] = []
+    item_problem: list = []  # per item: its new problem's dict, or an existing Problem
+    stages: list[tuple[int, dict]] = []
     for r in rows:
         if not (r.title or "").strip():
             raise ActionError(
@@ -441,53 +447,79 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
         key = (r.unit.pk, r.source, r.title.strip())
         problem = problems.get(key) or joins.get((r.unit.pk, r.title))
         if problem is None:
-            problem = Problem(
-                campaign=campaign,
-                unit=r.unit,
-                title=r.title.strip(),
-                source=r.source,
-                root_cause=r.root_cause,
-                recorded_by=user,
-                responsible_leader_id=r.leader.pk if r.leader else secretaries.get(r.unit.pk),
-            )
+            problem = {
+                **problem_defaults,
+                "campaign_id": campaign.pk,
+                "unit_id": r.unit.pk,
+                "title": r.title.strip(),
+                "source": r.source,
+                "root_cause": r.root_cause,
+                "recorded_by_id": user.pk,
+                "responsible_leader_id": r.leader.pk if r.leader else secretaries.get(r.unit.pk),
+                "created_at": now,
+            }
             problems[key] = problem
+        leader_id = (
+            problem["responsible_leader_id"] if isinstance(problem, dict) else problem.responsible_leader_id
+        )
+        measures = r.measures.strip()
         due = min((t for _g, t in row_stages), default=None) if r.kind == Kind.LONG_TERM else deadline
-        item = RectificationItem(
-            problem=problem,
-            unit=r.unit,
-            measures=r.measures.strip(),
-            kind=r.kind,
-            requirements=r.measures.strip() if r.kind == Kind.DEADLINE else "",
-            deadline=deadline if r.kind != Kind.LONG_TERM else None,
-            responsible_person=r.person,
-            responsible_leader_id=r.leader.pk if r.leader else problem.responsible_leader_id,
-            due_date=due,
+        items.append(
+            {
+                **item_defaults,
+                "unit_id": r.unit.pk,
+                "measures": measures,
+                "kind": r.kind,
+                "requirements": measures if r.kind == Kind.DEADLINE else "",
+                "deadline": deadline if r.kind != Kind.LONG_TERM else None,
+                "responsible_person_id": r.person.pk,
+                "responsible_leader_id": r.leader.pk if r.leader else leader_id,
+                "due_date": due,
+                "created_at": now,
+            }
         )
-        items.append(item)
+        item_problem.append(problem)
         for order, (goal, target) in enumerate(row_stages, 1):
-            stages.append((len(items) - 1, Stage(order=order, goal=goal.strip(), target_date=target)))
-    new_problems = [p for p in problems.values() if p.pk is None]
+            stages.append(
+                (
+                    len(items) - 1,
+                    {**stage_defaults, "order": order, "goal": goal.strip(), "target_date": target},
+                )
+            )
+    new_problems = list(problems.values())
     with transaction.atomic():
-        Problem.objects.bulk_create(new_problems, batch_size=2000)
-        for it in items:
-            it.problem_id = it.problem.pk
-        RectificationItem.objects.bulk_create(items, batch_size=2000)
-        stage_rows = []
-        for idx, st in stages:
-            st.item_id = items[idx].pk
-            stage_rows.append(st)
-        Stage.objects.bulk_create(stage_rows, batch_size=2000)
-        record_many(
-            user,
-            [("problem.create", p, None, snapshot(p), None) for p in new_problems]
-            + [("stage.create", s, None, snapshot(s), s.item_id) for s in stage_rows]
-            + [("item.create", it, None, snapshot(it), it.pk) for it in items],
+        for p, pk in zip(new_problems, bulk.reserve_ids(Problem, len(new_problems)), strict=True):
+            p["id"] = pk
+        bulk.insert_rows(Problem, new_problems, [p["id"] for p in new_problems])
+        for it, pk, problem in zip(
+            items, bulk.reserve_ids(RectificationItem, len(items)), item_problem, strict=True
+        ):
+            it["id"] = pk
+            it["problem_id"] = problem["id"] if isinstance(problem, dict) else problem.pk
+        bulk.insert_rows(RectificationItem, items, [it["id"] for it in items])
+        stage_rows = [st for _i, st in stages]
+        for (idx, st), pk in zip(stages, bulk.reserve_ids(Stage, len(stages)), strict=True):
+            st["id"] = pk
+            st["item_id"] = items[idx]["id"]
+        bulk.insert_rows(Stage, stage_rows, [st["id"] for st in stage_rows])
+        record_created(user, Problem, (("problem.create", p["id"], p, None) for p in new_problems))
+        record_created(user, Stage, (("stage.create", st["id"], st, st["item_id"]) for st in stage_rows))
+        record_created(user, RectificationItem, (("item.create", it["id"], it, it["id"]) for it in items))
+        counters.bulk_created_rows(
+            new_problems, items, {p.pk: p for p in item_problem if not isinstance(p, dict)}
         )
-        counters.bulk_created(new_problems, items)
     return {
         "problems_created": len(new_problems),
         "items_created": len(items),
-        "item_ids": [it.pk for it in items],
+        "item_ids": [it["id"] for it in items],
+    }
+
+
+def _defaults(model) -> dict:
+    return {
+        f.attname: (f.get_default() if f.has_default() or not f.null else None)
+        for f in model._meta.concrete_fields
+        if not f.primary_key
     }
 
 

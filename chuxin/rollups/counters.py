@@ -94,7 +94,6 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
 def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
     """Counters for many new problems and items at once (bulk imports): deltas are summed per unit and
     ancestor in memory, then written with one statement per touched row."""
-    from django.db import connection
 
     paths = {}
     unit_ids = {p.unit_id for p in problems} | {i.unit_id for i in items}
@@ -129,25 +128,82 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
                 topic_counts[(a, tid)].update(topics.item_fields(it.status))
     for (a, tid), delta in topic_counts.items():
         topics.add([a], tid, delta)
-    SubtreeCounts.objects.bulk_create(
-        [SubtreeCounts(unit_id=u, campaign_id=c) for u, c in counts], ignore_conflicts=True, batch_size=5000
-    )
-    SubtreeDue.objects.bulk_create(
-        [SubtreeDue(unit_id=u, campaign_id=c, due_date=d) for u, c, d in due],
-        ignore_conflicts=True,
-        batch_size=5000,
-    )
-    cols = COUNT_FIELDS
-    sets = ", ".join(f"{c} = {c} + %s" for c in cols)
+    _write_bulk(counts, due)
+
+
+def _write_bulk(counts: dict, due: Counter) -> None:
+    """Add summed deltas with one upsert per table (INSERT … ON CONFLICT DO UPDATE; SQLite and PostgreSQL)."""
+    from django.db import connection
+
+    cols = list(COUNT_FIELDS)
+    table = SubtreeCounts._meta.db_table
+    names = ", ".join(["unit_id", "campaign_id", *cols])
+    marks = ", ".join(["%s"] * (len(cols) + 2))
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+    due_table = SubtreeDue._meta.db_table
+    adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cur:
         cur.executemany(
-            f"UPDATE {SubtreeCounts._meta.db_table} SET {sets} WHERE unit_id = %s AND campaign_id = %s",
-            [[c_.get(c, 0) for c in cols] + [u, cid] for (u, cid), c_ in counts.items()],
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT (unit_id, campaign_id) DO UPDATE SET {sets}",
+            [[u, cid] + [c_.get(c, 0) for c in cols] for (u, cid), c_ in counts.items()],
         )
         cur.executemany(
-            f"UPDATE {SubtreeDue._meta.db_table} SET n = n + %s WHERE unit_id = %s AND campaign_id = %s AND due_date = %s",
-            [[n, u, cid, d] for (u, cid, d), n in due.items()],
+            f"INSERT INTO {due_table} (unit_id, campaign_id, due_date, n) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (unit_id, campaign_id, due_date) DO UPDATE SET n = {due_table}.n + excluded.n",
+            [[u, cid, adapt(d), n] for (u, cid, d), n in due.items()],
         )
+
+
+def bulk_created_rows(problems: list[dict], items: list[dict], existing: dict) -> None:
+    """bulk_created for rows given as column values (the import's fast path): the deltas are summed per unit
+    first and only then carried to the ancestors, so the work grows with the units touched, not the rows.
+    `existing` maps the pk of an already stored problem that new items joined to that Problem."""
+    per_unit: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    per_unit_due: Counter = Counter()
+    per_unit_topic: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    problem_of = {p["id"]: p for p in problems}
+    for p in problems:
+        c = per_unit[(p["unit_id"], p["campaign_id"])]
+        c["problems"] += 1
+        c[SOURCE_FIELDS[p["source"]]] += 1
+        if p.get("topic_id") is not None:
+            per_unit_topic[(p["unit_id"], p["topic_id"])]["problems"] += 1
+    for it in items:
+        p = problem_of.get(it["problem_id"])
+        if p is not None:
+            cid, tid = p["campaign_id"], p.get("topic_id")
+        else:
+            stored = existing[it["problem_id"]]
+            cid, tid = stored.campaign_id, stored.topic_id
+        state = ItemState(cid, it["unit_id"], it["status"], it["kind"], it["due_date"], tid)
+        per_unit[(it["unit_id"], cid)].update(state.fields())
+        if state.due() is not None:
+            per_unit_due[(it["unit_id"], cid, state.due())] += 1
+        if tid is not None:
+            per_unit_topic[(it["unit_id"], tid)].update(topics.item_fields(it["status"]))
+    paths = {}
+    unit_ids = {u for u, _c in per_unit} | {u for u, _t in per_unit_topic}
+    for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):
+        paths[pk] = path
+    prefixes = {path[:i] for path in paths.values() for i in range(Unit.steplen, len(path) + 1, Unit.steplen)}
+    id_of = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "pk"))
+
+    def ancestors(unit_id):
+        path = paths[unit_id]
+        return [id_of[path[:i]] for i in range(Unit.steplen, len(path) + 1, Unit.steplen)]
+
+    counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    for (u, cid), delta in per_unit.items():
+        for a in ancestors(u):
+            counts[(a, cid)].update(delta)
+    due: Counter = Counter()
+    for (u, cid, d), n in per_unit_due.items():
+        for a in ancestors(u):
+            due[(a, cid, d)] += n
+    for (u, tid), delta in per_unit_topic.items():
+        for a in ancestors(u):
+            topics.add([a], tid, delta)
+    _write_bulk(counts, due)
 
 
 def problem_created(problem: Problem) -> None:

@@ -1,0 +1,137 @@
+"""Uploaded files waiting to be imported (the 台账, the organisation sheet): where they live, how long, how many.
+
+- An upload is kept as MEDIA_ROOT/imports/<unit code>/<sha256>.xlsx, with its job's state beside it as
+  <sha256>.json (status, progress, the result). A unit may hold at most IMPORT_QUOTA_FILES uploads and
+  IMPORT_QUOTA_BYTES bytes at once (settings), so nobody fills the disk.
+- Applied imports delete their upload at once; refused and abandoned ones are deleted with their state after
+  IMPORT_RETENTION_DAYS days (default 7) by `purge` (the daily task `purge_imports`, `manage.py purgeimports`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+IMPORT_DIR = "imports"
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "IMPORT_RETENTION_DAYS", 7))
+
+
+def quota() -> tuple[int, int]:
+    return (
+        int(getattr(settings, "IMPORT_QUOTA_FILES", 20)),
+        int(getattr(settings, "IMPORT_QUOTA_BYTES", 200 * 1024 * 1024)),
+    )
+
+
+def _unit_dir_name(unit_code: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9_-]{1,32}", unit_code or ""):
+        return unit_code
+    return "u" + hashlib.sha256((unit_code or "").encode()).hexdigest()[:16]
+
+
+def import_dir(unit_code: str | None = None) -> Path:
+    d = Path(settings.MEDIA_ROOT) / IMPORT_DIR
+    if unit_code is not None:
+        d = d / _unit_dir_name(unit_code)
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def upload_path(unit_code: str, sha: str) -> Path:
+    if not _SHA.match(sha or ""):
+        raise ValueError("bad hash")
+    return import_dir(unit_code) / f"{sha}.xlsx"
+
+
+def job_path(unit_code: str, sha: str) -> Path:
+    return upload_path(unit_code, sha).with_suffix(".json")
+
+
+class QuotaExceeded(Exception):
+    pass
+
+
+def check_quota(unit_code: str, incoming: int) -> None:
+    files, limit = quota()
+    held = [p for p in import_dir(unit_code).glob("*.xlsx")]
+    used = sum(p.stat().st_size for p in held)
+    if len(held) >= files or used + incoming > limit:
+        raise QuotaExceeded(
+            _(
+                "This unit already holds %(n)s uploaded files (%(mb)s MB) waiting to be imported; apply or "
+                "cancel them, or wait until they expire after %(days)s days."
+            )
+            % {"n": len(held), "mb": f"{used / 1e6:.1f}", "days": retention_days()}
+        )
+
+
+def save_upload(f, unit_code: str) -> str:
+    """Keep the upload as imports/<unit>/<sha256>.xlsx; returns the hash."""
+    check_quota(unit_code, f.size)
+    h = hashlib.sha256()
+    tmp = import_dir(unit_code) / f".upload-{os.getpid()}-{id(f)}"
+    with open(tmp, "wb") as out:
+        for chunk in f.chunks():
+            h.update(chunk)
+            out.write(chunk)
+    sha = h.hexdigest()
+    os.replace(tmp, upload_path(unit_code, sha))
+    return sha
+
+
+def read_job(unit_code: str, sha: str) -> dict | None:
+    try:
+        return json.loads(job_path(unit_code, sha).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_job(unit_code: str, sha: str, state: dict) -> None:
+    path = job_path(unit_code, sha)
+    state = {**state, "updated": time.time()}
+    tmp = path.with_suffix(f".json.{os.getpid()}")
+    tmp.write_text(json.dumps(state, ensure_ascii=False))
+    os.replace(tmp, path)
+
+
+def discard(unit_code: str, sha: str) -> None:
+    upload_path(unit_code, sha).unlink(missing_ok=True)
+
+
+def purge(now: float | None = None, days: int | None = None) -> int:
+    """Delete uploads and job states older than the retention, except a job still running today."""
+    now = now or time.time()
+    cutoff = now - 86400 * (retention_days() if days is None else days)
+    removed = 0
+    root = Path(settings.MEDIA_ROOT) / IMPORT_DIR
+    if not root.exists():
+        return 0
+    for path in root.glob("*/*"):
+        if path.suffix not in (".xlsx", ".json") and not path.name.startswith(".upload-"):
+            continue
+        try:
+            if path.stat().st_mtime >= cutoff:
+                continue
+        except OSError:
+            continue
+        if path.suffix == ".json":
+            try:
+                state = json.loads(path.read_text())
+            except (OSError, ValueError):
+                state = {}
+            if state.get("status") in ("queued", "running") and state.get("updated", 0) >= now - 86400:
+                continue
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
