@@ -397,11 +397,24 @@ def make_demo(
     }
 
 
+# The people behind the demo accounts, as the Chinese interface shows them (name, position); the English
+# labels above are for the console.
+DEMO_PEOPLE = {
+    "zhongyang": ("张建国", "中央主题教育领导小组办公室干部"),
+    "guangdong": ("李明华", "广东省主题教育领导小组办公室干部"),
+    "hubei": ("王志强", "湖北省主题教育领导小组办公室干部"),
+    "chancheng": ("陈晓燕", "禅城区工作人员"),
+    "chanchengban": ("刘伟", "禅城区主题教育领导小组办公室干部"),
+    "gdjijian": ("赵刚", "广东省纪委监委干部"),
+}
+
+
 def make_accounts() -> list[tuple[str, str]]:
     """The demo accounts (all with password chuxin2019); idempotent."""
     User = get_user_model()
     out = []
     for username, code, role, label in DEMO_ACCOUNTS:
+        name, position = DEMO_PEOPLE.get(username, ("", ""))
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, is_staff=code is None, is_superuser=code is None)
@@ -414,8 +427,8 @@ def make_accounts() -> list[tuple[str, str]]:
             person, _ = Person.objects.get_or_create(
                 user=user,
                 defaults={
-                    "name": unit.display_name + "办公室",
-                    "position": label,
+                    "name": name or unit.display_name + "办公室",
+                    "position": position,
                     "home_unit": unit,
                     "rank": Rank.SECTION,
                 },
