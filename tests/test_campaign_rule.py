@@ -156,3 +156,50 @@ def test_a_closed_campaign_stays_browsable(as_user, county_staff, central_office
     do_close_campaign(central_office, _central())
     assert as_user(county_staff).get("/ledger/units/440604/").status_code == 200
     assert as_user(county_staff).get("/dashboards/units/440604/").status_code == 200
+
+
+def test_an_office_edits_a_running_campaign_and_closes_it(as_user, central_office):
+    campaign = _campaign("000000", "党纪学习教育", launched=date(2024, 4, 1))
+    client = as_user(central_office)
+    response = client.post(
+        f"/campaigns/{campaign.pk}/edit/",
+        {
+            "title": "党纪学习教育",
+            "general_requirement": "学纪、知纪、明纪、守纪",
+            "fundamental_task": "x",
+            "goals": "学纪知纪\n明纪守纪",
+            "strands": "学习党纪：原原本本学条例\n警示教育",
+            "focus_rank": 40,
+            "launched_on": "2024-04-01",
+            "status": "running",
+        },
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.general_requirement == "学纪、知纪、明纪、守纪"
+    assert [st.title for st in campaign.strands.all()] == ["学习党纪", "警示教育"]
+    assert client.post(f"/campaigns/{campaign.pk}/close/").status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.CLOSED
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "已结束" in page
+    edit = client.get(f"/campaigns/{campaign.pk}/edit/")
+    assert edit.status_code == 302  # a closed campaign is read-only
+
+
+def test_a_provinces_local_goal_shows_in_its_subtree_and_not_in_another_province(
+    as_user, guangdong_office, hubei_office, county_staff
+):
+    central = _central()
+    as_user(guangdong_office).post(
+        f"/campaigns/{central.pk}/local/",
+        {"unit": "440000", "what": "goal", "text": "推动粤港澳大湾区建设见实效"},
+    )
+    assert (
+        "推动粤港澳大湾区建设见实效"
+        in as_user(county_staff).get(f"/campaigns/{central.pk}/").content.decode()
+    )
+    assert (
+        "推动粤港澳大湾区建设见实效"
+        not in as_user(hubei_office).get(f"/campaigns/{central.pk}/").content.decode()
+    )

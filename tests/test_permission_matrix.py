@@ -308,6 +308,9 @@ ROUTES = {
     "campaign_create": ("campaign-create", None, "get"),
     # campaigns
     "campaign_choose": ("campaign-choose", None, "post"),
+    "campaign_edit": ("campaign-write", _campaign_args, "get"),
+    "campaign_close": ("campaign-write-post", _campaign_args, "post"),
+    "campaign_local_add": ("campaign-local-post", _campaign_args, "post"),
     "campaign_detail": ("campaign-read", _campaign_args, "get"),
     "batch_create": ("campaign-write", _campaign_args, "get"),
     "strand_detail": ("campaign-read", _strand_args, "get"),
@@ -566,6 +569,22 @@ def _check_non_unit_route(name, kind, args, client, django_user_model):
         assert client.get(url).status_code == 403
         client.force_login(django_user_model.objects.get(username="outsider"))
         assert client.get(url).status_code == 404
+    elif kind == "campaign-write-post":
+        # closing: the central office may (tested in test_campaign_rule); Guangdong 403; outsiders 404
+        client.force_login(django_user_model.objects.get(username="guangdong"))
+        assert client.post(url).status_code == 403
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.post(url).status_code == 404
+    elif kind == "campaign-local-post":
+        # a local addition needs the office role at the unit named: Guangdong at 440000 yes, at 420000 no
+        client.force_login(django_user_model.objects.get(username="guangdong"))
+        ok = client.post(url, {"unit": "440000", "what": "goal", "text": "结合广东实际的目标"})
+        assert ok.status_code == 302
+        assert client.post(url, {"unit": "420000", "what": "goal", "text": "x"}).status_code == 404
+        client.force_login(django_user_model.objects.get(username="chancheng"))
+        assert client.post(url, {"unit": "440604", "what": "goal", "text": "x"}).status_code == 403
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.post(url, {"unit": "440000", "what": "goal", "text": "x"}).status_code == 404
     elif kind == "campaign-choose":
         # the picker only stores campaigns the user reaches: Guangdong reaches the central one
         client.force_login(django_user_model.objects.get(username="guangdong"))

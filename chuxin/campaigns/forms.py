@@ -87,3 +87,17 @@ class BatchForm(StyledForm):
             raise forms.ValidationError(_("A batch cannot end before it starts."))
         data["unit_codes"] = [c for c in data.get("unit_codes", "").replace(",", " ").split() if c]
         return data
+
+
+class LocalAdditionForm(StyledForm):
+    """A goal, or a strand's emphasis, that a unit adds for its own subtree."""
+
+    unit = forms.CharField(label=_("Unit (code)"), max_length=32)
+    what = forms.ChoiceField(label=_("Add"), choices=[])
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, strands=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["what"].choices = [("goal", _("A specific goal"))] + [
+            (st.key, _("Emphasis of %(strand)s") % {"strand": st.title}) for st in strands
+        ]
