@@ -6,9 +6,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/chuxin_scale")
-UNITS = int(os.environ.get("BENCH_UNITS", "100000"))
-ITEMS = int(os.environ.get("BENCH_ITEMS", "1000000"))
+# `make bench SCALE=10k|100k|1M`: the number of rectification items, with ten items per unit.
+# Each scale has its own PostgreSQL database, built on first use and reused afterwards.
+SCALES = {
+    "10k": (1_000, 10_000, "chuxin_scale_10k"),
+    "100k": (10_000, 100_000, "chuxin_scale_100k"),
+    "1M": (100_000, 1_000_000, "chuxin_scale"),
+}
+SCALE = os.environ.get("SCALE") or "1M"
+if SCALE not in SCALES:
+    raise SystemExit(f"SCALE must be one of {', '.join(SCALES)}")
+_units, _items, _db = SCALES[SCALE]
+SCALE_URL = os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{_db}")
+UNITS = int(os.environ.get("BENCH_UNITS", _units))
+ITEMS = int(os.environ.get("BENCH_ITEMS", _items))
 
 
 def scaled_demo() -> str:

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # the API docs page then serves Swagger UI from the package's static files, not a CDN
+    "django_rq",
     "chuxin.core",
     "chuxin.orgs",
     "chuxin.campaigns",
@@ -140,6 +141,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+if os.environ.get("DATABASE_REPLICA_URL"):
+    # A streaming replica of the primary: dashboard, export and document reads (chuxin/core/dbrouter.py).
+    DATABASES["replica"] = {
+        **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60)),
+        "TEST": {"MIRROR": "default"},
+    }
+REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["chuxin.core.dbrouter.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -225,13 +235,22 @@ API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)
 
 # Background work (django-tasks): the database backend needs no broker; run the worker with
 # `python manage.py db_worker`. TASKS_BACKEND=immediate runs tasks inline (tests, tiny setups).
+# TASKS_BACKEND=rq sends tasks to Redis (REDIS_URL) for any number of `manage.py rqworker
+# --job-class django_tasks_rq.backend.Job default` workers on any machines; RQ_QUEUES names the
+# queues beside "default" (comma-separated), which results are also read through.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+RQ_QUEUE_NAMES = ["default", *(q for q in os.environ.get("RQ_QUEUES", "").split(",") if q and q != "default")]
+RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600} for name in RQ_QUEUE_NAMES}
 TASKS = {
     "default": {
-        "BACKEND": {
-            "database": "django_tasks_db.DatabaseBackend",
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-        }[os.environ.get("TASKS_BACKEND", "database")]
-    }
+        "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+        "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+        "rq": {
+            "BACKEND": "chuxin.core.tasks_rq.RetryingRQBackend",
+            "QUEUES": RQ_QUEUE_NAMES,
+            "OPTIONS": {"RETRIES": int(os.environ.get("TASKS_RETRIES", "3"))},
+        },
+    }[os.environ.get("TASKS_BACKEND", "database")]
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -113,7 +113,7 @@ def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
     )
     people = [cm.person for cm in child.committee.all()]
     actions.do_bulk_attendance(guangdong_office, m, m.venues.get(), [(p, "present", "") for p in people])
-    response = as_user(guangdong_office).get(reverse("study_progress", args=["440000"]))
+    response = as_user(guangdong_office).get(reverse("strand_progress", args=["440000"]))
     assert response.status_code == 200
     assert response.context["lf"]["lags_study"]
     assert child.name in response.content.decode()

@@ -338,7 +338,7 @@ ROUTES = {
     "study_index": ("login", None, "get"),
     "study_unit": ("unit-read", _unit_args, "get"),
     "meeting_create": ("unit-record", _unit_args, "get"),
-    "study_progress": ("unit-read", _unit_args, "get"),
+    "strand_progress": ("unit-read", _unit_args, "get"),
     "meeting_detail": ("unit-read", _meeting_args, "get"),
     "attendance_bulk": ("unit-record", _venue_args, "get"),
     "meeting_action": ("unit-object-post", _meeting_action_args, "post"),

@@ -15,13 +15,27 @@ from chuxin.orgs.actions import do_move_unit
 from chuxin.orgs.models import Unit
 from chuxin.problems import actions
 from chuxin.problems.models import Kind, RectificationItem
+from chuxin.research import actions as research_actions
 from chuxin.rollups.counters import drift, rebuild
 from chuxin.rollups.models import SubtreeCounts
 from chuxin.special.models import Topic
+from chuxin.study import actions as study_actions
 
 TODAY = timezone.localdate()
 UNITS = ["440604", "440600", "440000", "420000", "440100"]
 CHECK = ["000000", "440000", "440600", "440604", "420000", "440100"]
+
+
+def _paths_drifted():
+    """Problems and items whose copied unit path differs from their unit's (moves must carry them)."""
+    from django.db.models import F
+
+    from chuxin.problems.models import Problem
+
+    return [
+        *Problem.objects.exclude(unit_path=F("unit__path")).values_list("pk", flat=True),
+        *RectificationItem.objects.exclude(unit_path=F("unit__path")).values_list("pk", flat=True),
+    ]
 
 
 def _all_agree(campaign):
@@ -50,6 +64,10 @@ operation = st.one_of(
     st.tuples(st.just("reopen"), st.integers(0, 50)),
     st.tuples(st.just("stage"), st.integers(0, 50)),
     st.tuples(st.just("overdue"), st.integers(0, 50), st.integers(1, 90)),
+    st.tuples(st.just("meeting"), st.sampled_from(UNITS), st.sampled_from(["study_session", "work_meeting"])),
+    st.tuples(st.just("topic"), st.sampled_from(UNITS)),
+    st.tuples(st.just("submit"), st.integers(0, 50)),
+    st.tuples(st.just("review"), st.integers(0, 50), st.booleans()),
     st.tuples(
         st.just("move"),
         st.sampled_from(["440604", "440600"]),
@@ -59,17 +77,42 @@ operation = st.one_of(
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ops=st.lists(operation, min_size=1, max_size=12))
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(operation, min_size=1, max_size=14))
 def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
     campaign = Campaign.objects.get(launched_on="2019-05-31")
     staff = django_user_model.objects.get(username="zhongyang")  # office everywhere: may record and move
     verifier = django_user_model.objects.get(username="admin")
     created: list[RectificationItem] = []
+    research_topics = []
     topics = list(Topic.objects.filter(campaign=campaign, root_unit__code="000000").order_by("order")[:2])
     for op in ops:
         try:
-            if op[0] == "create":
+            if op[0] == "meeting":  # the strands' tallies follow the same rules as the ledger's counters
+                study_actions.do_create_meeting(
+                    staff,
+                    campaign=campaign,
+                    unit=Unit.objects.get(code=op[1]),
+                    kind=op[2],
+                    study_kind="concentrated",
+                    title="m",
+                    date=TODAY,
+                )
+            elif op[0] == "topic":
+                unit = Unit.objects.get(code=op[1])
+                topic = research_actions.do_create_topic(
+                    staff, campaign=campaign, unit=unit, cadre=unit.people.first(), title="t"
+                )
+                research_actions.do_save_report(staff, topic, problem_is="a", crux="b", solutions="c")
+                research_topics.append(topic)
+            elif op[0] in ("submit", "review"):
+                if research_topics:
+                    topic = research_topics[op[1] % len(research_topics)]
+                    if op[0] == "submit":
+                        research_actions.do_submit_report(staff, topic)
+                    else:
+                        research_actions.do_review_report(staff, topic, note="n", accept=op[2])
+            elif op[0] == "create":
                 _, code, kind, days, topic = op
                 unit = Unit.objects.get(code=code)
                 problem = actions.do_record_problem(
@@ -127,6 +170,7 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
         except ActionError:
             pass  # refused transitions change nothing, and that is checked too
     assert _all_agree(campaign) == {}
+    assert _paths_drifted() == []
 
 
 def test_verifyrollups_reports_drift_and_repairs(db, capsys):

@@ -8,10 +8,11 @@ from django.urls import reverse
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError, ActionForbidden
+from chuxin.dashboards.leadership import leadership_first
 from chuxin.orgs.models import CommitteeMember, Person, Rank, Unit
 from chuxin.problems.models import Problem
 from chuxin.study import actions
-from chuxin.study.completion import cadre_completion, leadership_first, venue_completion
+from chuxin.study.completion import cadre_completion, venue_completion
 from chuxin.study.models import Attendance, Meeting, Venue
 
 pytestmark = pytest.mark.django_db
@@ -218,7 +219,7 @@ def test_pages_render(as_user, guangdong_office):
         reverse("study_unit", args=["440604"]),
         reverse("meeting_create", args=["440604"]),
         reverse("meeting_detail", args=[m.pk]),
-        reverse("study_progress", args=["440000"]),
+        reverse("strand_progress", args=["440000"]),
     ):
         assert client.get(url).status_code == 200, url
 
@@ -275,7 +276,7 @@ def test_demo_functions_build_consistent_data(guangdong_office, as_user):
     work = Meeting.objects.filter(unit=gd, kind="work_meeting").first()
     topic = Topic.objects.filter(unit=gd).first()
     for url in (
-        reverse("study_progress", args=["440000"]),
+        reverse("strand_progress", args=["440000"]),
         reverse("study_unit", args=["440000"]),
         reverse("meeting_detail", args=[work.pk]),
         reverse("attendance_bulk", args=[work.pk, work.venues.get(is_main=True).pk]),

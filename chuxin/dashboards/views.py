@@ -8,12 +8,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.campaigns.access import campaign_for
+from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.problems.models import Kind, Level, Source, Status, ladder_bands
 from chuxin.rollups.queries import dashboard
 from chuxin.rollups.snapshots import trend
+
+from .leadership import leadership_first, subtree_activity
 
 
 def _data(request, code):
@@ -35,6 +38,7 @@ def _bucket_labels():
 
 
 @login_required
+@reads_from_replica
 def unit_dashboard(request, code):
     unit, campaign, d = _data(request, code)
     me = d["me"]
@@ -78,6 +82,7 @@ def unit_dashboard(request, code):
 
 
 @login_required
+@reads_from_replica
 def children_xlsx(request, code):
     unit, campaign, d = _data(request, code)
     buf = io.BytesIO()
@@ -123,3 +128,27 @@ def children_xlsx(request, code):
     )
     response["Content-Disposition"] = f'attachment; filename="rollup-{unit.code}.xlsx"'
     return response
+
+
+@login_required
+@reads_from_replica
+def strand_progress(request, code):
+    """Leadership first (先学一步) at this unit, and its direct children's study and research progress:
+    the organs' figures for the unit and its children in one batch, the subtree counts from the
+    tallies; a fixed number of queries at any size of tree."""
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    children = list(Unit.objects.children_of(unit))
+    lf = leadership_first(unit, campaign, children)
+    activity = subtree_activity([unit, *children], campaign.pk)
+    return render(
+        request,
+        "dashboards/progress.html",
+        {
+            "unit": unit,
+            "campaign": campaign,
+            "lf": lf,
+            "own_activity": activity[unit.pk],
+            "children": [(fig, activity[fig.unit.pk]) for fig in lf["children"]],
+        },
+    )

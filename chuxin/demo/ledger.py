@@ -118,6 +118,7 @@ def make_ledger(
             Problem(
                 campaign=campaign,
                 unit=unit,
+                unit_path=unit.path,
                 title=title,
                 category=category,
                 source=_pick(rng, SOURCES),
@@ -187,6 +188,7 @@ def make_ledger(
         item = RectificationItem(
             problem=problem,
             unit_id=problem.unit_id,
+            unit_path=problem.unit_path,
             kind=kind,
             status=status,
             measures=problem.direction + "，明确责任分工，按期推进",

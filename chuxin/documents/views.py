@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuxin.campaigns.access import campaign_for
+from chuxin.core.dbrouter import reads_from_replica
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user
 
@@ -85,6 +86,7 @@ def _filename(unit, params, ext):
 
 
 @login_required
+@reads_from_replica
 def document_docx(request, code, kind):
     unit, params, body = _build(request, code, kind)
     if params is None:
@@ -95,6 +97,7 @@ def document_docx(request, code, kind):
 
 
 @login_required
+@reads_from_replica
 def document_pdf(request, code, kind):
     unit, _campaign = _unit_and_campaign(request, code)  # the scope answers first, then the campaign
     if kind not in KINDS:

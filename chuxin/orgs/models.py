@@ -207,6 +207,8 @@ class Person(models.Model):
         indexes = [
             # Focus-group selection within a unit: people of the unit at or above a rank.
             models.Index(fields=["home_unit", "rank"], name="orgs_person_unit_rank"),
+            # The ledger's "responsible person" filter looks people up by name.
+            models.Index(fields=["name"], name="orgs_person_name"),
         ]
         constraints = [
             # The organisation import finds people by staff number.

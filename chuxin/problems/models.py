@@ -46,6 +46,9 @@ class WorkArea(models.IntegerChoices):
 class Problem(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="problems")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="problems", verbose_name=_("unit"))
+    # The unit's tree path, copied here so a subtree filter is a range of this table's own index
+    # (no join through orgs_unit); kept right by unit moves (problems.apps listens to unit_moved).
+    unit_path = models.CharField(max_length=255, default="", editable=False)
     title = models.CharField(_("problem"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
@@ -82,10 +85,23 @@ class Problem(models.Model):
 
     class Meta:
         verbose_name = _("problem")
-        indexes = [models.Index(fields=["unit", "campaign"], name="problems_unit_campaign")]
+        indexes = [
+            models.Index(fields=["unit", "campaign"], name="problems_unit_campaign"),
+            # the ledger filtered by source over a subtree (PostgreSQL: pattern ops serve LIKE 'path%')
+            models.Index(
+                fields=["source", "unit_path", "id"],
+                name="problems_source_path",
+                opclasses=["", "varchar_pattern_ops", ""],
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        if self.unit_id and not self.unit_path:
+            self.unit_path = self.unit.path
+        super().save(*args, **kwargs)
 
     def work_area_labels(self) -> list[str]:
         return [a.label for a in WorkArea if self.work_areas & a.value]
@@ -111,7 +127,7 @@ ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.CLAIMED)
 
 class ItemQuerySet(models.QuerySet):
     def in_subtree(self, unit: Unit) -> ItemQuerySet:
-        return self.filter(subtree_q(unit.path, "unit__path"))
+        return self.filter(subtree_q(unit.path, "unit_path"))
 
     def active(self) -> ItemQuerySet:
         return self.filter(status__in=ACTIVE_STATUSES)
@@ -160,6 +176,9 @@ class RectificationItem(models.Model):
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="items"
     )  # = problem.unit, for scope
+    # = unit.path, copied so the ledger's subtree filters are ranges of this table's own indexes
+    # (see Meta.indexes); kept right by unit moves (problems.apps listens to unit_moved).
+    unit_path = models.CharField(max_length=255, default="", editable=False)
     measures = models.TextField(_("measures"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     requirements = models.TextField(_("requirements"), blank=True)
@@ -195,10 +214,33 @@ class RectificationItem(models.Model):
             models.Index(fields=["unit", "status"], name="items_unit_status"),  # the unit ledger by status
             models.Index(fields=["status", "due_date"], name="items_overdue"),  # overdue scans and reminders
             models.Index(fields=["responsible_person", "status"], name="items_my_items"),  # "my items"
+            # The ledger page over a subtree, newest first, one index per filter it offers (status,
+            # kind, overdue; source goes through problems_source_path). PostgreSQL needs the pattern
+            # ops for LIKE 'path%' (the database collation is not C); SQLite ignores opclasses and
+            # subtree_q gives it a plain range. The planner range-scans the path and sorts the
+            # matches' ids, or walks the primary key backwards when the subtree is most of the tree.
+            models.Index(
+                fields=["unit_path", "id"], name="items_path", opclasses=["varchar_pattern_ops", ""]
+            ),
+            models.Index(
+                fields=["status", "unit_path", "due_date", "id"],
+                name="items_status_path",  # status, and overdue = active statuses with due_date < today
+                opclasses=["", "varchar_pattern_ops", "", ""],
+            ),
+            models.Index(
+                fields=["kind", "unit_path", "status", "id"],
+                name="items_kind_path",  # kind, and kind with status
+                opclasses=["", "varchar_pattern_ops", "", ""],
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.problem.title} · {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.unit_id and not self.unit_path:
+            self.unit_path = self.unit.path
+        super().save(*args, **kwargs)
 
     def days_overdue(self, today: date | None = None) -> int:
         today = today or timezone.localdate()
@@ -286,3 +328,16 @@ class ProblemListSignoff(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
         indexes = [models.Index(fields=["unit", "campaign", "signed_at"], name="problems_signoff_latest")]
+
+
+def resync_unit_paths(unit: Unit) -> int:
+    """Copy the (new) paths of `unit`'s subtree onto its problems and items, after a move.
+
+    Called inside the move's transaction (the `unit_moved` signal); one UPDATE per table, over the
+    rows of the moved subtree only. Returns the number of rows rewritten."""
+    units = Unit.objects.filter(subtree_q(unit.path)).values("pk")
+    path_of = Unit.objects.filter(pk=models.OuterRef("unit_id")).values("path")[:1]
+    n = 0
+    for model in (Problem, RectificationItem):
+        n += model.objects.filter(unit_id__in=units).update(unit_path=models.Subquery(path_of))
+    return n

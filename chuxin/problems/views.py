@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
-from chuxin.orgs.models import Person, ancestor_paths
+from chuxin.orgs.models import Person, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
 from chuxin.rollups.queries import ledger_total
 
@@ -27,7 +27,7 @@ from .access import (
 from .evidence import blob_path
 from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
 from .history import item_history, problem_history
-from .models import ACTIVE_STATUSES, Kind, RectificationItem, Source, Status
+from .models import ACTIVE_STATUSES, Kind, Problem, RectificationItem, Source, Status
 
 PER_PAGE = 50
 
@@ -60,29 +60,49 @@ class LedgerPage:
         return self.number - 1
 
 
+def ledger_queryset(unit, f: dict, campaign=None):
+    """The ledger rows the filters select. Every combination is a range of one index: the unit's
+    own rows by (unit, status); a subtree by the path copied onto the items, with status, kind or
+    overdue as the leading column (see RectificationItem.Meta.indexes); a source through the
+    problems' (source, unit_path) index; a person through their name's index. The campaign is
+    checked through each candidate's problem (a join by primary key on the rows the index chose)."""
+    subtree = bool(f.get("subtree"))
+    qs = (
+        RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
+    )
+    if campaign is not None:
+        qs = qs.filter(problem__campaign=campaign)
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("kind"):
+        qs = qs.filter(kind=f["kind"])
+    if f.get("source"):
+        problems = Problem.objects.filter(source=f["source"])
+        problems = (
+            problems.filter(subtree_q(unit.path, "unit_path")) if subtree else problems.filter(unit=unit)
+        )
+        qs = qs.filter(problem_id__in=problems.values("pk"))
+    if f.get("person"):
+        people = Person.objects.filter(name=f["person"].strip()).values("pk")
+        qs = qs.filter(responsible_person_id__in=people)
+    if f.get("overdue"):
+        qs = qs.overdue()
+    if f.get("topic"):  # 专项整治: the topic's problems (their topic_id index), in the same unit or subtree
+        problems = Problem.objects.filter(topic_id=f["topic"])
+        problems = (
+            problems.filter(subtree_q(unit.path, "unit_path")) if subtree else problems.filter(unit=unit)
+        )
+        qs = qs.filter(problem_id__in=problems.values("pk"))
+    return qs
+
+
 @login_required
 def unit_ledger(request, code):
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
     form = LedgerFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
-    qs = (
-        RectificationItem.objects.in_subtree(unit)
-        if f.get("subtree")
-        else RectificationItem.objects.filter(unit=unit)
-    ).filter(problem__campaign=campaign)
-    if f.get("status"):
-        qs = qs.filter(status=f["status"])
-    if f.get("kind"):
-        qs = qs.filter(kind=f["kind"])
-    if f.get("source"):
-        qs = qs.filter(problem__source=f["source"])
-    if f.get("person"):
-        qs = qs.filter(responsible_person__name=f["person"].strip())
-    if f.get("overdue"):
-        qs = qs.overdue()
-    if f.get("topic"):
-        qs = qs.filter(problem__topic_id=f["topic"])
+    qs = ledger_queryset(unit, f, campaign)
     page = LedgerPage(qs, request.GET.get("page"))
     if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
         page.total = ledger_total(unit, campaign.pk, f.get("status"), f.get("kind"))

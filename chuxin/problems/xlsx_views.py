@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chuxin.campaigns.access import campaign_for
+from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user, require_record
 
@@ -27,6 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @login_required
 @require_GET
+@reads_from_replica
 def ledger_export(request, code):
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)

@@ -12,6 +12,7 @@ from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import Person, Unit
 from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
+from chuxin.rollups import tallies
 
 from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
 
@@ -38,6 +39,7 @@ def do_create_topic(
         if units_to_visit:
             topic.units_to_visit.set(units_to_visit)
         Report.objects.create(topic=topic)
+        tallies.add(unit, campaign.pk, {"research.topics": 1})  # roll-ups before audit, as everywhere
         record(user, "topic.create", topic, None, snapshot(topic))
     return topic
 
@@ -99,6 +101,7 @@ def do_submit_report(user, topic: Topic) -> Report:
         report.status = ReportStatus.SUBMITTED
         report.submitted_at = timezone.now()
         report.save()
+        tallies.add(topic.unit, topic.campaign_id, {"research.reports": 1})
         record(user, "report.submit", report, before, snapshot(report))
     return report
 
@@ -122,6 +125,8 @@ def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) ->
         report.reviewed_by = user if getattr(user, "pk", None) else None
         report.reviewed_at = timezone.now()
         report.save()
+        if not accept:  # back to draft: it no longer counts as submitted
+            tallies.add(topic.unit, topic.campaign_id, {"research.reports": -1})
         record(user, "report.review", report, before, snapshot(report))
     return report
 

@@ -52,6 +52,10 @@ class ReportStatus(models.TextChoices):
     REVIEWED = "reviewed", _("Reviewed")
 
 
+# A report counts as submitted once it went to review, whether reviewed yet or not.
+SUBMITTED_STATUSES = (ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
+
+
 class Report(models.Model):
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="report")
     problem_is = models.TextField(_("What is the problem"), blank=True)

@@ -12,7 +12,7 @@ from django.db.models import Count, F
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
-from . import topics
+from . import tallies, topics
 from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
 
 
@@ -282,6 +282,7 @@ def drift(unit: Unit, campaign_id: int) -> dict:
 
     for topic_id in Topic.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True):
         out.update(topics.drift(unit, topic_id))
+    out.update(tallies.drift(unit, campaign_id))
     return out
 
 
@@ -339,4 +340,4 @@ def rebuild(campaign_id: int | None = None) -> int:
     written += topics.rebuild(
         list(Topic.objects.filter(campaign_id__in=campaigns).values_list("pk", flat=True))
     )
-    return written
+    return written + tallies.rebuild(campaigns)

@@ -44,6 +44,21 @@ class SubtreeDue(models.Model):
         ]
 
 
+class SubtreeTally(models.Model):
+    """A strand's named count over one unit's subtree in one campaign (see tallies.py)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # one row per unit, campaign and tally; also serves read(): units IN (…), campaign, keys
+            models.UniqueConstraint(fields=["unit", "campaign", "key"], name="rollups_tally_unique"),
+        ]
+
+
 class DailySnapshot(models.Model):
     """A subtree's figures as they stood on one day, kept by the worker for the trend charts."""
 

@@ -13,6 +13,7 @@ from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Rank, Unit
 from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
+from chuxin.rollups import tallies
 
 from .models import (
     Attendance,
@@ -86,6 +87,9 @@ def do_create_meeting(
             created_by=user if getattr(user, "pk", None) else None,
         )
         Venue.objects.create(meeting=meeting, unit=unit, is_main=True, place=meeting.place)
+        tallies.add(  # roll-ups before audit, as in every action
+            unit, campaign.pk, {"study.meetings": 1, "study.sessions": int(kind == MeetingKind.STUDY_SESSION)}
+        )
         record(user, "meeting.create", meeting, None, snapshot(meeting))
     return meeting
 

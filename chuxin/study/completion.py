@@ -1,13 +1,13 @@
-"""Completion figures: per cadre, per venue unit, and leadership first (先学一步)."""
+"""Completion figures: per cadre and per venue unit. Leadership first (先学一步) compares study with
+research, so it lives above both strands, in chuxin/dashboards/leadership.py."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q, subtrees_q
+from chuxin.orgs.models import Person, Unit, ancestor_paths, subtree_q, subtrees_q
 
 from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
@@ -97,101 +97,6 @@ def venue_completion(meeting: Meeting) -> list[dict]:
             }
         )
     return rows
-
-
-@dataclass
-class OrganFigures:
-    unit: Unit
-    members: int
-    study_done: int
-    study_required: int
-    reports_submitted: int
-
-    @property
-    def study_share(self) -> float | None:
-        return share(self.study_done, self.study_required)
-
-    @property
-    def research_share(self) -> float | None:
-        return share(min(self.reports_submitted, self.members), self.members)
-
-    @property
-    def study_pct(self) -> int | None:
-        return pct(self.study_share)
-
-    @property
-    def research_pct(self) -> int | None:
-        return pct(self.research_share)
-
-
-def organ_figures(unit: Unit, campaign=None) -> OrganFigures:
-    """The leading organ of a unit: its committee members' study completion and research reports."""
-    from chuxin.research.models import Report, ReportStatus
-
-    people = [
-        cm.person for cm in CommitteeMember.objects.filter(unit=unit).select_related("person__home_unit")
-    ]
-    comp = cadre_completion(people, campaign)
-    reports = Report.objects.filter(
-        topic__cadre__in=[p.pk for p in people],
-        status__in=[ReportStatus.SUBMITTED, ReportStatus.REVIEWED],
-    )
-    if campaign is not None:
-        reports = reports.filter(topic__campaign=campaign)
-    return OrganFigures(
-        unit=unit,
-        members=len(people),
-        study_done=sum(d for d, _r in comp.values()),
-        study_required=sum(r for _d, r in comp.values()),
-        reports_submitted=reports.values("topic__cadre").distinct().count(),
-    )
-
-
-def _mean(values):
-    values = [v for v in values if v is not None]
-    return sum(values) / len(values) if values else None
-
-
-def leadership_first(unit: Unit, campaign=None) -> dict:
-    """The leading organ's completion vs the average of its direct children's; flags a lagging lead."""
-    own = organ_figures(unit, campaign)
-    children = [organ_figures(c, campaign) for c in Unit.objects.children_of(unit)]
-    avg_study = _mean(c.study_share for c in children)
-    avg_research = _mean(c.research_share for c in children)
-    lag_study = own.study_share is not None and avg_study is not None and own.study_share < avg_study
-    lag_research = (
-        own.research_share is not None and avg_research is not None and own.research_share < avg_research
-    )
-    return {
-        "own": own,
-        "children": children,
-        "children_study": avg_study,
-        "children_research": avg_research,
-        "children_study_pct": pct(avg_study),
-        "children_research_pct": pct(avg_research),
-        "lags_study": lag_study,
-        "lags_research": lag_research,
-        "lags": lag_study or lag_research,
-    }
-
-
-def subtree_activity(unit: Unit, campaign=None) -> dict:
-    """Counts of study and research activity in a unit's subtree (for the per-child table)."""
-    from chuxin.research.models import Report, ReportStatus, Topic
-
-    meetings = Meeting.objects.filter(subtree_q(unit.path, "unit__path"))
-    topics = Topic.objects.filter(subtree_q(unit.path, "unit__path"))
-    reports = Report.objects.filter(subtree_q(unit.path, "topic__unit__path"))
-    if campaign is not None:
-        meetings = meetings.filter(campaign=campaign)
-        topics = topics.filter(campaign=campaign)
-        reports = reports.filter(topic__campaign=campaign)
-    return {
-        "study_sessions": meetings.filter(kind=MeetingKind.STUDY_SESSION).count(),
-        "meetings": meetings.count(),
-        "topics": topics.count(),
-        "reports": reports.filter(Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.REVIEWED)).count(),
-    }
 
 
 def venue_people(meeting: Meeting, venue):

@@ -6,7 +6,6 @@ urlpatterns = [
     path("", views.study_index, name="study_index"),
     path("units/<str:code>/", views.study_unit, name="study_unit"),
     path("units/<str:code>/meetings/new/", views.meeting_create, name="meeting_create"),
-    path("units/<str:code>/progress/", views.study_progress, name="study_progress"),
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting_detail"),
     path(
         "meetings/<int:meeting_id>/venues/<int:venue_id>/attendance/",

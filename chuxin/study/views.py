@@ -13,15 +13,7 @@ from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
 
 from . import actions
 from .access import get_criticism_for_user, get_meeting_for_user, get_venue_for_user
-from .completion import (
-    cadre_completion,
-    leadership_first,
-    pct,
-    share,
-    subtree_activity,
-    venue_completion,
-    venue_people,
-)
+from .completion import cadre_completion, pct, share, venue_completion, venue_people
 from .forms import CriticismForm, MeetingForm, MinutesForm, VenueForm
 from .models import AttendanceStatus, Meeting, MeetingKind
 
@@ -207,25 +199,5 @@ def attendance_bulk(request, meeting_id, venue_id):
             "page": page,
             "errors": errors,
             "statuses": AttendanceStatus.choices,
-        },
-    )
-
-
-@login_required
-def study_progress(request, code):
-    """Leadership first (先学一步) at this unit, and its direct children's study and research progress."""
-    unit = get_unit_for_user(request.user, code)
-    campaign = campaign_for(request, unit)
-    lf = leadership_first(unit, campaign)
-    children = [(fig, subtree_activity(fig.unit, campaign)) for fig in lf["children"]]
-    return render(
-        request,
-        "study/progress.html",
-        {
-            "unit": unit,
-            "campaign": campaign,
-            "lf": lf,
-            "own_activity": subtree_activity(unit, campaign),
-            "children": children,
         },
     )

@@ -1,0 +1,145 @@
+"""Strand roll-ups: named counters per unit subtree and campaign, the same index as the ledger's.
+
+The ledger's counters (`counters.py`) have a column per figure. The strands (study, research, and the
+ones to come: self-examination, opinions, …) each need a few counts of their own over a subtree, so
+they share one narrow table, `SubtreeTally` (unit, campaign, key, n), with the same rules:
+
+- each change adds its delta to the unit's row and every ancestor's row, inside the change's own
+  transaction (`add()`); so a subtree's count is one row and a per-child table is one row per child;
+- a unit move carries its subtree's tallies from the old ancestors to the new (`unit_moved`);
+- the ground truth is a recount of the strand's own rows: `drift()` compares, `rebuild()` repairs;
+  `verifyrollups` and the hypothesis property test check every declared tally.
+
+A strand follows the pattern in three steps (see chuxin/study/apps.py and chuxin/research/apps.py):
+
+1. declare each tally once, in its AppConfig.ready(), with the rows it counts:
+
+       tallies.declare("study.sessions", lambda: Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION))
+
+   (`unit=`/`campaign=` name the lookups when they are not the row's own `unit`/`campaign`);
+2. in the `do_…` action that creates or changes such a row, inside its transaction:
+
+       tallies.add(meeting.unit, meeting.campaign_id, {"study.sessions": 1})
+
+   (negative deltas when a row stops counting, e.g. a report returned to draft);
+3. read with `tallies.read(units, campaign_id, keys)`: one query for any number of units.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, F, QuerySet
+
+from chuxin.orgs.models import Unit, subtree_q
+
+from .models import SubtreeTally
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str
+    rows: Callable[[], QuerySet]  # the strand's rows this tally counts (all campaigns, all units)
+    unit: str = "unit"  # lookup from a row to its unit
+    campaign: str = "campaign"  # lookup from a row to its campaign
+
+    def in_subtree(self, unit: Unit, campaign_id: int) -> QuerySet:
+        return self.rows().filter(
+            subtree_q(unit.path, f"{self.unit}__path"), **{f"{self.campaign}_id": campaign_id}
+        )
+
+
+TALLIES: dict[str, Tally] = {}
+
+
+def declare(
+    key: str, rows: Callable[[], QuerySet], *, unit: str = "unit", campaign: str = "campaign"
+) -> None:
+    TALLIES[key] = Tally(key, rows, unit, campaign)
+
+
+def _ancestor_ids(unit: Unit) -> list[int]:
+    prefixes = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
+    return list(Unit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+
+
+def _apply(unit_ids: list[int], campaign_id: int, deltas: dict[str, int]) -> None:
+    for key, v in deltas.items():
+        if not v:
+            continue
+        SubtreeTally.objects.bulk_create(
+            [SubtreeTally(unit_id=u, campaign_id=campaign_id, key=key) for u in unit_ids],
+            ignore_conflicts=True,
+        )
+        SubtreeTally.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, key=key).update(
+            n=F("n") + v
+        )
+
+
+def add(unit: Unit, campaign_id: int, deltas: dict[str, int]) -> None:
+    """Add `deltas` to the unit's and every ancestor's tallies; call inside the change's transaction."""
+    unknown = set(deltas) - set(TALLIES)
+    if unknown:
+        raise KeyError(f"undeclared tallies: {sorted(unknown)}")
+    if any(deltas.values()):
+        _apply(_ancestor_ids(unit), campaign_id, deltas)
+
+
+def read(units, campaign_id: int, keys) -> dict[int, dict[str, int]]:
+    """unit id -> {key: count over the unit's subtree}, for any number of units in one query."""
+    ids = [u.pk for u in units]
+    out = {pk: dict.fromkeys(keys, 0) for pk in ids}
+    for unit_id, key, n in SubtreeTally.objects.filter(
+        unit_id__in=ids, campaign_id=campaign_id, key__in=list(keys)
+    ).values_list("unit_id", "key", "n"):
+        out[unit_id][key] = n
+    return out
+
+
+def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
+    """A moved unit takes its subtree's tallies from its old ancestors to its new ones."""
+    old_only = [u for u in old_ancestor_ids if u not in new_ancestor_ids and u != unit.pk]
+    new_only = [u for u in new_ancestor_ids if u not in old_ancestor_ids and u != unit.pk]
+    for row in SubtreeTally.objects.filter(unit=unit).exclude(n=0):
+        _apply(old_only, row.campaign_id, {row.key: -row.n})
+        _apply(new_only, row.campaign_id, {row.key: row.n})
+
+
+def recount(unit: Unit, campaign_id: int) -> dict[str, int]:
+    return {key: t.in_subtree(unit, campaign_id).count() for key, t in TALLIES.items()}
+
+
+def stored(unit: Unit, campaign_id: int) -> dict[str, int]:
+    return read([unit], campaign_id, TALLIES)[unit.pk]
+
+
+def drift(unit: Unit, campaign_id: int) -> dict[str, tuple[int, int]]:
+    s, r = stored(unit, campaign_id), recount(unit, campaign_id)
+    return {f"tally:{k}": (s[k], r[k]) for k in TALLIES if s[k] != r[k]}
+
+
+def rebuild(campaign_ids: list[int]) -> int:
+    """Recompute every declared tally of these campaigns from the strands' rows. Returns rows written."""
+    SubtreeTally.objects.filter(campaign_id__in=campaign_ids).delete()
+    paths = dict(Unit.objects.values_list("pk", "path"))
+    ids_by_path = {p: pk for pk, p in paths.items()}
+    total: dict[tuple[int, int, str], int] = defaultdict(int)
+    for key, t in TALLIES.items():
+        own = (
+            t.rows()
+            .filter(**{f"{t.campaign}_id__in": campaign_ids})
+            .values(u=F(f"{t.unit}_id"), c=F(f"{t.campaign}_id"))
+            .annotate(n=Count("pk"))
+            .values_list("u", "c", "n")
+        )
+        for unit_id, cid, n in own:
+            path = paths[unit_id]
+            for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
+                total[(ids_by_path[path[:i]], cid, key)] += n
+    SubtreeTally.objects.bulk_create(
+        [SubtreeTally(unit_id=u, campaign_id=c, key=k, n=n) for (u, c, k), n in total.items()],
+        batch_size=5000,
+    )
+    return len(total)

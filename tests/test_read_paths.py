@@ -1,0 +1,151 @@
+"""Reads at the speed of an index: the ledger, the dashboards and the strand progress page make the
+same number of queries at any size of tree; the unit path copied onto the ledger rows follows moves;
+every ledger filter gives exactly the rows a join through the unit table gives; the data migrations
+that fill the copies equal a rebuild."""
+
+import importlib
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from chuxin.campaigns.models import Campaign
+from chuxin.orgs.actions import do_create_unit, do_move_unit
+from chuxin.orgs.models import CommitteeMember, Person, Rank, Unit, subtree_q
+from chuxin.problems.models import Problem, RectificationItem
+from chuxin.problems.views import ledger_queryset
+from chuxin.rollups import tallies
+from chuxin.rollups.counters import rebuild
+from chuxin.rollups.models import SubtreeTally
+from chuxin.study import actions as study_actions
+from tests.conftest import make_item
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200, url
+    return len(ctx)
+
+
+def _grow(parent_code, n, user):
+    """n new units under the parent, each with a cadre on its committee, an item and a study session."""
+    parent = Unit.objects.get(code=parent_code)
+    for i in range(n):
+        u = do_create_unit(
+            Unit.objects.get(pk=parent.pk), code=f"{parent_code}X{i}", name=f"新单位{i}", kind="county"
+        )
+        person = Person.objects.create(name=f"干部{i}", home_unit=u, rank=Rank.COUNTY)
+        CommitteeMember.objects.create(unit=u, person=person, post="secretary")
+        make_item(u.code)
+        study_actions.do_create_meeting(
+            user,
+            campaign=Campaign.objects.get(),
+            unit=u,
+            kind="study_session",
+            study_kind="concentrated",
+            title="学习",
+            date=date(2019, 7, 1),
+        )
+    rebuild()
+
+
+PAGES = [
+    "/ledger/units/{code}/?subtree=on&status=in_progress",
+    "/ledger/units/{code}/?subtree=on&overdue=on&kind=deadline",
+    "/dashboards/units/{code}/",
+    "/dashboards/units/{code}/progress/",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_makes_as_many_queries_after_the_tree_grew(page, as_user, central_office):
+    client = as_user(central_office)
+    url = page.format(code="440000")
+    client.get(url)  # warm the per-process caches (content types, campaign)
+    before = _queries(client, url)
+    _grow("440000", 12, central_office)
+    assert _queries(client, url) == before
+
+
+@pytest.mark.parametrize("page", PAGES[2:])
+def test_the_root_page_makes_no_more_queries_than_a_leaf_page(page, as_user, central_office):
+    client = as_user(central_office)
+    client.get(page.format(code="000000"))
+    # (a leaf's page reads its ancestors for the breadcrumb: one query the root does not need)
+    assert _queries(client, page.format(code="000000")) <= _queries(client, page.format(code="440604"))
+
+
+def test_moving_a_unit_moves_its_ledger_rows_to_the_new_subtree(central_office):
+    item = make_item("440604")
+    do_move_unit(Unit.objects.get(code="440604"), Unit.objects.get(code="420000"))
+    item.refresh_from_db()
+    assert item.unit_path == Unit.objects.get(code="440604").path
+    assert ledger_queryset(Unit.objects.get(code="420000"), {"subtree": True}).filter(pk=item.pk).exists()
+    assert not ledger_queryset(Unit.objects.get(code="440000"), {"subtree": True}).filter(pk=item.pk).exists()
+    assert Problem.objects.get(pk=item.problem_id).unit_path == item.unit_path
+
+
+FILTERS = {
+    "status": [None, "in_progress", "closed"],
+    "kind": [None, "deadline"],
+    "source": [None, "self_exam"],
+    "overdue": [False, True],
+    "subtree": [False, True],
+}
+
+
+@pytest.mark.parametrize("code", ["440000", "440604"])
+def test_every_ledger_filter_gives_the_rows_a_join_through_the_units_gives(code, db):
+    unit = Unit.objects.get(code=code)
+    today = timezone.localdate()
+    for values in itertools.product(*FILTERS.values()):
+        f = {k: v for k, v in zip(FILTERS, values, strict=True) if v}
+        expected = (
+            RectificationItem.objects.filter(subtree_q(unit.path, "unit__path"))
+            if f.get("subtree")
+            else RectificationItem.objects.filter(unit__code=code)
+        )
+        for key, lookup in (("status", "status"), ("kind", "kind"), ("source", "problem__source")):
+            if f.get(key):
+                expected = expected.filter(**{lookup: f[key]})
+        if f.get("overdue"):
+            expected = expected.filter(status__in=["open", "in_progress", "claimed"], due_date__lt=today)
+        got = set(ledger_queryset(unit, f).values_list("pk", flat=True))
+        assert got == set(expected.values_list("pk", flat=True)), f
+
+
+def test_the_unit_path_migration_fills_every_ledger_row(db):
+    Problem.objects.update(unit_path="")
+    RectificationItem.objects.update(unit_path="")
+    migration = importlib.import_module("chuxin.problems.migrations.0005_backfill_unit_path")
+    migration.forward(None, type("Editor", (), {"connection": connection})())
+    item = RectificationItem.objects.select_related("unit").order_by("?").first()
+    assert item.unit_path == item.unit.path
+    assert not RectificationItem.objects.filter(unit_path="").exists()
+    assert not Problem.objects.filter(unit_path="").exists()
+
+
+def test_the_tally_migration_equals_a_rebuild(central_office):
+    _grow("440600", 3, central_office)
+    rebuild()
+    rebuilt = set(SubtreeTally.objects.exclude(n=0).values_list("unit_id", "campaign_id", "key", "n"))
+    assert rebuilt and {k for *_, k, _n in rebuilt} >= {"study.sessions", "study.meetings"}
+    SubtreeTally.objects.all().delete()
+    migration = importlib.import_module("chuxin.rollups.migrations.0006_backfill_tallies")
+    migration.forward(None, type("Editor", (), {"connection": connection})())
+    assert set(SubtreeTally.objects.exclude(n=0).values_list("unit_id", "campaign_id", "key", "n")) == rebuilt
+
+
+def test_a_strand_must_declare_a_tally_before_adding_to_it(db):
+    with pytest.raises(KeyError):
+        tallies.add(Unit.objects.get(code="440000"), Campaign.objects.get().pk, {"opinions.heard": 1})
+
+
+def test_overdue_items_are_counted_by_the_same_index_query(db):
+    item = make_item("440604", days=5)
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    unit = Unit.objects.get(code="440000")
+    assert ledger_queryset(unit, {"subtree": True, "overdue": True}).filter(pk=item.pk).exists()
