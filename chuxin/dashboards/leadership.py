@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from chuxin.orgs.models import CommitteeMember, Unit
 from chuxin.research.models import SUBMITTED_STATUSES, Report
@@ -55,10 +56,12 @@ def organ_figures_for(units: list[Unit], campaign=None) -> dict[int, OrganFigure
     """The leading organs of several units (their committee members' study completion and research
     reports), in three queries plus cadre_completion's two, however many units."""
     members = defaultdict(list)
-    for cm in CommitteeMember.objects.filter(unit__in=[u.pk for u in units]).select_related(
-        "person__home_unit"
-    ):
-        members[cm.unit_id].append(cm.person)
+    # Plain values, not model instances: the organs of the root and its children hold ~1,300 seats.
+    seats = CommitteeMember.objects.filter(unit__in=[u.pk for u in units]).values_list(
+        "unit_id", "person_id", "person__rank", "person__home_unit__path"
+    )
+    for unit_id, pk, rank, home_path in seats:
+        members[unit_id].append(SimpleNamespace(pk=pk, rank=rank, home_unit=SimpleNamespace(path=home_path)))
     people = {p.pk: p for ps in members.values() for p in ps}
     comp = cadre_completion(people.values(), campaign)
     reports = Report.objects.filter(topic__cadre__in=list(people), status__in=SUBMITTED_STATUSES)

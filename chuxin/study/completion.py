@@ -32,11 +32,12 @@ def cadre_completion(people, campaign=None) -> dict[int, tuple[int, int]]:
     by_path = defaultdict(list)
     for m_id, path, rank in meetings.values_list("pk", "unit__path", "required_rank"):
         by_path[path].append((m_id, rank))
+    # Only attendance at the meetings found above can count: ask for exactly those (the unique
+    # (meeting, person) index), not for every study session the people ever attended.
+    meeting_ids = [m_id for found in by_path.values() for m_id, _rank in found]
     done = set(
         Attendance.objects.filter(
-            person__in=[p.pk for p in people],
-            status__in=DONE_STATUSES,
-            meeting__kind=MeetingKind.STUDY_SESSION,
+            person__in=[p.pk for p in people], meeting_id__in=meeting_ids, status__in=DONE_STATUSES
         ).values_list("person_id", "meeting_id")
     )
     out = {}
