@@ -35,7 +35,10 @@ def _grow(parent_code, n, user):
     parent = Unit.objects.get(code=parent_code)
     for i in range(n):
         u = do_create_unit(
-            Unit.objects.get(pk=parent.pk), code=f"{parent_code}X{i}", name=f"新单位{i}", kind="county"
+            Unit.objects.get(pk=parent.pk),
+            code=f"{parent_code}X{n}-{i}",
+            name=f"新单位{n}-{i}",
+            kind="county",
         )
         person = Person.objects.create(name=f"干部{i}", home_unit=u, rank=Rank.COUNTY)
         CommitteeMember.objects.create(unit=u, person=person, post="secretary")
@@ -64,6 +67,7 @@ PAGES = [
 def test_a_page_makes_as_many_queries_after_the_tree_grew(page, as_user, central_office):
     client = as_user(central_office)
     url = page.format(code="440000")
+    _grow("440000", 1, central_office)  # one of everything, so no query is skipped for want of rows
     client.get(url)  # warm the per-process caches (content types, campaign)
     before = _queries(client, url)
     _grow("440000", 12, central_office)
@@ -94,21 +98,33 @@ FILTERS = {
     "source": [None, "self_exam"],
     "overdue": [False, True],
     "subtree": [False, True],
+    "topic": [None, "first"],
 }
 
 
 @pytest.mark.parametrize("code", ["440000", "440604"])
 def test_every_ledger_filter_gives_the_rows_a_join_through_the_units_gives(code, db):
+    from chuxin.special.models import Topic
+
     unit = Unit.objects.get(code=code)
     today = timezone.localdate()
+    first_topic = Topic.objects.order_by("pk").values_list("pk", flat=True).first()
     for values in itertools.product(*FILTERS.values()):
         f = {k: v for k, v in zip(FILTERS, values, strict=True) if v}
+        if f.get("topic"):
+            f["topic"] = first_topic
         expected = (
             RectificationItem.objects.filter(subtree_q(unit.path, "unit__path"))
             if f.get("subtree")
             else RectificationItem.objects.filter(unit__code=code)
         )
-        for key, lookup in (("status", "status"), ("kind", "kind"), ("source", "problem__source")):
+        lookups = (
+            ("status", "status"),
+            ("kind", "kind"),
+            ("source", "problem__source"),
+            ("topic", "problem__topic_id"),
+        )
+        for key, lookup in lookups:
             if f.get(key):
                 expected = expected.filter(**{lookup: f[key]})
         if f.get("overdue"):
