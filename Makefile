@@ -8,8 +8,9 @@ DEMO_UNITS ?= 3000
 DEMO_SEED ?= 2019
 PYTEST_ARGS ?=
 NAME ?=
+SCALE ?= 1M
 
-.PHONY: setup demo test test-fast serve worker bench lint format messages browser clean
+.PHONY: setup demo test test-fast serve worker bench bench-tools lint format messages browser clean
 
 $(VENV)/.stamp: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,8 +65,17 @@ serve: setup
 	DEBUG=$${DEBUG:-false} $(MANAGE) collectstatic --noinput -v 0
 	DEBUG=$${DEBUG:-false} $(VENV)/bin/gunicorn chuxin.wsgi --bind 127.0.0.1:8000 --workers 2
 
-bench: setup
-	$(PY) bench/run.py $(NAME)
+# make bench [NAME=http] [SCALE=10k|100k|1M]: the scaled demos live in PostgreSQL (chuxin_scale_10k,
+# chuxin_scale_100k, chuxin_scale), each built on first use; results and the scale table in bench/results/.
+bench: setup bench-tools
+	SCALE=$(SCALE) $(PY) bench/run.py $(NAME)
+
+# wrk drives the http benchmark: from Debian when we are root; otherwise bench/loadgen.py stands in.
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null); \
+	  else echo "wrk is missing and we are not root: the http benchmark uses bench/loadgen.py" >&2; fi; }
 
 lint:
 	$(PY) -m ruff check .

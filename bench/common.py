@@ -35,9 +35,9 @@ def scaled_demo() -> str:
     import django
 
     django.setup()
-    from chuxin.orgs.models import Unit
-
     from django.db import connection
+
+    from chuxin.orgs.models import Unit
 
     if not Unit.objects.exists():
         print(f"building the demo at {UNITS} units / {ITEMS} items (takes minutes) …", flush=True)

@@ -165,3 +165,40 @@ def test_overdue_items_are_counted_by_the_same_index_query(db):
     RectificationItem.objects.filter(pk=item.pk).update(due_date=timezone.localdate() - timedelta(days=3))
     unit = Unit.objects.get(code="440000")
     assert ledger_queryset(unit, {"subtree": True, "overdue": True}).filter(pk=item.pk).exists()
+
+
+def test_overdue_bands_summed_in_the_database_equal_a_recount_by_age(db):
+    from collections import Counter
+
+    from chuxin.rollups.queries import _bucket, figures_for
+
+    gd = Unit.objects.get(code="440000")
+    today = timezone.localdate()
+    for pk, days in zip(
+        RectificationItem.objects.in_subtree(gd).active().values_list("pk", flat=True)[:40],
+        itertools.cycle([1, 5, 9, 29, 45, 200]),
+        strict=False,
+    ):
+        RectificationItem.objects.filter(pk=pk).update(due_date=today - timedelta(days=days))
+    rebuild()
+    expected = Counter(
+        _bucket((today - d).days)
+        for d in RectificationItem.objects.in_subtree(gd).overdue(today).values_list("due_date", flat=True)
+    )
+    fig = figures_for([gd], Campaign.objects.get().pk, today)[gd.pk]
+    assert (
+        fig.buckets == [expected[i] for i in range(len(fig.buckets))]
+        and sum(expected.values()) == fig.overdue > 0
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_dashboards_number_filter_prints_what_intcomma_prints(language):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    from chuxin.core.templatetags.numbers import num
+
+    with translation.override(language):
+        for value in [0, 7, 999, 1000, 12345, 1234567, -1234567, 10**9, 12.5, None]:
+            assert num(value) == intcomma(value), value

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import ladder_bands
@@ -76,15 +76,26 @@ def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, F
         "unit_id", *COUNT_FIELDS
     ):
         out[row.pop("unit_id")].counts = row
+    # Overdue by age, summed per unit and band in the database: one row per unit, not one per date.
+    # As _bucket(): band i > 0 holds its own days; band 0 holds the rest (its own days, and any
+    # overdue day no band names).
+    bands = {"total": Sum("n")}
+    for i, (lo, hi) in enumerate(OVERDUE_BUCKETS[1:], 1):
+        window = Q(due_date__lte=today - timedelta(days=lo))
+        if hi is not None:
+            window &= Q(due_date__gte=today - timedelta(days=hi))
+        bands[f"b{i}"] = Sum("n", filter=window)
     due = (
         SubtreeDue.objects.filter(unit_id__in=ids, campaign_id=campaign_id, due_date__lt=today, n__gt=0)
-        .values("unit_id", "due_date")
-        .annotate(n=Sum("n"))
+        .values("unit_id")
+        .annotate(**bands)
+        .order_by()
     )
     for row in due:
         f = out[row["unit_id"]]
-        f.overdue += row["n"]
-        f.buckets[_bucket((today - row["due_date"]).days)] += row["n"]
+        rest = [row[f"b{i}"] or 0 for i in range(1, len(OVERDUE_BUCKETS))]
+        f.overdue = row["total"]
+        f.buckets = [f.overdue - sum(rest), *rest]
     return out
 
 
