@@ -136,7 +136,7 @@ def test_every_ledger_filter_gives_the_rows_a_join_through_the_units_gives(code,
 def test_the_unit_path_migration_fills_every_ledger_row(db):
     Problem.objects.update(unit_path="")
     RectificationItem.objects.update(unit_path="")
-    migration = importlib.import_module("chuxin.problems.migrations.0005_backfill_unit_path")
+    migration = importlib.import_module("chuxin.problems.migrations.0006_backfill_unit_path")
     migration.forward(None, type("Editor", (), {"connection": connection})())
     item = RectificationItem.objects.select_related("unit").order_by("?").first()
     assert item.unit_path == item.unit.path
@@ -150,7 +150,7 @@ def test_the_tally_migration_equals_a_rebuild(central_office):
     rebuilt = set(SubtreeTally.objects.exclude(n=0).values_list("unit_id", "campaign_id", "key", "n"))
     assert rebuilt and {k for *_, k, _n in rebuilt} >= {"study.sessions", "study.meetings"}
     SubtreeTally.objects.all().delete()
-    migration = importlib.import_module("chuxin.rollups.migrations.0006_backfill_tallies")
+    migration = importlib.import_module("chuxin.rollups.migrations.0007_backfill_tallies")
     migration.forward(None, type("Editor", (), {"connection": connection})())
     assert set(SubtreeTally.objects.exclude(n=0).values_list("unit_id", "campaign_id", "key", "n")) == rebuilt
 

@@ -23,7 +23,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("problems", "0004_unit_path"),
+        ("problems", "0005_unit_path"),
         ("orgs", "0001_initial"),
     ]
 

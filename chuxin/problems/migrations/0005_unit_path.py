@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("problems", "0003_problem_topic"),
+        ("problems", "0004_more_problem_sources"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('campaigns', '0001_initial'),
         ('orgs', '0001_initial'),
-        ('rollups', '0004_topiccounts_topic_topiccounts_unit_and_more'),
+        ('rollups', '0005_source_counters_org_life_inspection'),
     ]
 
     operations = [

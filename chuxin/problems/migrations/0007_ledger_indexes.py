@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("problems", "0005_backfill_unit_path"),
+        ("problems", "0006_backfill_unit_path"),
     ]
 
     operations = [

@@ -42,7 +42,7 @@ def forward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rollups", "0005_subtree_tally"),
+        ("rollups", "0006_subtree_tally"),
         ("study", "0001_initial"),
         ("research", "0001_initial"),
     ]
