@@ -81,6 +81,8 @@ def scale_table() -> str:
 def run_one(name: str, scale: str) -> dict:
     print(f"=== bench {name} (SCALE={scale}) ===", flush=True)
     result = importlib.import_module(f"bench_{name}").main()
+    # the machine is shared: a figure means little without how busy it was
+    result["load_average_1min"] = round(os.getloadavg()[0], 1)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     (HERE / "results" / f"{name}.json").write_text(text)
     (HERE / "results" / f"{name}@{scale}.json").write_text(text)

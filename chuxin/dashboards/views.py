@@ -166,6 +166,7 @@ def strand_progress(request, code):
     children = list(Unit.objects.children_of(unit))
     lf = leadership_first(unit, campaign, children)
     activity = subtree_activity([unit, *children], campaign.pk)
+    children = [(fig, activity[fig.unit.pk]) for fig in lf["children"]]
     return render(
         request,
         "dashboards/progress.html",
@@ -174,6 +175,22 @@ def strand_progress(request, code):
             "campaign": campaign,
             "lf": lf,
             "own_activity": activity[unit.pk],
-            "children": [(fig, activity[fig.unit.pk]) for fig in lf["children"]],
+            "children": children,
+            "children_rows": _progress_rows(children),
         },
     )
+
+
+def _progress_rows(children) -> str:
+    """The per-child rows of the progress page, built here for the reason given at _children_rows()."""
+    base = reverse("strand_progress", args=["__code__"])
+    rows = []
+    for fig, act in children:
+        url = escape(base.replace("__code__", quote(fig.unit.code)))
+        pct = "—" if fig.study_pct is None else f"{fig.study_pct}%"
+        rows.append(
+            f'<tr><td><a href="{url}">{escape(fig.unit.name)}</a></td><td>{pct}</td>'
+            f"<td>{fig.reports_submitted} / {fig.members}</td><td>{act['study_sessions']}</td>"
+            f"<td>{act['topics']}</td><td>{act['reports']}</td></tr>"
+        )
+    return mark_safe("".join(rows))  # noqa: S308 — built from escaped values above
