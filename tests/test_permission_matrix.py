@@ -665,7 +665,7 @@ CAMPAIGN_BOUND = {
     "ledger_import",
     "study_unit",
     "meeting_create",
-    "study_progress",
+    "strand_progress",
     "research_unit",
     "topic_create",
     "exchange_create",
