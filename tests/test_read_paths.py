@@ -202,3 +202,23 @@ def test_the_dashboards_number_filter_prints_what_intcomma_prints(language):
     with translation.override(language):
         for value in [0, 7, 999, 1000, 12345, 1234567, -1234567, 10**9, 12.5, None]:
             assert num(value) == intcomma(value), value
+
+
+def test_the_ledger_shows_only_the_pages_campaign_once_there_are_two(central_office):
+    from chuxin.campaigns.actions import do_create_campaign
+
+    item = make_item("440604")
+    unit = Unit.objects.get(code="440000")
+    first = Campaign.objects.get()
+    assert ledger_queryset(unit, {"subtree": True}, first).filter(pk=item.pk).exists()
+    other = do_create_campaign(
+        central_office,
+        title="另一次主题教育",
+        root_unit=Unit.objects.get(code="000000"),
+        general_requirement="要求",
+        fundamental_task="任务",
+        goals=["目标"],
+        focus_rank=Rank.VICE_COUNTY,
+    )
+    assert not ledger_queryset(unit, {"subtree": True}, other).filter(pk=item.pk).exists()
+    assert ledger_queryset(unit, {"subtree": True}, first).filter(pk=item.pk).exists()

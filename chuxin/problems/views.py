@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for, check_campaign_param
+from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
@@ -64,13 +65,16 @@ def ledger_queryset(unit, f: dict, campaign=None):
     """The ledger rows the filters select. Every combination is a range of one index: the unit's
     own rows by (unit, status); a subtree by the path copied onto the items, with status, kind or
     overdue as the leading column (see RectificationItem.Meta.indexes); a source through the
-    problems' (source, unit_path) index; a person through their name's index. The campaign is
-    checked through each candidate's problem (a join by primary key on the rows the index chose)."""
+    problems' (source, unit_path) index; a person through their name's index."""
     subtree = bool(f.get("subtree"))
     qs = (
         RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
     )
-    if campaign is not None:
+    if campaign is not None and Campaign.objects.exclude(pk=campaign.pk).exists():
+        # Only when another campaign exists can a row belong to it: the check joins each candidate's
+        # problem, which turns the planner from the range of the ledger index to a walk of the primary
+        # key (1.7 ms → 14–90 ms at 1 M items). Copying the campaign onto the items, as the unit path
+        # is, puts it back into the indexes (README, "Scale").
         qs = qs.filter(problem__campaign=campaign)
     if f.get("status"):
         qs = qs.filter(status=f["status"])
