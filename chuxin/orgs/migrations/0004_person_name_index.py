@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0002_guidance_groups'),
+        ('orgs', '0003_person_staff_number'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
