@@ -37,6 +37,7 @@ locale/.stamp: $(VENV)/.stamp $(wildcard locale/*/LC_MESSAGES/django.po)
 
 setup: $(VENV)/.stamp static_build/.stamp locale/.stamp
 
+demo: export CHUXIN_ENV ?= demo
 demo: setup
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) makedemo --if-missing --units $(DEMO_UNITS) --seed $(DEMO_SEED)

@@ -74,8 +74,10 @@ def main():
 
     env = {
         **os.environ,
+        "CHUXIN_ENV": "production",  # measured as deployed: DEBUG off, hashed static files
         "DEBUG": "false",
         "SECRET_KEY": "bench-only",
+        "AUDIT_HMAC_KEY": "bench-only",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "CHUXIN_BENCH_REFERENCE": "1",

@@ -132,12 +132,12 @@ def main():
         before = RectificationItem.objects.count()
         campaign = Campaign.objects.first()
         t0 = time.perf_counter()
-        dry = do_import_ledger(user, unit=root, path=path, campaign=campaign)
+        dry = do_import_ledger(unit=root, path=path, campaign=campaign, acting_user=user)
         check = time.perf_counter() - t0
         if dry.get("errors") or dry.get("file_error"):
             raise SystemExit(f"the synthetic file has errors: {dry.get('file_error')} {dry['errors'][:5]}")
         t1 = time.perf_counter()
-        result = do_import_ledger(user, unit=root, path=path, campaign=campaign, confirm=True)
+        result = do_import_ledger(unit=root, path=path, campaign=campaign, confirm=True, acting_user=user)
         full = time.perf_counter() - t1
         summary = result["summary"]
         created = RectificationItem.objects.count() - before

@@ -70,9 +70,11 @@ def _writer(item_ids, seconds, out):
                 break
             item = RectificationItem.objects.select_related("unit").get(pk=pk)
             t0, c0 = time.perf_counter(), time.process_time()
-            actions.do_claim_item(staff, item, "已完成整改", [SimpleUploadedFile("证明.txt", b"evidence")])
+            actions.do_claim_item(
+                item, "已完成整改", [SimpleUploadedFile("证明.txt", b"evidence")], acting_user=staff
+            )
             item.refresh_from_db()
-            actions.do_verify_item(verifier, item, "核查属实，同意销号")
+            actions.do_verify_item(item, "核查属实，同意销号", acting_user=verifier)
             pairs.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
     connection.close()

@@ -19,6 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+# Benchmarks build and read demo data: a demo instance (development keys) unless told otherwise.
+os.environ.setdefault("CHUXIN_ENV", "demo")
 
 SCALES = ["10k", "100k", "1M"]
 # (benchmark, key in its result, label) — the rows of the scale table

@@ -1,13 +1,18 @@
 """One settings module for every environment, driven by environment variables.
 
-Development defaults just work (SQLite under var/, DEBUG on); production sets DEBUG=false,
-SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Safe by default: outside `make demo` (CHUXIN_ENV=demo) and the tests DEBUG is off and the start-up
+stops when SECRET_KEY or AUDIT_HMAC_KEY is missing. Production sets SECRET_KEY, AUDIT_HMAC_KEY,
+ALLOWED_HOSTS and DATABASE_URL (see README, "Security and operations").
 """
 
 import os
+import secrets
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,12 +53,43 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return default if value in (None, "") else [v.strip() for v in value.split(",") if v.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-chuxin"  # noqa: S105 - development default only
+# Which kind of instance this is. `make demo` sets CHUXIN_ENV=demo, the test suite is "test" by itself;
+# everything else is production: DEBUG off, and no start without SECRET_KEY and the audit key.
+RUNNING_TESTS = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+CHUXIN_ENV = os.environ.get("CHUXIN_ENV") or ("test" if RUNNING_TESTS else "production")
+if CHUXIN_ENV not in {"demo", "test", "production"}:
+    raise ImproperlyConfigured(f"CHUXIN_ENV must be demo, test or production, not {CHUXIN_ENV!r}")
+DEV_INSTANCE = CHUXIN_ENV in {"demo", "test"}
+# Commands that never serve a request nor sign anything may run without the secrets (a random key).
+_TOOLING = sys.argv[1:2] and sys.argv[1] in {"makemigrations", "compilemessages", "makemessages", "help"}
+
+DEBUG = env_bool("DEBUG", DEV_INSTANCE)
+
+
+def _secret(name: str, dev_default: str) -> str:
+    """A secret from NAME, or from the file named by NAME_FILE; the development default only in the demo
+    and the tests. Anywhere else a missing secret stops the start-up."""
+    value = os.environ.get(name, "")
+    file = os.environ.get(f"{name}_FILE", "")
+    if not value and file:
+        try:
+            value = Path(file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file} cannot be read: {exc}") from exc
+    if value:
+        return value
+    if DEV_INSTANCE:
+        return dev_default
+    if _TOOLING:
+        return secrets.token_urlsafe(48)
+    raise ImproperlyConfigured(
+        f"{name} is not set. Set {name} (or {name}_FILE, a file holding it) to a long random value, "
+        f'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))". '
+        f"For a development or demo instance set CHUXIN_ENV=demo instead (make demo does)."
+    )
+
+
+SECRET_KEY = _secret("SECRET_KEY", "dev-only-insecure-key-chuxin")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -104,6 +140,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "chuxin.api.middleware.ApiCallLogMiddleware",
+    "chuxin.core.middleware.SessionPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "chuxin.urls"
@@ -161,20 +198,40 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Passwords (等保 level 3): at least PASSWORD_MIN_LENGTH characters of three classes, not like the user
+# name, not a common password. Accounts that log in with a default or too-weak password must change it
+# first (PASSWORD_FORCE_CHANGE; off in the demo, whose accounts keep the published demo password).
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "chuxin.core.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_FORCE_CHANGE = env_bool("PASSWORD_FORCE_CHANGE", CHUXIN_ENV != "demo")
+DEFAULT_PASSWORDS = env_list("DEFAULT_PASSWORDS", ["chuxin2019"])
+
+# Sessions (等保 level 3): idle timeout and an absolute limit from the log-in; the cookie dies with the
+# browser. Enforced by chuxin.core.middleware.SessionPolicyMiddleware.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force lockout (django-axes): lock the username+IP pair after repeated failures.
+# Brute-force lockout (django-axes, 等保 level 3): an account is locked after AXES_FAILURE_LIMIT failures
+# from any addresses, and an address after as many failures on any accounts; failures count for the
+# cool-off period and the lock lasts as long (30 min: stricter than "5 within 15 min, locked 30 min").
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -196,24 +253,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
+        if CHUXIN_ENV != "production"
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 
-# Security headers; the secure-cookie and HSTS settings apply whenever DEBUG is off.
+# Security headers; the secure-cookie, HTTPS and HSTS settings apply to every production instance.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
+if CHUXIN_ENV == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -267,3 +325,21 @@ LOGGING = {
 # Special rectification's public page: names of people below this rank (Rank: 40 = 县处级副职) may never be
 # published; statements that contain them are refused.
 PUBLIC_NAMES_MIN_RANK = env_int("PUBLIC_NAMES_MIN_RANK", 40)
+
+# Audit log (chuxin.audit): entries are chained with HMAC-SM3 (HMAC-SHA-256 where SM3 is missing) under a
+# key kept outside the database; the anchor file receives the chain's end every day (append-only, outside
+# the database); entries are kept at least AUDIT_RETENTION_DAYS (nothing deletes them; the figure is the
+# promise to auditors).
+AUDIT_HMAC_KEY = _secret("AUDIT_HMAC_KEY", "chuxin-demo-audit-key-not-a-secret").encode("utf-8")
+AUDIT_MAC_ALGORITHM = os.environ.get("AUDIT_MAC_ALGORITHM", "")  # "" = hmac-sm3 if available
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE", BASE_DIR / "var" / "audit-anchor.log"))
+AUDIT_ANCHOR_EMAIL = os.environ.get("AUDIT_ANCHOR_EMAIL", "")
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+
+# Uploads (chuxin.core.filecheck): checked by content against an allow-list per purpose, with a size
+# limit per file and, for evidence, a quota per unit (the sum of the unit's evidence files).
+UPLOAD_MAX_BYTES = {
+    "evidence": env_int("EVIDENCE_MAX_MB", 20) * 1024 * 1024,
+    "ledger_import": env_int("IMPORT_MAX_MB", 20) * 1024 * 1024,
+}
+EVIDENCE_UNIT_QUOTA_BYTES = env_int("EVIDENCE_UNIT_QUOTA_MB", 2048) * 1024 * 1024

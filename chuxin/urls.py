@@ -8,6 +8,7 @@ from chuxin.api import views as api_views
 from chuxin.api.api import api
 from chuxin.core import views as core_views
 from chuxin.dashboards.home import home
+from chuxin.orgs import account_views
 from chuxin.special.urls import public_urlpatterns as special_public_urls
 
 urlpatterns = [
@@ -16,13 +17,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        account_views.LoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(template_name="accounts/password_change.html"),
+        account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(
@@ -38,6 +39,7 @@ urlpatterns = [
     path("study/", include("chuxin.study.urls")),
     path("research/", include("chuxin.research.urls")),
     path("notifications/", include("chuxin.reminders.urls")),
+    path("audit/", include("chuxin.audit.urls")),
     path("special/", include("chuxin.special.urls")),
     path("supervision/", include("chuxin.supervision.urls")),
     path("p/", include(special_public_urls)),

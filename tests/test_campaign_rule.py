@@ -23,7 +23,6 @@ def _central():
 
 def _campaign(code, title="专项整治", launched=date(2026, 9, 1), **kw):
     return do_create_campaign(
-        None,
         root_unit=Unit.objects.get(code=code),
         title=title,
         general_requirement="x",
@@ -32,6 +31,7 @@ def _campaign(code, title="专项整治", launched=date(2026, 9, 1), **kw):
         focus_rank=Rank.VICE_COUNTY,
         launched_on=launched,
         **kw,
+        acting_user=None,
     )
 
 
@@ -95,6 +95,7 @@ def test_a_campaign_covers_only_the_subtrees_of_its_batches_and_its_leading_unit
         start=date(2026, 9, 1),
         end=date(2026, 12, 31),
         units=[unit("440600")],
+        acting_user=None,
     )
     assert access.covers(guangdong, unit("440604"))
     assert access.covers(guangdong, unit("440000"))  # its leading unit
@@ -142,18 +143,18 @@ def test_a_closed_campaign_refuses_new_problems_with_a_clear_message(county_staf
     from tests.conftest import make_item
 
     item = make_item("440604")
-    campaign = do_close_campaign(central_office, _central())
+    campaign = do_close_campaign(_central(), acting_user=central_office)
     assert campaign.status == CampaignStatus.CLOSED
     with pytest.raises(ActionError, match="已结束|closed"):
         ledger.do_record_problem(
-            county_staff, campaign=campaign, unit=unit("440604"), title="新问题", source="opinion"
+            campaign=campaign, unit=unit("440604"), title="新问题", source="opinion", acting_user=county_staff
         )
     with pytest.raises(ActionError, match="已结束|closed"):
-        ledger.do_start_item(county_staff, item)
+        ledger.do_start_item(item, acting_user=county_staff)
 
 
 def test_a_closed_campaign_stays_browsable(as_user, county_staff, central_office):
-    do_close_campaign(central_office, _central())
+    do_close_campaign(_central(), acting_user=central_office)
     assert as_user(county_staff).get("/ledger/units/440604/").status_code == 200
     assert as_user(county_staff).get("/dashboards/units/440604/").status_code == 200
 

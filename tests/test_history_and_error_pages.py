@@ -36,31 +36,31 @@ def people(db):
 def _cycle(unit, staff, office):
     with translation.override("zh-hans"):
         problem = actions.do_record_problem(
-            staff,
             campaign=Campaign.objects.get(launched_on="2019-05-31"),
             unit=unit,
             title="窗口排队时间长（历史测试）",
             source="opinion",
+            acting_user=staff,
         )
         item = actions.do_add_item(
-            staff,
             problem,
             measures="增设窗口",
             kind=Kind.DEADLINE,
             responsible_person=unit.people.order_by("pk").first(),
             deadline=TODAY + timedelta(days=30),
             requirements="月底前完成",
+            acting_user=staff,
         )
-        actions.do_start_item(staff, item)
+        actions.do_start_item(item, acting_user=staff)
         actions.do_claim_item(
-            staff, item, "已增设两个窗口", [SimpleUploadedFile("整改报告.pdf", b"%PDF-1.4 x")]
+            item, "已增设两个窗口", [SimpleUploadedFile("整改报告.pdf", b"%PDF-1.4 x")], acting_user=staff
         )
-        actions.do_reject_claim(office, item, "证明材料不足")
+        actions.do_reject_claim(item, "证明材料不足", acting_user=office)
         actions.do_claim_item(
-            staff, item, "补充了排队时长统计", [SimpleUploadedFile("统计表.pdf", b"%PDF-1.4 y")]
+            item, "补充了排队时长统计", [SimpleUploadedFile("统计表.pdf", b"%PDF-1.4 y")], acting_user=staff
         )
-        actions.do_verify_item(office, item, "经核查属实")
-        actions.do_reopen_item(office, item, "回头看发现高峰期仍排队")
+        actions.do_verify_item(item, "经核查属实", acting_user=office)
+        actions.do_reopen_item(item, "回头看发现高峰期仍排队", acting_user=office)
     return problem, item
 
 
@@ -95,7 +95,9 @@ def test_an_edit_lists_each_changed_field_with_its_old_and_new_value(client, peo
     _problem, item = _cycle(unit, staff, office)
     item.refresh_from_db()
     new_deadline = TODAY + timedelta(days=45)
-    actions.do_edit_item(staff, item, item.version, measures="增设窗口并推行预约", deadline=new_deadline)
+    actions.do_edit_item(
+        item, item.version, measures="增设窗口并推行预约", deadline=new_deadline, acting_user=staff
+    )
     client.force_login(staff)
     body = client.get(reverse("item_detail", args=[item.pk])).content.decode()
     assert "李整改修改了整改事项。" in body

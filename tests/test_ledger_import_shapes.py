@@ -98,7 +98,7 @@ def _path(tmp_path, content, name="台账.xlsx"):
 
 
 def _import(user, path, unit, confirm=False, mode="stop"):
-    return do_import_ledger(user, unit=unit, path=path, confirm=confirm, mode=mode)
+    return do_import_ledger(unit=unit, path=path, confirm=confirm, mode=mode, acting_user=user)
 
 
 def _new(ledger, **over):
@@ -228,7 +228,9 @@ def test_re_importing_an_export_with_long_text_changes_nothing(as_user, county_s
     from chuxin.problems import actions
 
     item = ledger["items"][1]
-    actions.do_edit_item(county_staff, item, None, measures="推行网上办。" * 800)  # 4 800 characters
+    actions.do_edit_item(
+        item, None, measures="推行网上办。" * 800, acting_user=county_staff
+    )  # 4 800 characters
     data = _table(_export(as_user(county_staff)))
     result = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"])
     assert not result["errors"] and result["summary"]["changed"] == 0

@@ -47,13 +47,13 @@ def evidence(name="整改报告.pdf", size=None, content=b"%PDF-1.4 rectified"):
 def record(staff, kind=Kind.DEADLINE, **item_fields):
     unit = Unit.objects.get(code="440604")
     problem = actions.do_record_problem(
-        staff,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=unit,
         title="测试问题甲：窗口排队",
         source="opinion",
         root_cause="服务意识不强",
         direction="优化流程",
+        acting_user=staff,
     )
     fields = (
         {"deadline": TODAY + timedelta(days=30), "requirements": "月底前完成"}
@@ -67,21 +67,26 @@ def record(staff, kind=Kind.DEADLINE, **item_fields):
     fields.update(item_fields)
     person = unit.people.order_by("pk").first()
     return actions.do_add_item(
-        staff, problem, measures="增设窗口、推行预约", kind=kind, responsible_person=person, **fields
+        problem,
+        measures="增设窗口、推行预约",
+        kind=kind,
+        responsible_person=person,
+        **fields,
+        acting_user=staff,
     )
 
 
 def test_the_whole_cycle_record_claim_verify_reopen(county_staff, county_office):
     item = record(county_staff)
     assert item.status == Status.OPEN and item.responsible_leader is not None
-    actions.do_start_item(county_staff, item)
-    actions.do_claim_item(county_staff, item, "已增设两个窗口", [evidence()])
+    actions.do_start_item(item, acting_user=county_staff)
+    actions.do_claim_item(item, "已增设两个窗口", [evidence()], acting_user=county_staff)
     item.refresh_from_db()
     assert item.status == Status.CLAIMED and item.evidence.count() == 1
-    actions.do_verify_item(county_office, item, "经核查属实")
+    actions.do_verify_item(item, "经核查属实", acting_user=county_office)
     item.refresh_from_db()
     assert item.status == Status.CLOSED and item.get_status_display() == "已销号"
-    actions.do_reopen_item(county_office, item, "回头看发现高峰期仍排队")
+    actions.do_reopen_item(item, "回头看发现高峰期仍排队", acting_user=county_office)
     item.refresh_from_db()
     assert item.status == Status.IN_PROGRESS and item.reopen_count == 1
 
@@ -120,60 +125,60 @@ def test_long_term_items_have_stages_and_can_be_kept_up(county_staff, county_off
     item = record(county_staff, kind=Kind.LONG_TERM)
     first, second = item.stages.all()
     assert item.due_date == first.target_date
-    actions.do_complete_stage(county_staff, first)
+    actions.do_complete_stage(first, acting_user=county_staff)
     item.refresh_from_db()
     assert item.due_date == second.target_date
-    actions.do_claim_item(county_staff, item, "阶段目标完成", [evidence()])
-    actions.do_verify_item(county_office, item, keep_up=True)
+    actions.do_claim_item(item, "阶段目标完成", [evidence()], acting_user=county_staff)
+    actions.do_verify_item(item, keep_up=True, acting_user=county_office)
     item.refresh_from_db()
     assert item.status == Status.KEPT_UP and item.get_status_display() == "阶段性完成、长期坚持"
 
 
 def test_keep_up_is_only_for_long_term_items(county_staff, county_office):
     item = record(county_staff)
-    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_staff)
     with pytest.raises(ActionError, match="只有持续整改事项"):
-        actions.do_verify_item(county_office, item, keep_up=True)
+        actions.do_verify_item(item, keep_up=True, acting_user=county_office)
 
 
 def test_a_claim_needs_evidence(county_staff):
     item = record(county_staff)
     with pytest.raises(ActionError, match="申请销号须提供佐证材料"):
-        actions.do_claim_item(county_staff, item, "done", [])
+        actions.do_claim_item(item, "done", [], acting_user=county_staff)
     item.refresh_from_db()
     assert item.status == Status.OPEN
 
 
 def test_nobody_verifies_their_own_claim(county_office):
     item = record(county_office)
-    actions.do_claim_item(county_office, item, "done", [evidence()])
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_office)
     with pytest.raises(ActionError, match="不能验收本人提出的销号申请"):
-        actions.do_verify_item(county_office, item)
+        actions.do_verify_item(item, acting_user=county_office)
     with pytest.raises(ActionError, match="不能验收本人提出的销号申请"):
-        actions.do_reject_claim(county_office, item, "no")
+        actions.do_reject_claim(item, "no", acting_user=county_office)
 
 
 def test_staff_cannot_verify(county_staff, county_office):
     item = record(county_office)
-    actions.do_claim_item(county_office, item, "done", [evidence()])
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_office)
     with pytest.raises(ActionForbidden, match="领导小组办公室才能验收销号"):
-        actions.do_verify_item(county_staff, item)
+        actions.do_verify_item(item, acting_user=county_staff)
 
 
 def test_the_office_above_may_verify(county_staff, guangdong_office):
     item = record(county_staff)
-    actions.do_claim_item(county_staff, item, "done", [evidence()])
-    actions.do_verify_item(guangdong_office, item)
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_staff)
+    actions.do_verify_item(item, acting_user=guangdong_office)
     item.refresh_from_db()
     assert item.status == Status.CLOSED
 
 
 def test_a_rejected_claim_goes_back_with_reasons(county_staff, county_office):
     item = record(county_staff)
-    actions.do_claim_item(county_staff, item, "done", [evidence()])
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_staff)
     with pytest.raises(ActionError, match="请说明退回理由"):
-        actions.do_reject_claim(county_office, item, "")
-    actions.do_reject_claim(county_office, item, "证明材料不足")
+        actions.do_reject_claim(item, "", acting_user=county_office)
+    actions.do_reject_claim(item, "证明材料不足", acting_user=county_office)
     item.refresh_from_db()
     assert item.status == Status.IN_PROGRESS
     assert item.updates.filter(kind="reject", text="证明材料不足").exists()
@@ -204,12 +209,12 @@ def test_illegal_transitions_are_refused_with_a_message(status, verb, county_sta
     RectificationItem.objects.filter(pk=item.pk).update(status=status, claimed_by=county_staff)
     item.refresh_from_db()
     call = {
-        "verify": lambda: actions.do_verify_item(county_office, item),
-        "reject": lambda: actions.do_reject_claim(county_office, item, "r"),
-        "reopen": lambda: actions.do_reopen_item(county_office, item, "f"),
-        "claim": lambda: actions.do_claim_item(county_staff, item, "d", [evidence()]),
-        "start": lambda: actions.do_start_item(county_staff, item),
-        "progress": lambda: actions.do_add_progress(county_staff, item, "p"),
+        "verify": lambda: actions.do_verify_item(item, acting_user=county_office),
+        "reject": lambda: actions.do_reject_claim(item, "r", acting_user=county_office),
+        "reopen": lambda: actions.do_reopen_item(item, "f", acting_user=county_office),
+        "claim": lambda: actions.do_claim_item(item, "d", [evidence()], acting_user=county_staff),
+        "start": lambda: actions.do_start_item(item, acting_user=county_staff),
+        "progress": lambda: actions.do_add_progress(item, "p", acting_user=county_staff),
     }[verb]
     with pytest.raises(ActionError):
         call()
@@ -220,9 +225,9 @@ def test_illegal_transitions_are_refused_with_a_message(status, verb, county_sta
 def test_a_stale_version_is_refused(county_staff, county_office):
     item = record(county_staff)
     seen = item.version
-    actions.do_edit_item(county_office, item, seen, measures="第一人的修改")
+    actions.do_edit_item(item, seen, measures="第一人的修改", acting_user=county_office)
     with pytest.raises(ActionError, match="已有他人修改"):
-        actions.do_edit_item(county_staff, item, seen, measures="第二人的修改")
+        actions.do_edit_item(item, seen, measures="第二人的修改", acting_user=county_staff)
     item.refresh_from_db()
     assert item.measures == "第一人的修改"
 
@@ -230,9 +235,9 @@ def test_a_stale_version_is_refused(county_staff, county_office):
 def test_oversized_or_unknown_evidence_is_refused(county_staff):
     item = record(county_staff)
     with pytest.raises(ActionError, match="超过"):
-        actions.do_claim_item(county_staff, item, "d", [evidence("big.pdf", size=MAX_BYTES + 1)])
+        actions.do_claim_item(item, "d", [evidence("big.pdf", size=MAX_BYTES + 1)], acting_user=county_staff)
     with pytest.raises(ActionError, match="不接受此类文件"):
-        actions.do_claim_item(county_staff, item, "d", [evidence("virus.exe")])
+        actions.do_claim_item(item, "d", [evidence("virus.exe")], acting_user=county_staff)
     assert not Evidence.objects.filter(item=item).exists()
 
 
@@ -246,8 +251,8 @@ def test_overdue_is_computed_and_escalates(county_staff):
 
 def test_every_change_is_in_the_audit_log_and_the_chain_verifies(county_staff, county_office):
     item = record(county_staff)
-    actions.do_claim_item(county_staff, item, "done", [evidence()])
-    actions.do_verify_item(county_office, item)
+    actions.do_claim_item(item, "done", [evidence()], acting_user=county_staff)
+    actions.do_verify_item(item, acting_user=county_office)
     actions_seen = list(AuditEntry.objects.filter(item_id=item.pk).values_list("action", flat=True))
     assert actions_seen == ["item.create", "item.claim", "evidence.add", "item.verify"]
     checked, broken = verify_chain()
@@ -276,15 +281,15 @@ def test_audit_entries_cannot_be_changed_through_the_orm(county_staff):
 
 def test_evidence_is_stored_once_by_content(county_staff):
     a, b = record(county_staff), record(county_staff)
-    actions.do_claim_item(county_staff, a, "d", [evidence()])
-    actions.do_claim_item(county_staff, b, "d", [evidence(name="另一个名字.pdf")])
+    actions.do_claim_item(a, "d", [evidence()], acting_user=county_staff)
+    actions.do_claim_item(b, "d", [evidence(name="另一个名字.pdf")], acting_user=county_staff)
     ea, eb = Evidence.objects.get(item=a), Evidence.objects.get(item=b)
     assert ea.blob_id == eb.blob_id and ea.name != eb.name
 
 
 def test_evidence_download_inside_and_outside_the_scope(county_staff, client, hubei_office):
     item = record(county_staff)
-    actions.do_claim_item(county_staff, item, "d", [evidence()])
+    actions.do_claim_item(item, "d", [evidence()], acting_user=county_staff)
     ev = Evidence.objects.get(item=item)
     client.force_login(county_staff)
     response = client.get(f"/ledger/evidence/{ev.pk}/")
@@ -362,7 +367,9 @@ def test_only_the_units_secretary_signs_off_its_problem_list(client, county_staf
     unit = Unit.objects.get(code="440604")
     record(county_staff)
     with pytest.raises(ActionForbidden, match="的书记才能审签问题清单"):
-        actions.do_sign_off_problem_list(county_office, unit, Campaign.objects.get(launched_on="2019-05-31"))
+        actions.do_sign_off_problem_list(
+            unit, Campaign.objects.get(launched_on="2019-05-31"), acting_user=county_office
+        )
     secretary = unit.committee.get(post="secretary").person
     secretary.user = county_office
     Person.objects.filter(user=county_office).exclude(pk=secretary.pk).update(user=None)

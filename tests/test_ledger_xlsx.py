@@ -51,36 +51,36 @@ def make_ledger(county_staff):
     leader, person = _unique_people(unit)
     campaign = Campaign.objects.get(launched_on="2019-05-31")
     p1 = actions.do_record_problem(
-        county_staff,
         campaign=campaign,
         unit=unit,
         title="窗口排队时间长",
         source="opinion",
         root_cause="服务意识不强",
         responsible_leader=leader,
+        acting_user=county_staff,
     )
     i1 = actions.do_add_item(
-        county_staff,
         p1,
         measures="增设窗口",
         kind=Kind.DEADLINE,
         responsible_person=person,
         deadline=TODAY + timedelta(days=30),
         requirements="月底前完成",
+        acting_user=county_staff,
     )
     i2 = actions.do_add_item(
-        county_staff, p1, measures="推行网上办", kind=Kind.AT_ONCE, responsible_person=person
+        p1, measures="推行网上办", kind=Kind.AT_ONCE, responsible_person=person, acting_user=county_staff
     )
     p2 = actions.do_record_problem(
-        county_staff, campaign=campaign, unit=unit, title="调研不深入", source="research"
+        campaign=campaign, unit=unit, title="调研不深入", source="research", acting_user=county_staff
     )
     i3 = actions.do_add_item(
-        county_staff,
         p2,
         measures="建立调研制度",
         kind=Kind.LONG_TERM,
         responsible_person=person,
         stages=[("制定制度", TODAY + timedelta(days=60))],
+        acting_user=county_staff,
     )
     return {"unit": unit, "leader": leader, "person": person, "items": [i1, i2, i3], "problems": [p1, p2]}
 

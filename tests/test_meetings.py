@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 def _teleconference(user):
     gd = Unit.objects.get(code="440000")
     m = actions.do_create_meeting(
-        user,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="work_meeting",
@@ -26,8 +25,12 @@ def _teleconference(user):
         date=date(2019, 6, 3),
         place="省委礼堂",
         required_rank=Rank.NONE,
+        acting_user=user,
     )
-    subs = [actions.do_add_venue(user, m, c, f"{c.name}分会场") for c in Unit.objects.children_of(gd)[:3]]
+    subs = [
+        actions.do_add_venue(m, c, f"{c.name}分会场", acting_user=user)
+        for c in Unit.objects.children_of(gd)[:3]
+    ]
     return m, subs
 
 
@@ -37,7 +40,7 @@ def test_teleconference_attendance_per_venue(guangdong_office):
     for v in subs:
         people = venue_people(m, v)
         assert people and all(p.home_unit.path.startswith(v.unit.path) for p in people)
-        actions.do_bulk_attendance(guangdong_office, m, v, [(p, "present", "") for p in people])
+        actions.do_bulk_attendance(m, v, [(p, "present", "") for p in people], acting_user=guangdong_office)
     rows = venue_completion(m)
     by_venue = {r["venue"].pk: r for r in rows}
     for v in subs:
@@ -52,15 +55,15 @@ def test_teleconference_attendance_per_venue(guangdong_office):
 def test_sub_venue_of_another_subtree_refused_and_nothing_written(central_office):
     gd = Unit.objects.get(code="440000")
     m = actions.do_create_meeting(
-        central_office,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="work_meeting",
         title="会议",
         date=date(2019, 6, 3),
+        acting_user=central_office,
     )
     with pytest.raises(ActionError):
-        actions.do_add_venue(central_office, m, Unit.objects.get(code="420000"))
+        actions.do_add_venue(m, Unit.objects.get(code="420000"), acting_user=central_office)
     assert list(m.venues.values_list("unit__code", flat=True)) == ["440000"]
 
 
@@ -91,7 +94,6 @@ def test_venue_of_another_meeting_is_404(as_user, guangdong_office):
 def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
     gd = Unit.objects.get(code="440000")
     actions.do_create_meeting(
-        guangdong_office,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=gd,
         kind="study_session",
@@ -99,10 +101,10 @@ def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
         title="中心组学习",
         date=date(2019, 6, 10),
         required_rank=Rank.NONE,
+        acting_user=guangdong_office,
     )
     child = Unit.objects.children_of(gd).first()
     m = actions.do_create_meeting(
-        guangdong_office,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=child,
         kind="study_session",
@@ -110,9 +112,12 @@ def test_progress_page_flags_lagging_leadership(as_user, guangdong_office):
         title="专题党课",
         date=date(2019, 6, 11),
         required_rank=Rank.NONE,
+        acting_user=guangdong_office,
     )
     people = [cm.person for cm in child.committee.all()]
-    actions.do_bulk_attendance(guangdong_office, m, m.venues.get(), [(p, "present", "") for p in people])
+    actions.do_bulk_attendance(
+        m, m.venues.get(), [(p, "present", "") for p in people], acting_user=guangdong_office
+    )
     response = as_user(guangdong_office).get(reverse("strand_progress", args=["440000"]))
     assert response.status_code == 200
     assert response.context["lf"]["lags_study"]
@@ -123,12 +128,12 @@ def test_person_outside_venue_unit_listed_nowhere_else(guangdong_office):
     m, subs = _teleconference(guangdong_office)
     outsider = Person.objects.filter(home_unit__code="420000").first()
     with pytest.raises(ActionError):
-        actions.do_mark_attendance(guangdong_office, m, subs[0], outsider, "present")
+        actions.do_mark_attendance(m, subs[0], outsider, "present", acting_user=guangdong_office)
 
 
 def test_meeting_page_lists_absences_with_reasons(as_user, guangdong_office):
     m, subs = _teleconference(guangdong_office)
     person = venue_people(m, subs[0]).first()
-    actions.do_mark_attendance(guangdong_office, m, subs[0], person, "absent", "因公出差")
+    actions.do_mark_attendance(m, subs[0], person, "absent", "因公出差", acting_user=guangdong_office)
     html = as_user(guangdong_office).get(reverse("meeting_detail", args=[m.pk])).content.decode()
     assert "因公出差" in html and person.name in html

@@ -69,10 +69,12 @@ def _path(tmp_path, content, name="org.xlsx"):
 def test_a_province_loads_units_people_and_committees_from_one_sheet(guangdong_office, tmp_path):
     path = _path(tmp_path, _book(**GOOD))
     units = Unit.objects.count()
-    dry = do_import_org(guangdong_office, unit=Unit.objects.get(code=PROVINCE), path=path)
+    dry = do_import_org(unit=Unit.objects.get(code=PROVINCE), path=path, acting_user=guangdong_office)
     assert not dry["errors"], dry["errors"]
     assert len(dry["changes"]) == 7 and Unit.objects.count() == units  # the check writes nothing
-    done = do_import_org(guangdong_office, unit=Unit.objects.get(code=PROVINCE), path=path, confirm=True)
+    done = do_import_org(
+        unit=Unit.objects.get(code=PROVINCE), path=path, confirm=True, acting_user=guangdong_office
+    )
     assert done["applied"]
     town = Unit.objects.get(code="44069901")
     assert town.parent().code == "440699" and town.parent().parent().code == "440600"
@@ -90,20 +92,25 @@ def test_a_province_loads_units_people_and_committees_from_one_sheet(guangdong_o
 def test_loading_the_same_sheet_again_changes_nothing(guangdong_office, tmp_path):
     path = _path(tmp_path, _book(**GOOD))
     province = Unit.objects.get(code=PROVINCE)
-    assert do_import_org(guangdong_office, unit=province, path=path, confirm=True)["applied"]
+    assert do_import_org(unit=province, path=path, confirm=True, acting_user=guangdong_office)["applied"]
     counts = (Unit.objects.count(), Person.objects.count(), RoleAssignment.objects.count())
-    again = do_import_org(guangdong_office, unit=province, path=path)
+    again = do_import_org(unit=province, path=path, acting_user=guangdong_office)
     assert again["changes"] == [] and again["errors"] == []
-    do_import_org(guangdong_office, unit=province, path=path, confirm=True)
+    do_import_org(unit=province, path=path, confirm=True, acting_user=guangdong_office)
     assert (Unit.objects.count(), Person.objects.count(), RoleAssignment.objects.count()) == counts
 
 
 def test_a_renamed_person_is_updated_by_staff_number_not_added(guangdong_office, tmp_path):
     province = Unit.objects.get(code=PROVINCE)
-    do_import_org(guangdong_office, unit=province, path=_path(tmp_path, _book(**GOOD)), confirm=True)
+    do_import_org(
+        unit=province, path=_path(tmp_path, _book(**GOOD)), confirm=True, acting_user=guangdong_office
+    )
     people = [("GD0003", "黄小明", "44069901", "镇党政办主任", "工作人员")]
     result = do_import_org(
-        guangdong_office, unit=province, path=_path(tmp_path, _book(people=people), "2.xlsx"), confirm=True
+        unit=province,
+        path=_path(tmp_path, _book(people=people), "2.xlsx"),
+        confirm=True,
+        acting_user=guangdong_office,
     )
     assert result["applied"]
     assert Person.objects.filter(staff_number="GD0003").get().name == "黄小明"
@@ -124,10 +131,10 @@ def test_every_bad_row_is_named_and_nothing_is_written(guangdong_office, tmp_pat
     }
     before = (Unit.objects.count(), Person.objects.count())
     result = do_import_org(
-        guangdong_office,
         unit=Unit.objects.get(code=PROVINCE),
         path=_path(tmp_path, _book(**bad)),
         confirm=True,
+        acting_user=guangdong_office,
     )
     assert not result["applied"]
     got = {(sheet, row, column) for sheet, row, column, _reason in result["errors"]}

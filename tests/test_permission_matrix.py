@@ -374,6 +374,9 @@ ROUTES = {
     "supervision_visit_log": ("unit-object-post", _visit_args, "post"),
     "supervision_finding_create": ("unit-object-post", _visit_args, "post"),
     "special_public": ("public", lambda _code: {"code": "000000"}, "get"),  # published by the demo
+    # trust
+    "audit_log": ("auditor", None, "get"),
+    "audit_export": ("auditor", None, "get"),
     # house: the JSON API (session auth here; tokens carry the same user's scope, see test_api.py)
     "token_settings": ("login", None, "get"),
     "token_revoke": ("token-revoke", None, "post"),
@@ -598,6 +601,15 @@ def _check_non_unit_route(name, kind, args, client, django_user_model):
         assert client.get(url).status_code == 200
         client.force_login(django_user_model.objects.get(username="chancheng"))
         assert client.get(url).status_code == 403
+    elif kind == "auditor":
+        # only auditors (and superusers) read the log; an office of the same units may not
+        from chuxin.orgs.models import Person, Role, RoleAssignment
+
+        client.force_login(django_user_model.objects.get(username="guangdong"))
+        assert client.get(url).status_code == 403
+        person = Person.objects.get(user__username="guangdong")
+        RoleAssignment.objects.create(person=person, unit=person.home_unit, role=Role.AUDITOR)
+        assert client.get(url).status_code == 200
     else:  # pragma: no cover
         raise AssertionError(f"no check for kind {kind}")
 

@@ -35,22 +35,22 @@ def _grow(parent_code, n, user):
     parent = Unit.objects.get(code=parent_code)
     for i in range(n):
         u = do_create_unit(
-            Unit.objects.get(pk=parent.pk),
             code=f"{parent_code}X{n}-{i}",
             name=f"新单位{n}-{i}",
             kind="county",
+            acting_user=Unit.objects.get(pk=parent.pk),
         )
         person = Person.objects.create(name=f"干部{i}", home_unit=u, rank=Rank.COUNTY)
         CommitteeMember.objects.create(unit=u, person=person, post="secretary")
         make_item(u.code)
         study_actions.do_create_meeting(
-            user,
             campaign=Campaign.objects.get(),
             unit=u,
             kind="study_session",
             study_kind="concentrated",
             title="学习",
             date=date(2019, 7, 1),
+            acting_user=user,
         )
     rebuild()
 
@@ -84,7 +84,7 @@ def test_the_root_page_makes_no_more_queries_than_a_leaf_page(page, as_user, cen
 
 def test_moving_a_unit_moves_its_ledger_rows_to_the_new_subtree(central_office):
     item = make_item("440604")
-    do_move_unit(Unit.objects.get(code="440604"), Unit.objects.get(code="420000"))
+    do_move_unit(Unit.objects.get(code="420000"), acting_user=Unit.objects.get(code="440604"))
     item.refresh_from_db()
     assert item.unit_path == Unit.objects.get(code="440604").path
     assert ledger_queryset(Unit.objects.get(code="420000"), {"subtree": True}).filter(pk=item.pk).exists()
@@ -212,13 +212,13 @@ def test_the_ledger_shows_only_the_pages_campaign_once_there_are_two(central_off
     first = Campaign.objects.get()
     assert ledger_queryset(unit, {"subtree": True}, first).filter(pk=item.pk).exists()
     other = do_create_campaign(
-        central_office,
         title="另一次主题教育",
         root_unit=Unit.objects.get(code="000000"),
         general_requirement="要求",
         fundamental_task="任务",
         goals=["目标"],
         focus_rank=Rank.VICE_COUNTY,
+        acting_user=central_office,
     )
     assert not ledger_queryset(unit, {"subtree": True}, other).filter(pk=item.pk).exists()
     assert ledger_queryset(unit, {"subtree": True}, first).filter(pk=item.pk).exists()

@@ -37,20 +37,20 @@ def staff(county_staff):
 
 def add_item(user, days=30, title="为民服务窗口办事排队时间长"):
     problem = actions.do_record_problem(
-        user,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code="440604"),
         title=title,
         source="opinion",
+        acting_user=user,
     )
     return actions.do_add_item(
-        user,
         problem,
         measures="优化办事流程",
         kind="deadline",
         requirements="按期完成",
         deadline=TODAY + timedelta(days=days),
         responsible_person=user.person,
+        acting_user=user,
     )
 
 
@@ -90,8 +90,10 @@ def test_closed_items_are_not_reminded(staff, guangdong_office):
 
 def test_claim_rejected(staff, guangdong_office):
     item = add_item(staff)
-    item = actions.do_claim_item(staff, item, "已完成", [SimpleUploadedFile("报告.pdf", b"%PDF-1.4 done")])
-    actions.do_reject_claim(guangdong_office, item, "证明材料不足")
+    item = actions.do_claim_item(
+        item, "已完成", [SimpleUploadedFile("报告.pdf", b"%PDF-1.4 done")], acting_user=staff
+    )
+    actions.do_reject_claim(item, "证明材料不足", acting_user=guangdong_office)
     build_digests(TODAY)
     note = Notification.objects.get(user=staff, kind=NotificationKind.CLAIM_REJECTED)
     assert note.item_id == item.pk and "证明材料不足" in note.text

@@ -18,26 +18,31 @@ pytestmark = pytest.mark.django_db
 def _topic(user, code="440604"):
     unit = Unit.objects.get(code=code)
     return actions.do_create_topic(
-        user,
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=unit,
         cadre=Person.objects.filter(home_unit=unit).order_by("-rank").first(),
         title="基层减负调研",
         field="作风建设",
         units_to_visit=[unit],
+        acting_user=user,
     )
 
 
 def _fill(user, topic, **kw):
     parts = dict(problem_is="文山会海", crux="考核过多", solutions="精简考核")
     parts.update(kw)
-    return actions.do_save_report(user, topic, **parts)
+    return actions.do_save_report(topic, **parts, acting_user=user)
 
 
 def test_topic_and_visit(county_staff):
     topic = _topic(county_staff)
     actions.do_add_visit(
-        county_staff, topic, date=date(2019, 7, 3), place="张槎街道", met="村干部", findings="台账过多"
+        topic,
+        date=date(2019, 7, 3),
+        place="张槎街道",
+        met="村干部",
+        findings="台账过多",
+        acting_user=county_staff,
     )
     assert topic.visits.count() == 1
     assert topic.report.status == ReportStatus.DRAFT
@@ -49,12 +54,12 @@ def test_topic_scope(county_staff, hubei_office):
     unit = Unit.objects.get(code="440604")
     with pytest.raises(ActionError):  # a unit to visit outside the scope
         actions.do_create_topic(
-            county_staff,
             campaign=Campaign.objects.get(launched_on="2019-05-31"),
             unit=unit,
             cadre=Person.objects.filter(home_unit=unit).first(),
             title="x",
             units_to_visit=[Unit.objects.get(code="420000")],
+            acting_user=county_staff,
         )
 
 
@@ -63,7 +68,7 @@ def test_report_needs_all_three_parts(county_staff, missing):
     topic = _topic(county_staff)
     _fill(county_staff, topic, **{missing: "  "})
     with pytest.raises(ActionError) as exc:
-        actions.do_submit_report(county_staff, topic)
+        actions.do_submit_report(topic, acting_user=county_staff)
     label = {"problem_is": "问题是什么", "crux": "症结在哪里", "solutions": "实招硬招"}[missing]
     english = {
         "problem_is": "What is the problem",
@@ -77,10 +82,10 @@ def test_report_needs_all_three_parts(county_staff, missing):
 def test_submit_and_review(county_staff, guangdong_office):
     topic = _topic(county_staff)
     _fill(county_staff, topic)
-    actions.do_submit_report(county_staff, topic)
+    actions.do_submit_report(topic, acting_user=county_staff)
     with pytest.raises(ActionForbidden):  # staff cannot review
-        actions.do_review_report(county_staff, topic, "好")
-    report = actions.do_review_report(guangdong_office, topic, "分析透彻")
+        actions.do_review_report(topic, "好", acting_user=county_staff)
+    report = actions.do_review_report(topic, "分析透彻", acting_user=guangdong_office)
     assert report.status == ReportStatus.REVIEWED
     with pytest.raises(ActionError):
         _fill(county_staff, topic)
@@ -89,17 +94,22 @@ def test_submit_and_review(county_staff, guangdong_office):
 def test_review_can_return_with_note(county_staff, guangdong_office):
     topic = _topic(county_staff)
     _fill(county_staff, topic)
-    actions.do_submit_report(county_staff, topic)
+    actions.do_submit_report(topic, acting_user=county_staff)
     with pytest.raises(ActionError):
-        actions.do_review_report(guangdong_office, topic, "", accept=False)
-    assert actions.do_review_report(guangdong_office, topic, "症结不清", accept=False).status == "draft"
+        actions.do_review_report(topic, "", accept=False, acting_user=guangdong_office)
+    assert (
+        actions.do_review_report(topic, "症结不清", accept=False, acting_user=guangdong_office).status
+        == "draft"
+    )
 
 
 def test_hand_off_into_ledger_once(as_user, county_staff):
     topic = _topic(county_staff)
     _fill(county_staff, topic)
-    actions.do_add_report_problem(county_staff, topic, title="督查检查考核过多过频", root_cause="政绩观偏差")
-    actions.do_add_report_problem(county_staff, topic, title="调研走马观花")
+    actions.do_add_report_problem(
+        topic, title="督查检查考核过多过频", root_cause="政绩观偏差", acting_user=county_staff
+    )
+    actions.do_add_report_problem(topic, title="调研走马观花", acting_user=county_staff)
     client = as_user(county_staff)
     assert client.post(reverse("report_action", args=[topic.pk, "handoff"])).status_code == 302
     problems = Problem.objects.filter(unit__code="440604", source="research")
@@ -107,8 +117,8 @@ def test_hand_off_into_ledger_once(as_user, county_staff):
     assert problems.filter(root_cause="政绩观偏差").exists()
     client.post(reverse("report_action", args=[topic.pk, "handoff"]))  # idempotent
     assert Problem.objects.filter(unit__code="440604", source="research").count() == 2
-    actions.do_add_report_problem(county_staff, topic, title="新问题")
-    assert len(actions.do_hand_off_problems(county_staff, topic)) == 1
+    actions.do_add_report_problem(topic, title="新问题", acting_user=county_staff)
+    assert len(actions.do_hand_off_problems(topic, acting_user=county_staff)) == 1
     assert Problem.objects.filter(unit__code="440604", source="research").count() == 3
     ledger = client.get(reverse("unit_ledger", args=["440604"]))
     assert ledger.status_code == 200

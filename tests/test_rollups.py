@@ -90,38 +90,40 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
         try:
             if op[0] == "meeting":  # the strands' tallies follow the same rules as the ledger's counters
                 study_actions.do_create_meeting(
-                    staff,
                     campaign=campaign,
                     unit=Unit.objects.get(code=op[1]),
                     kind=op[2],
                     study_kind="concentrated",
                     title="m",
                     date=TODAY,
+                    acting_user=staff,
                 )
             elif op[0] == "topic":
                 unit = Unit.objects.get(code=op[1])
                 topic = research_actions.do_create_topic(
-                    staff, campaign=campaign, unit=unit, cadre=unit.people.first(), title="t"
+                    campaign=campaign, unit=unit, cadre=unit.people.first(), title="t", acting_user=staff
                 )
-                research_actions.do_save_report(staff, topic, problem_is="a", crux="b", solutions="c")
+                research_actions.do_save_report(
+                    topic, problem_is="a", crux="b", solutions="c", acting_user=staff
+                )
                 research_topics.append(topic)
             elif op[0] in ("submit", "review"):
                 if research_topics:
                     topic = research_topics[op[1] % len(research_topics)]
                     if op[0] == "submit":
-                        research_actions.do_submit_report(staff, topic)
+                        research_actions.do_submit_report(topic, acting_user=staff)
                     else:
-                        research_actions.do_review_report(staff, topic, note="n", accept=op[2])
+                        research_actions.do_review_report(topic, note="n", accept=op[2], acting_user=staff)
             elif op[0] == "create":
                 _, code, kind, days, topic = op
                 unit = Unit.objects.get(code=code)
                 problem = actions.do_record_problem(
-                    staff,
                     campaign=campaign,
                     unit=unit,
                     title="p",
                     source="special" if topic else "other",
                     topic=topics[topic - 1] if topic else None,
+                    acting_user=staff,
                 )
                 extra = {"deadline": TODAY + timedelta(days=days), "requirements": "r"}
                 if kind == Kind.LONG_TERM:
@@ -133,34 +135,36 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                     }
                 created.append(
                     actions.do_add_item(
-                        staff,
                         problem,
                         measures="m",
                         kind=kind,
                         responsible_person=unit.people.first(),
                         **extra,
+                        acting_user=staff,
                     )
                 )
             elif not created:
                 continue
             elif op[0] == "move":
-                do_move_unit(Unit.objects.get(code=op[1]), Unit.objects.get(code=op[2]))
+                do_move_unit(Unit.objects.get(code=op[1]), Unit.objects.get(code=op[2]), acting_user=None)
             else:
                 item = RectificationItem.objects.get(pk=created[op[1] % len(created)].pk)
                 if op[0] == "claim":
-                    actions.do_claim_item(staff, item, "done", [SimpleUploadedFile("a.txt", b"evidence")])
+                    actions.do_claim_item(
+                        item, "done", [SimpleUploadedFile("a.txt", b"evidence")], acting_user=staff
+                    )
                 elif op[0] == "verify":
                     actions.do_verify_item(
-                        verifier, item, keep_up=item.kind == Kind.LONG_TERM and op[1] % 2 == 0
+                        item, keep_up=item.kind == Kind.LONG_TERM and op[1] % 2 == 0, acting_user=verifier
                     )
                 elif op[0] == "reject":
-                    actions.do_reject_claim(verifier, item, "no")
+                    actions.do_reject_claim(item, "no", acting_user=verifier)
                 elif op[0] == "reopen":
-                    actions.do_reopen_item(verifier, item, "look-back")
+                    actions.do_reopen_item(item, "look-back", acting_user=verifier)
                 elif op[0] == "stage":
                     stage = item.stages.filter(completed_at=None).first()
                     if stage:
-                        actions.do_complete_stage(staff, stage)
+                        actions.do_complete_stage(stage, acting_user=staff)
                 elif op[0] == "overdue":
                     # time passes: the item's dates now lie in the past (counters keep dates, not "overdue")
                     RectificationItem.objects.filter(pk=item.pk).update(

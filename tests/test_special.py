@@ -38,16 +38,16 @@ def topic(campaign):
 def _list_problem(user, campaign, topic, code, title="违规收受礼金问题"):
     unit = Unit.objects.get(code=code)
     problem = ledger.do_record_problem(
-        user, campaign=campaign, unit=unit, title=title, source=Source.SPECIAL, topic=topic
+        campaign=campaign, unit=unit, title=title, source=Source.SPECIAL, topic=topic, acting_user=user
     )
     item = ledger.do_add_item(
-        user,
         problem,
         measures="全面清退，建立台账",
         kind="deadline",
         requirements="按期清退到位",
         deadline=TODAY + timedelta(days=20),
         responsible_person=unit.people.order_by("pk").first(),
+        acting_user=user,
     )
     return problem, item
 
@@ -95,7 +95,12 @@ def test_a_county_only_topic_refuses_a_problem_of_a_city(campaign, guangdong_off
     city = Unit.objects.get(code="440600")
     with pytest.raises(ActionError, match="不|does not cover"):
         ledger.do_record_problem(
-            guangdong_office, campaign=campaign, unit=city, title="x", source=Source.SPECIAL, topic=gd_topic
+            campaign=campaign,
+            unit=city,
+            title="x",
+            source=Source.SPECIAL,
+            topic=gd_topic,
+            acting_user=guangdong_office,
         )
 
 

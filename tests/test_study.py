@@ -30,7 +30,7 @@ def _meeting(user, code="440000", kind="study_session", **kw):
         required_rank=Rank.NONE,
     )
     fields.update(kw)
-    return actions.do_create_meeting(user, **fields)
+    return actions.do_create_meeting(**fields, acting_user=user)
 
 
 def test_create_meeting_makes_main_venue_and_audit(guangdong_office):
@@ -55,16 +55,16 @@ def test_recording_needs_a_role(outsider, guangdong_office):
 
 def test_sub_venue_inside_subtree(guangdong_office):
     m = _meeting(guangdong_office, kind="work_meeting")
-    v = actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"), "禅城分会场")
+    v = actions.do_add_venue(m, Unit.objects.get(code="440604"), "禅城分会场", acting_user=guangdong_office)
     assert not v.is_main
     with pytest.raises(ActionError):
-        actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"))  # twice
+        actions.do_add_venue(m, Unit.objects.get(code="440604"), acting_user=guangdong_office)  # twice
 
 
 def test_sub_venue_outside_subtree_refused(central_office, guangdong_office):
     m = _meeting(guangdong_office, kind="work_meeting")
     with pytest.raises(ActionError):
-        actions.do_add_venue(central_office, m, Unit.objects.get(code="420000"))
+        actions.do_add_venue(m, Unit.objects.get(code="420000"), acting_user=central_office)
     assert m.venues.count() == 1
 
 
@@ -73,23 +73,25 @@ def test_attendance_rules(guangdong_office):
     main = m.venues.get()
     person = Person.objects.filter(home_unit__code="440000").first()
     with pytest.raises(ActionError):
-        actions.do_mark_attendance(guangdong_office, m, main, person, "absent", "")
+        actions.do_mark_attendance(m, main, person, "absent", "", acting_user=guangdong_office)
     assert not Attendance.objects.filter(meeting=m).exists()
-    a = actions.do_mark_attendance(guangdong_office, m, main, person, "absent", "出差")
+    a = actions.do_mark_attendance(m, main, person, "absent", "出差", acting_user=guangdong_office)
     assert a.status == "absent"
-    a = actions.do_mark_attendance(guangdong_office, m, main, person, "made_up", "已补学")
+    a = actions.do_mark_attendance(m, main, person, "made_up", "已补学", acting_user=guangdong_office)
     assert Attendance.objects.get(meeting=m, person=person).status == "made_up"
     with pytest.raises(ActionError):
-        actions.do_mark_attendance(guangdong_office, m, main, person, "late")
+        actions.do_mark_attendance(m, main, person, "late", acting_user=guangdong_office)
 
 
 def test_attendance_outside_organiser_refused(central_office, guangdong_office):
     m = _meeting(guangdong_office)
     hubei_person = Person.objects.filter(home_unit__code="420000").first()
     with pytest.raises(ActionError):
-        actions.do_mark_attendance(central_office, m, m.venues.get(), hubei_person, "present")
+        actions.do_mark_attendance(m, m.venues.get(), hubei_person, "present", acting_user=central_office)
     with pytest.raises(ActionError):
-        actions.do_bulk_attendance(central_office, m, m.venues.get(), [(hubei_person, "present", "")])
+        actions.do_bulk_attendance(
+            m, m.venues.get(), [(hubei_person, "present", "")], acting_user=central_office
+        )
     assert not Attendance.objects.filter(meeting=m).exists()
 
 
@@ -98,7 +100,9 @@ def test_cadre_and_venue_completion(guangdong_office):
     people = list(Person.objects.filter(home_unit=unit).select_related("home_unit"))
     m1 = _meeting(guangdong_office, code="440604")
     _meeting(guangdong_office, code="440604", title="第二次集中学习")
-    actions.do_bulk_attendance(guangdong_office, m1, m1.venues.get(), [(p, "present", "") for p in people])
+    actions.do_bulk_attendance(
+        m1, m1.venues.get(), [(p, "present", "") for p in people], acting_user=guangdong_office
+    )
     comp = cadre_completion(people)
     assert all(comp[p.pk] == (1, 2) for p in people)
     row = venue_completion(m1)[0]
@@ -109,9 +113,9 @@ def test_cadre_and_venue_completion(guangdong_office):
 
 def test_sub_venue_completion_counts_people_of_the_sub_venue(guangdong_office):
     m = _meeting(guangdong_office, kind="work_meeting")
-    sub = actions.do_add_venue(guangdong_office, m, Unit.objects.get(code="440604"))
+    sub = actions.do_add_venue(m, Unit.objects.get(code="440604"), acting_user=guangdong_office)
     people = list(Person.objects.filter(home_unit__code="440604"))
-    actions.do_bulk_attendance(guangdong_office, m, sub, [(people[0], "present", "")])
+    actions.do_bulk_attendance(m, sub, [(people[0], "present", "")], acting_user=guangdong_office)
     rows = {r["venue"].pk: r for r in venue_completion(m)}
     sub_unit = Unit.objects.get(code="440604")
     in_sub = Person.objects.filter(home_unit__path__startswith=sub_unit.path).count()
@@ -176,7 +180,9 @@ def test_mark_all_present_button(as_user, guangdong_office):
 def test_democratic_life_criticism_to_ledger(as_user, guangdong_office):
     m = _meeting(guangdong_office, code="440604", kind="democratic_life", title="专题民主生活会")
     person = Person.objects.filter(home_unit__code="440604").first()
-    item = actions.do_add_criticism(guangdong_office, m, person, "self_criticism", "调查研究不够深入")
+    item = actions.do_add_criticism(
+        m, person, "self_criticism", "调查研究不够深入", acting_user=guangdong_office
+    )
     client = as_user(guangdong_office)
     response = client.post(reverse("criticism_handoff", args=[item.pk]))
     assert response.status_code == 302
@@ -185,7 +191,7 @@ def test_democratic_life_criticism_to_ledger(as_user, guangdong_office):
     assert problem.source == "dlm" and problem.unit.code == "440604"
     assert Problem.objects.filter(unit__code="440604", source="dlm").count() == 1
     with pytest.raises(ActionError):  # not twice
-        actions.do_criticism_to_problem(guangdong_office, item)
+        actions.do_criticism_to_problem(item, acting_user=guangdong_office)
     assert Problem.objects.filter(unit__code="440604", source="dlm").count() == 1
 
 
@@ -193,7 +199,11 @@ def test_criticism_only_at_democratic_life_meeting(guangdong_office):
     m = _meeting(guangdong_office)
     with pytest.raises(ActionError):
         actions.do_add_criticism(
-            guangdong_office, m, Person.objects.filter(home_unit__code="440000").first(), "criticism", "x"
+            m,
+            Person.objects.filter(home_unit__code="440000").first(),
+            "criticism",
+            "x",
+            acting_user=guangdong_office,
         )
 
 
@@ -204,7 +214,9 @@ def test_leadership_first_flags_a_lagging_lead(guangdong_office):
     child = Unit.objects.children_of(gd).first()
     cm = [c.person for c in CommitteeMember.objects.filter(unit=child)]
     m = _meeting(guangdong_office, code=child.code)
-    actions.do_bulk_attendance(guangdong_office, m, m.venues.get(), [(p, "present", "") for p in cm])
+    actions.do_bulk_attendance(
+        m, m.venues.get(), [(p, "present", "") for p in cm], acting_user=guangdong_office
+    )
     result = leadership_first(gd)
     assert result["own"].members == len(lead)
     assert result["own"].study_share == 0

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.core.errors import ActionError, ActionForbidden
 
@@ -54,7 +55,7 @@ def do_create_api_token(
             digest=digest(token),
             expires_at=expires,
         )
-        record(acting_user, "api_token.create", row, None, _audit(row))
+        record(acting_user, AuditEvent.API_TOKEN_CREATE, row, None, _audit(row))
     return row, token
 
 
@@ -68,5 +69,5 @@ def do_revoke_api_token(token: ApiToken, *, acting_user) -> ApiToken:
         before = _audit(locked)
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        record(acting_user, "api_token.revoke", locked, before, {**_audit(locked), "revoked": True})
+        record(acting_user, AuditEvent.API_TOKEN_REVOKE, locked, before, {**_audit(locked), "revoked": True})
     return locked

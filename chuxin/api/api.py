@@ -318,7 +318,7 @@ def problem_record(request, code: str, body: s.ProblemIn, campaign: int | None =
         raise ActionError(_("Unknown source: %(source)s") % {"source": body.source})
     # ?campaign=<id> if it covers the unit (else 404), else the newest covering: campaigns/access.py
     problem = ledger.do_record_problem(
-        request.user, campaign=campaign_for(request, unit), unit=unit, **body.dict()
+        campaign=campaign_for(request, unit), unit=unit, **body.dict(), acting_user=request.user
     )
     return Answer(201, _problem_out(problem))
 
@@ -354,7 +354,6 @@ def item_add(request, problem_id: int, body: s.ItemIn):
     if body.responsible_leader_id is not None and body.responsible_leader_id not in by_id:
         raise ActionError(_("The responsible leader must belong to the unit or a unit above it."))
     item = ledger.do_add_item(
-        request.user,
         problem,
         measures=body.measures,
         kind=body.kind,
@@ -363,6 +362,7 @@ def item_add(request, problem_id: int, body: s.ItemIn):
         deadline=body.deadline,
         requirements=body.requirements,
         stages=[(st.goal, st.target_date) for st in body.stages],
+        acting_user=request.user,
     )
     return Answer(201, _item_out(get_item_for_user(request.user, item.pk), timezone.localdate()))
 
@@ -417,7 +417,7 @@ def item_detail(request, item_id: int):
     tags=["ledger"],
 )
 def item_start(request, item_id: int, body: s.VersionIn):
-    ledger.do_start_item(request.user, get_item_for_user(request.user, item_id), body.version)
+    ledger.do_start_item(get_item_for_user(request.user, item_id), body.version, acting_user=request.user)
     return _item_detail(request, item_id)
 
 
@@ -432,7 +432,7 @@ def item_claim(
 ):
     """Claim completion (申请销号) with evidence files (multipart), or with evidence already on the item."""
     item = get_item_for_user(request.user, item_id)
-    ledger.do_claim_item(request.user, item, text, list(files or []), version)
+    ledger.do_claim_item(item, text, list(files or []), version, acting_user=request.user)
     return _item_detail(request, item_id)
 
 
@@ -444,7 +444,9 @@ def item_claim(
 )
 def item_verify(request, item_id: int, body: s.VerifyIn):
     item = get_item_for_user(request.user, item_id)
-    ledger.do_verify_item(request.user, item, body.text, keep_up=body.keep_up, expected_version=body.version)
+    ledger.do_verify_item(
+        item, body.text, keep_up=body.keep_up, expected_version=body.version, acting_user=request.user
+    )
     return _item_detail(request, item_id)
 
 
@@ -457,7 +459,7 @@ def item_verify(request, item_id: int, body: s.VerifyIn):
 def item_return(request, item_id: int, body: s.ReturnIn):
     """Return a claim with the reasons (退回)."""
     item = get_item_for_user(request.user, item_id)
-    ledger.do_reject_claim(request.user, item, body.reasons, body.version)
+    ledger.do_reject_claim(item, body.reasons, body.version, acting_user=request.user)
     return _item_detail(request, item_id)
 
 
@@ -471,7 +473,7 @@ def item_reopen(request, item_id: int, body: s.ReopenIn):
     """Reopen a closed item after a look-back (回头看), with the findings."""
     item = get_item_for_user(request.user, item_id)
     ledger.do_reopen_item(
-        request.user, item, body.findings, deadline=body.deadline, expected_version=body.version
+        item, body.findings, deadline=body.deadline, expected_version=body.version, acting_user=request.user
     )
     return _item_detail(request, item_id)
 

@@ -1,12 +1,21 @@
-"""Audit history (M21): an append-only, hash-chained log of every change to ledger data."""
+"""Audit history (M21): an append-only log of every change and security event, chained by a keyed MAC.
+
+Each entry carries a sequence number and the MAC (HMAC-SM3, or HMAC-SHA-256 where SM3 is unavailable)
+of its content, the previous entry's MAC and its own number, under a key that lives outside the
+database (see `chuxin.audit.log`). A row changed, inserted or removed in the middle breaks the chain; rows
+cut from the end are caught by the stored head and by the anchor file written outside the database.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.conf import settings
 from django.db import models
+
+from .events import AuditEvent
+
+__all__ = ["AuditEntry", "AuditEvent", "AuditHead"]
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -18,31 +27,45 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
+    seq = models.BigIntegerField(unique=True)  # 1, 2, 3 … without gaps; a gap is a deleted entry
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     actor_name = models.CharField(max_length=150, blank=True)
+    # One of AuditEvent (checked when written; no `choices` here, so a new event needs no migration).
     action = models.CharField(max_length=40)
-    model = models.CharField(max_length=40)
-    object_id = models.BigIntegerField()
+    model = models.CharField(max_length=40, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
     # The item the entry belongs to, so that an item's timeline is one indexed query.
     item_id = models.BigIntegerField(null=True, blank=True)
+    # The unit the change belongs to, for the auditors' search by subtree. No database constraint: the
+    # log outlives anything it mentions.
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True, related_name="+"
+    )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    alg = models.CharField(max_length=16, default="sha256")  # hmac-sm3 | hmac-sha256 (| sha256: legacy)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["seq"]
         indexes = [
             models.Index(fields=["model", "object_id"], name="audit_object"),  # an object's history
             models.Index(fields=["item_id", "id"], name="audit_item_timeline"),  # the item page timeline
+            models.Index(fields=["action", "at"], name="audit_event_time"),  # auditors: event + period
+            models.Index(fields=["actor", "at"], name="audit_actor_time"),  # auditors: one person's actions
         ]
 
-    def payload(self) -> str:
+    def get_event_display(self) -> str:
+        return AuditEvent(self.action).label if self.action in AuditEvent.values else self.action
+
+    def payload(self) -> bytes:
         return json.dumps(
             {
+                "seq": self.seq,
                 "at": self.at.isoformat(),
                 "actor": self.actor_id,
                 "actor_name": self.actor_name,
@@ -50,17 +73,21 @@ class AuditEntry(models.Model):
                 "model": self.model,
                 "object_id": self.object_id,
                 "item_id": self.item_id,
+                "unit": self.unit_id,
                 "before": self.before,
                 "after": self.after,
+                "alg": self.alg,
                 "prev": self.prev_hash,
             },
             sort_keys=True,
             ensure_ascii=False,
             default=str,
-        )
+        ).encode("utf-8")
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.payload().encode("utf-8")).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        from .log import mac
+
+        return mac(self.alg, self.payload(), key)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -72,6 +99,8 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row, locked while appending, so that concurrent writers extend the chain one at a time."""
+    """One row, locked while appending, so that concurrent writers extend the chain one at a time. It also
+    says where the chain ends, so that rows cut from the end are noticed."""
 
+    last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
@@ -66,8 +67,8 @@ def _require_manager(user, campaign: Campaign) -> None:
 
 
 def do_create_campaign(
-    user,
     *,
+    acting_user,
     root_unit: Unit,
     title: str,
     general_requirement: str,
@@ -93,12 +94,12 @@ def do_create_campaign(
             launched_on=launched_on,
             ended_on=ended_on,
             status=status,
-            created_by=user if user and user.is_authenticated else None,
+            created_by=acting_user if acting_user and acting_user.is_authenticated else None,
         )
         Goal.objects.bulk_create(Goal(campaign=campaign, order=i, text=g) for i, g in enumerate(goals, 1))
         _set_strands(campaign, strands or [])
-        if user is not None:
-            record(user, "campaign.create", campaign, None, _snapshot(campaign))
+        if acting_user is not None:
+            record(acting_user, AuditEvent.CAMPAIGN_CREATE, campaign, None, _snapshot(campaign))
     return campaign
 
 
@@ -127,9 +128,9 @@ def _set_strands(campaign: Campaign, strands: list[tuple[str, str]]) -> None:
     campaign.strands.exclude(pk__in=keep).filter(emphases__isnull=True).delete()
 
 
-def do_edit_campaign(user, campaign: Campaign, **fields) -> Campaign:
+def do_edit_campaign(campaign: Campaign, *, acting_user, **fields) -> Campaign:
     """An office edits a planned or running campaign: its texts, dates, focus rank, goals and strands."""
-    _require_manager(user, campaign)
+    _require_manager(acting_user, campaign)
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         ensure_open(locked)
@@ -158,16 +159,16 @@ def do_edit_campaign(user, campaign: Campaign, **fields) -> Campaign:
             Goal.objects.bulk_create(Goal(campaign=locked, order=i, text=g) for i, g in enumerate(goals, 1))
         if strands is not None:
             _set_strands(locked, strands)
-        record(user, "campaign.edit", locked, before, _snapshot(locked))
+        record(acting_user, AuditEvent.CAMPAIGN_EDIT, locked, before, _snapshot(locked))
     return locked
 
 
-def do_close_campaign(user, campaign: Campaign, *, ended_on=None) -> Campaign:
+def do_close_campaign(campaign: Campaign, *, acting_user, ended_on=None) -> Campaign:
     """Close a campaign: from now on it is read-only (every ledger, study and research action refuses
     writes into it) but stays browsable, with its figures as of its last day."""
     from django.utils import timezone
 
-    _require_manager(user, campaign)
+    _require_manager(acting_user, campaign)
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         ensure_open(locked)
@@ -175,15 +176,15 @@ def do_close_campaign(user, campaign: Campaign, *, ended_on=None) -> Campaign:
         locked.status = CampaignStatus.CLOSED
         locked.ended_on = ended_on or locked.ended_on or timezone.localdate()
         locked.save(update_fields=["status", "ended_on"])
-        record(user, "campaign.close", locked, before, _snapshot(locked))
+        record(acting_user, AuditEvent.CAMPAIGN_CLOSE, locked, before, _snapshot(locked))
     return locked
 
 
-def do_add_local_goal(user, campaign: Campaign, unit: Unit, text: str) -> Goal:
+def do_add_local_goal(campaign: Campaign, unit: Unit, text: str, *, acting_user) -> Goal:
     """A unit adds a specific goal of its own for its subtree, beside the campaign's."""
     from chuxin.orgs.scope import scope_for
 
-    if not scope_for(user).can_manage(unit):
+    if not scope_for(acting_user).can_manage(unit):
         raise ActionError(_("Adding local goals needs the office role at the unit."))
     if not unit.path.startswith(campaign.root_unit.path):
         raise ActionError(_("The unit is not in the campaign's subtree."))
@@ -193,16 +194,18 @@ def do_add_local_goal(user, campaign: Campaign, unit: Unit, text: str) -> Goal:
     with transaction.atomic():
         order = campaign.goals.count() + 1
         goal = Goal.objects.create(campaign=campaign, unit=unit, order=order, text=text.strip()[:200])
-        record(user, "campaign.local_goal", goal, None, {"unit": unit.code, "text": goal.text})
+        record(
+            acting_user, AuditEvent.CAMPAIGN_LOCAL_GOAL, goal, None, {"unit": unit.code, "text": goal.text}
+        )
     return goal
 
 
-def do_add_emphasis(user, strand: Strand, unit: Unit, text: str) -> Emphasis:
+def do_add_emphasis(strand: Strand, unit: Unit, text: str, *, acting_user) -> Emphasis:
     """A unit adds its local emphasis to one strand, for its subtree."""
     from chuxin.orgs.scope import scope_for
 
     campaign = strand.campaign
-    if not scope_for(user).can_manage(unit):
+    if not scope_for(acting_user).can_manage(unit):
         raise ActionError(_("Adding local emphases needs the office role at the unit."))
     if not unit.path.startswith(campaign.root_unit.path):
         raise ActionError(_("The unit is not in the campaign's subtree."))
@@ -211,11 +214,19 @@ def do_add_emphasis(user, strand: Strand, unit: Unit, text: str) -> Emphasis:
     ensure_open(campaign)
     with transaction.atomic():
         emphasis = Emphasis.objects.create(strand=strand, unit=unit, text=text.strip())
-        record(user, "campaign.emphasis", emphasis, None, {"unit": unit.code, "strand": strand.key})
+        record(
+            acting_user,
+            AuditEvent.CAMPAIGN_EMPHASIS,
+            emphasis,
+            None,
+            {"unit": unit.code, "strand": strand.key},
+        )
     return emphasis
 
 
-def do_add_batch(campaign: Campaign, *, number, name, start, end, units: list[Unit], description="") -> Batch:
+def do_add_batch(
+    campaign: Campaign, *, acting_user, number, name, start, end, units: list[Unit], description=""
+) -> Batch:
     ensure_open(campaign)
     if end < start:
         raise ActionError(_("A batch cannot end before it starts."))
@@ -229,4 +240,6 @@ def do_add_batch(campaign: Campaign, *, number, name, start, end, units: list[Un
             campaign=campaign, number=number, name=name, start=start, end=end, description=description
         )
         batch.units.set(units)
+        after = {**model_to_dict(batch, exclude=["units"]), "units": [u.code for u in units]}
+        record(acting_user, AuditEvent.BATCH_CREATE, batch, None, after, unit=campaign.root_unit_id)
     return batch

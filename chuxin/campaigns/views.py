@@ -85,7 +85,7 @@ def campaign_create(request):
             form.add_error("root_unit", _("Unknown unit code: %(code)s") % {"code": code})
         else:
             try:
-                campaign = actions.do_create_campaign(request.user, root_unit=root, **data)
+                campaign = actions.do_create_campaign(acting_user=request.user, root_unit=root, **data)
             except ActionError as exc:
                 form.add_error(None, exc)
             else:
@@ -177,7 +177,7 @@ def campaign_edit(request, campaign_id):
         return redirect("campaign_detail", campaign_id=campaign.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_edit_campaign(request.user, campaign, **form.cleaned_data)
+            actions.do_edit_campaign(campaign, **form.cleaned_data, acting_user=request.user)
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -191,7 +191,7 @@ def campaign_edit(request, campaign_id):
 def campaign_close(request, campaign_id):
     campaign = get_campaign_for_user(request.user, campaign_id, write=True)
     try:
-        actions.do_close_campaign(request.user, campaign)
+        actions.do_close_campaign(campaign, acting_user=request.user)
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -213,10 +213,10 @@ def campaign_local_add(request, campaign_id):
     try:
         strand_key = form.cleaned_data["what"]
         if strand_key == "goal":
-            actions.do_add_local_goal(request.user, campaign, unit, form.cleaned_data["text"])
+            actions.do_add_local_goal(campaign, unit, form.cleaned_data["text"], acting_user=request.user)
         else:
             strand = next(st for st in strands if st.key == strand_key)
-            actions.do_add_emphasis(request.user, strand, unit, form.cleaned_data["text"])
+            actions.do_add_emphasis(strand, unit, form.cleaned_data["text"], acting_user=request.user)
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -239,7 +239,7 @@ def batch_create(request, campaign_id):
             form.add_error("unit_codes", _("Unknown unit code: %(code)s") % {"code": ", ".join(unknown)})
         else:
             try:
-                actions.do_add_batch(campaign, units=units, **data)
+                actions.do_add_batch(campaign, acting_user=request.user, units=units, **data)
             except ActionError as exc:
                 form.add_error(None, exc)
             else:

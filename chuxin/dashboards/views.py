@@ -11,6 +11,8 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from chuxin.audit.actions import do_record_export
+from chuxin.audit.events import AuditEvent
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.templatetags.numbers import num
@@ -110,6 +112,9 @@ def unit_dashboard(request, code):
 @reads_from_replica
 def children_xlsx(request, code):
     unit, campaign, d = _data(request, code)
+    do_record_export(
+        AuditEvent.EXPORT, {"what": "dashboard_children.xlsx"}, acting_user=request.user, obj=unit
+    )
     buf = io.BytesIO()
     wb = SafeWorkbook(buf, {"in_memory": True})  # unit names are text, never formulas
     ws = wb.add_worksheet(_("Completion by unit")[:31])

@@ -342,7 +342,7 @@ def make_demo(
 
     centre = units[0]
     campaign = do_create_campaign(
-        None,
+        acting_user=None,
         root_unit=centre,
         title="“不忘初心、牢记使命”主题教育",
         general_requirement="守初心、担使命，找差距、抓落实",
@@ -357,6 +357,7 @@ def make_demo(
     provincial = [u for u in top if u.kind in {k for *_, k in data.PROVINCES}]
     do_add_batch(
         campaign,
+        acting_user=None,
         number=1,
         name="第一批",
         start=date(2019, 6, 1),
@@ -366,6 +367,7 @@ def make_demo(
     )
     do_add_batch(
         campaign,
+        acting_user=None,
         number=2,
         name="第二批",
         start=date(2019, 9, 1),

@@ -9,6 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.actions import do_record_export
+from chuxin.audit.events import AuditEvent
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.orgs.models import Unit
@@ -91,6 +93,7 @@ def document_docx(request, code, kind):
     unit, params, body = _build(request, code, kind)
     if params is None:
         return body
+    do_record_export(AuditEvent.EXPORT, {"what": f"{kind}.docx"}, acting_user=request.user, obj=unit)
     response = HttpResponse(body, content_type=DOCX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(unit, params, "docx")}"'
     return response
@@ -116,6 +119,7 @@ def document_pdf(request, code, kind):
             status=503,
             content_type="text/plain; charset=utf-8",
         )
+    do_record_export(AuditEvent.EXPORT, {"what": f"{kind}.pdf"}, acting_user=request.user, obj=unit)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(unit, params, "pdf")}"'
     return response

@@ -6,8 +6,11 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
+from chuxin.audit.log import record
 from chuxin.core.errors import ActionError, ActionForbidden
 
 from .models import Person, Role, RoleAssignment, Unit, UnitKind, UnitLevel
@@ -25,9 +28,14 @@ def resolve_unit(code: str) -> Unit:
     return unit
 
 
+def _unit_snapshot(unit: Unit) -> dict:
+    return {"code": unit.code, "name": unit.name, "path": unit.path, "kind": unit.kind, "level": unit.level}
+
+
 def do_create_unit(
     parent: Unit | None,
     *,
+    acting_user,
     code: str,
     name: str,
     kind: str,
@@ -60,14 +68,17 @@ def do_create_unit(
     try:
         with transaction.atomic():
             if parent is None:
-                return Unit.objects.add_root(fields)
-            parent.refresh_from_db()  # treebeard needs the current numchild
-            return Unit.objects.add_child(parent, fields)
+                unit = Unit.objects.add_root(fields)
+            else:
+                parent.refresh_from_db()  # treebeard needs the current numchild
+                unit = Unit.objects.add_child(parent, fields)
+            record(acting_user, AuditEvent.UNIT_CREATE, unit, None, _unit_snapshot(unit))
+            return unit
     except IntegrityError as exc:  # a concurrent insert took the code
         raise ActionError(_("The unit code %(code)s is already taken.") % {"code": code}) from exc
 
 
-def do_move_unit(unit: Unit, new_parent: Unit) -> Unit:
+def do_move_unit(unit: Unit, new_parent: Unit, *, acting_user) -> Unit:
     """Move a unit with its whole subtree under a new parent."""
     unit.refresh_from_db()
     new_parent.refresh_from_db()
@@ -84,8 +95,16 @@ def do_move_unit(unit: Unit, new_parent: Unit) -> Unit:
         )
     old_ancestors = [a.pk for a in unit.ancestors()]
     with transaction.atomic():
+        before = {**_unit_snapshot(unit), "parent": unit.parent().code}
         Unit.objects.move(unit, new_parent, pos="last-child")
         unit.refresh_from_db()
+        record(
+            acting_user,
+            AuditEvent.UNIT_MOVE,
+            unit,
+            before,
+            {**_unit_snapshot(unit), "parent": new_parent.code},
+        )
         unit_moved.send(
             Unit, unit=unit, old_ancestor_ids=old_ancestors, new_ancestor_ids=[a.pk for a in unit.ancestors()]
         )
@@ -93,7 +112,7 @@ def do_move_unit(unit: Unit, new_parent: Unit) -> Unit:
     return unit
 
 
-def do_assign_role(person: Person, unit_code: str, role: str) -> RoleAssignment:
+def do_assign_role(person: Person, unit_code: str, role: str, *, acting_user) -> RoleAssignment:
     if role not in Role.values:
         raise ActionError(_("Unknown role: %(role)s") % {"role": role})
     unit = resolve_unit(unit_code)
@@ -102,25 +121,35 @@ def do_assign_role(person: Person, unit_code: str, role: str) -> RoleAssignment:
             _("%(person)s already holds this role at %(unit)s.") % {"person": person.name, "unit": unit.name}
         )
     with transaction.atomic():
-        return RoleAssignment.objects.create(person=person, unit=unit, role=role)
+        assignment = RoleAssignment.objects.create(person=person, unit=unit, role=role)
+        record(acting_user, AuditEvent.ROLE_ASSIGN, assignment, None, _role_snapshot(assignment))
+        return assignment
 
 
-def do_revoke_role(assignment: RoleAssignment) -> None:
+def _role_snapshot(a: RoleAssignment) -> dict:
+    return {**model_to_dict(a), "person_name": a.person.name, "unit_code": a.unit.code}
+
+
+def do_revoke_role(assignment: RoleAssignment, *, acting_user) -> None:
     with transaction.atomic():
+        before = _role_snapshot(assignment)
+        pk = assignment.pk
         assignment.delete()
+        assignment.pk = pk  # the entry names the assignment that is gone
+        record(acting_user, AuditEvent.ROLE_REVOKE, assignment, before, None)
 
 
-def do_import_org(user, *, unit: Unit, path, confirm: bool = False) -> dict:
+def do_import_org(*, acting_user, unit: Unit, path, confirm: bool = False) -> dict:
     """The organisation sheet (units, people with roles, committees) for `unit`'s subtree: the check lists
     every row's errors and every change; with `confirm` and no errors, all of it is written in one
     transaction. See chuxin/orgs/sheet.py for the columns and keys."""
     from .scope import scope_for
     from .sheet import OrgFileError, apply_org, plan_org
 
-    if not scope_for(user).can_manage(unit):
+    if not scope_for(acting_user).can_manage(unit):
         raise ActionForbidden(_("Only the leading group office may load the organisation."))
     try:
-        plan = plan_org(path, user, unit)
+        plan = plan_org(path, acting_user, unit)
     except OrgFileError as exc:
         return {"status": "failed", "file_error": str(exc), "errors": [], "changes": [], "counts": {}}
     result = {
@@ -134,7 +163,7 @@ def do_import_org(user, *, unit: Unit, path, confirm: bool = False) -> dict:
     if confirm and plan.ok:
         try:
             with transaction.atomic():
-                result["counts"] = apply_org(plan)
+                result["counts"] = apply_org(plan, acting_user=acting_user)
         except (OrgFileError, ActionError) as exc:
             result["file_error"] = " ".join(getattr(exc, "messages", [str(exc)]))
             return result

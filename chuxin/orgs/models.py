@@ -276,6 +276,7 @@ class Role(models.TextChoices):
     GUIDANCE = "guidance", _("Guidance group member")
     DISCIPLINE = "discipline", _("Discipline inspector")
     VIEWER = "viewer", _("Viewer")
+    AUDITOR = "auditor", _("Auditor")  # 审计管理员: reads and exports the audit log, nothing else
 
 
 # Roles that may change the organisation (units, roles) inside their subtree.

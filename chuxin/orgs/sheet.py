@@ -472,7 +472,7 @@ def _check_cycles(plan: OrgPlan, err) -> None:
             p = parent_of.get(p)
 
 
-def apply_org(plan: OrgPlan) -> dict:
+def apply_org(plan: OrgPlan, *, acting_user=None) -> dict:
     """Write the plan (inside the caller's transaction), parents before children."""
     from .actions import do_create_unit
 
@@ -484,7 +484,7 @@ def apply_org(plan: OrgPlan) -> dict:
             parent = created.get(u["parent"]) or Unit.objects.filter(code=u["parent"]).first()
             if parent is None:
                 continue
-            created[u["code"]] = do_create_unit(parent, **u["fields"])
+            created[u["code"]] = do_create_unit(parent, acting_user=acting_user, **u["fields"])
             pending.remove(u)
             progressed = True
         if not progressed:

@@ -89,7 +89,7 @@ def unit_create(request, code):
     form = UnitForm(request.POST or None, initial={"level": min(parent.level + 1, 6)})
     if request.method == "POST" and form.is_valid():
         try:
-            unit = actions.do_create_unit(parent, **form.cleaned_data)
+            unit = actions.do_create_unit(parent, acting_user=request.user, **form.cleaned_data)
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -112,7 +112,7 @@ def unit_move(request, code):
             form.add_error("target", _("Unknown unit code: %(code)s") % {"code": target_code})
         else:
             try:
-                actions.do_move_unit(unit, target)
+                actions.do_move_unit(unit, target, acting_user=request.user)
             except ActionError as exc:
                 form.add_error(None, exc)
             else:
@@ -139,7 +139,7 @@ def unit_roles(request, code):
             form.add_error("unit_code", _("Unknown unit code: %(code)s") % {"code": data["unit_code"]})
         else:
             try:
-                actions.do_assign_role(person, target.code, data["role"])
+                actions.do_assign_role(person, target.code, data["role"], acting_user=request.user)
             except ActionError as exc:
                 form.add_error(None, exc)
             else:
@@ -163,7 +163,7 @@ def unit_role_revoke(request, code, assignment_id):
     assignment = RoleAssignment.objects.filter(unit=unit, pk=assignment_id).first()
     if assignment is None:
         raise Http404("No such role assignment")
-    actions.do_revoke_role(assignment)
+    actions.do_revoke_role(assignment, acting_user=request.user)
     messages.success(request, _("Role revoked."))
     return redirect("unit_roles", code=unit.code)
 
@@ -207,7 +207,7 @@ def org_import(request, code):
             ctx["file_error"] = str(exc)
             return render(request, "orgs/org_import.html", ctx, status=400)
         path = uploads.upload_path(unit.code, sha)
-    result = do_import_org(request.user, unit=unit, path=path, confirm=confirm)
+    result = do_import_org(unit=unit, path=path, confirm=confirm, acting_user=request.user)
     if result.get("applied") or result.get("file_error") and not confirm:
         uploads.discard(unit.code, sha)
     if result.get("applied"):
@@ -217,9 +217,9 @@ def org_import(request, code):
             % result["counts"],
         )
         return redirect("org_import", code=unit.code)
-    ctx.update(
-        result=result,
-        sha=sha,
-        can_confirm=not result.get("file_error") and not result["errors"] and result["changes"],
-    )
+    ctx |= {
+        "result": result,
+        "sha": sha,
+        "can_confirm": not result.get("file_error") and not result["errors"] and result["changes"],
+    }
     return render(request, "orgs/org_import.html", ctx, status=400 if result.get("file_error") else 200)

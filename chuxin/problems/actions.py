@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record, snapshot
 from chuxin.campaigns.access import covering, covers
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
+from chuxin.core.forms import is_bad_version
 from chuxin.orgs.models import CommitteeMember, Person, Unit, WorkDomain
 from chuxin.orgs.scope import require_record, scope_for
 from chuxin.rollups import counters
@@ -53,7 +55,17 @@ def default_leader(unit: Unit, domain: WorkDomain | None) -> Person | None:
 
 
 def _check_version(obj, expected: int | None) -> None:
-    if expected is not None and int(expected) != obj.version:
+    """A missing or non-numeric version from a page arrives as chuxin.core.forms' marker and is refused
+    here, after the permission check; None is for callers that hold the lock themselves."""
+    if expected is None:
+        return
+    if is_bad_version(expected):
+        raise ActionError(_("This form is out of date. Reload the page and try again."))
+    try:
+        expected = int(expected)
+    except (TypeError, ValueError) as exc:
+        raise ActionError(_("This form is out of date. Reload the page and try again.")) from exc
+    if expected != obj.version:
         raise StaleVersion(
             _("Someone else changed this record since you opened it. Reload the page to see their change.")
         )
@@ -87,6 +99,7 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
     commit, never while evidence files are written, so concurrent writers anywhere in the tree wait
     for each other only for those few statements (bench/bench_write.py measures it). Every action
     takes them in the same order, roll-ups before audit, so two writers never deadlock on them."""
+    evidence_store.check_unit_quota(item.unit, files or [])
     blobs = [(f.name[:200], evidence_store.store(f)) for f in files or ()]
     item.due_date = compute_due_date(item)
     item.version += 1
@@ -104,7 +117,7 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
     for ev in evidence:
         record(
             user,
-            "evidence.add",
+            AuditEvent.EVIDENCE_ADD,
             ev,
             None,
             {"name": ev.name, "sha256": ev.blob.sha256, "size": ev.blob.size},
@@ -114,12 +127,12 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
 
 
 def do_record_problem(
-    user, *, campaign, unit: Unit, title: str, source: str, authorised: bool = False, **fields
+    *, acting_user, campaign, unit: Unit, title: str, source: str, authorised: bool = False, **fields
 ) -> Problem:
     """Record a problem of `unit`. `authorised=True` only from another action that has checked the actor's
     right itself (a guidance group's finding: the group may not record, but its finding becomes a problem)."""
     if not authorised:
-        require_record(user, unit)
+        require_record(acting_user, unit)
     ensure_open(campaign)
     if not covers(campaign, unit):
         raise ActionError(
@@ -144,16 +157,16 @@ def do_record_problem(
             title=title.strip(),
             source=source,
             responsible_leader=leader,
-            recorded_by=user,
+            recorded_by=acting_user,
             **fields,
         )
         counters.problem_created(problem)  # roll-ups before audit, as everywhere (see _save_item)
-        record(user, "problem.create", problem, None, snapshot(problem))
+        record(acting_user, AuditEvent.PROBLEM_CREATE, problem, None, snapshot(problem))
     return problem
 
 
-def do_edit_problem(user, problem: Problem, expected_version: int | None, **fields) -> Problem:
-    require_record(user, problem.unit)
+def do_edit_problem(problem: Problem, expected_version: int | None, *, acting_user, **fields) -> Problem:
+    require_record(acting_user, problem.unit)
     ensure_open_id(problem.campaign_id)
     with transaction.atomic():
         locked = Problem.objects.select_for_update().get(pk=problem.pk)
@@ -166,14 +179,14 @@ def do_edit_problem(user, problem: Problem, expected_version: int | None, **fiel
         locked.save()
         if locked.source != old_source:
             counters.problem_source_changed(locked, old_source)
-        record(user, "problem.change", locked, before, snapshot(locked))
+        record(acting_user, AuditEvent.PROBLEM_CHANGE, locked, before, snapshot(locked))
     return locked
 
 
 def do_add_item(
-    user,
     problem: Problem,
     *,
+    acting_user,
     measures: str,
     kind: str,
     responsible_person: Person,
@@ -183,7 +196,7 @@ def do_add_item(
     stages: list[tuple[str, date]] | None = None,
     today: date | None = None,
 ) -> RectificationItem:
-    require_record(user, problem.unit)
+    require_record(acting_user, problem.unit)
     ensure_open_id(problem.campaign_id)
     today = today or timezone.localdate()
     stages = stages or []
@@ -211,22 +224,22 @@ def do_add_item(
         )
         for i, (goal, target) in enumerate(stages, 1):
             st = Stage.objects.create(item=item, order=i, goal=goal.strip(), target_date=target)
-            record(user, "stage.create", st, None, snapshot(st), item.pk)
+            record(acting_user, AuditEvent.STAGE_CREATE, st, None, snapshot(st), item.pk)
         item.due_date = compute_due_date(item)
         item.save(update_fields=["due_date"])
         counters.item_changed(None, counters.ItemState.of(item))
-        record(user, "item.create", item, None, snapshot(item), item.pk)
+        record(acting_user, AuditEvent.ITEM_CREATE, item, None, snapshot(item), item.pk)
     return item
 
 
 def do_add_progress(
-    user, item: RectificationItem, text: str, files=(), expected_version=None
+    item: RectificationItem, text: str, files=(), expected_version=None, *, acting_user
 ) -> ProgressUpdate:
-    require_record(user, item.unit)
+    require_record(acting_user, item.unit)
     if not (text or "").strip() and not files:
         raise ActionError(_("Write what was done or attach a file."))
     for f in files:
-        evidence_store.check_file(f.name, f.size)
+        evidence_store.check_upload(f)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -235,12 +248,14 @@ def do_add_progress(
         before = snapshot(locked)
         if locked.status == Status.OPEN:
             locked.status = Status.IN_PROGRESS
-        update = _save_item(user, locked, "item.progress", before, text.strip(), UpdateKind.NOTE, files)
+        update = _save_item(
+            acting_user, locked, AuditEvent.ITEM_PROGRESS, before, text.strip(), UpdateKind.NOTE, files
+        )
     return update
 
 
-def do_start_item(user, item: RectificationItem, expected_version=None) -> RectificationItem:
-    require_record(user, item.unit)
+def do_start_item(item: RectificationItem, expected_version=None, *, acting_user) -> RectificationItem:
+    require_record(acting_user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -248,13 +263,13 @@ def do_start_item(user, item: RectificationItem, expected_version=None) -> Recti
             raise ActionError(_("Only an item that has not started can be started."))
         before = snapshot(locked)
         locked.status = Status.IN_PROGRESS
-        _save_item(user, locked, "item.start", before, "", UpdateKind.START)
+        _save_item(acting_user, locked, AuditEvent.ITEM_START, before, "", UpdateKind.START)
     return locked
 
 
-def do_complete_stage(user, stage: Stage, expected_version=None) -> Stage:
+def do_complete_stage(stage: Stage, expected_version=None, *, acting_user) -> Stage:
     item = stage.item
-    require_record(user, item.unit)
+    require_record(acting_user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -266,20 +281,20 @@ def do_complete_stage(user, stage: Stage, expected_version=None) -> Stage:
         st_before = snapshot(st)
         st.completed_at = timezone.now()
         st.save()
-        record(user, "stage.complete", st, st_before, snapshot(st), locked.pk)
+        record(acting_user, AuditEvent.STAGE_COMPLETE, st, st_before, snapshot(st), locked.pk)
         before = snapshot(locked)
         locked.status = Status.IN_PROGRESS
-        _save_item(user, locked, "item.stage", before, st.goal, UpdateKind.STAGE)
+        _save_item(acting_user, locked, AuditEvent.ITEM_STAGE, before, st.goal, UpdateKind.STAGE)
     return st
 
 
 def do_claim_item(
-    user, item: RectificationItem, text: str, files=(), expected_version=None
+    item: RectificationItem, text: str, files=(), expected_version=None, *, acting_user
 ) -> RectificationItem:
     """Claim completion; evidence is required (new files, or files already on the item)."""
-    require_record(user, item.unit)
+    require_record(acting_user, item.unit)
     for f in files:
-        evidence_store.check_file(f.name, f.size)
+        evidence_store.check_upload(f)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -294,9 +309,9 @@ def do_claim_item(
             raise ActionError(_("Describe what was done."))
         before = snapshot(locked)
         locked.status = Status.CLAIMED
-        locked.claimed_by = user
+        locked.claimed_by = acting_user
         locked.claimed_at = timezone.now()
-        _save_item(user, locked, "item.claim", before, text.strip(), UpdateKind.CLAIM, files)
+        _save_item(acting_user, locked, AuditEvent.ITEM_CLAIM, before, text.strip(), UpdateKind.CLAIM, files)
     return locked
 
 
@@ -307,15 +322,15 @@ def _require_verifier(user, item: RectificationItem) -> None:
 
 
 def do_verify_item(
-    user, item: RectificationItem, text: str = "", keep_up: bool = False, expected_version=None
+    item: RectificationItem, text: str = "", keep_up: bool = False, expected_version=None, *, acting_user
 ):
     with transaction.atomic():
         locked = _lock_item(item.pk)
-        _require_verifier(user, locked)
+        _require_verifier(acting_user, locked)
         _check_version(locked, expected_version)
         if locked.status != Status.CLAIMED:
             raise ActionError(_("Only a claimed item can be verified."))
-        if locked.claimed_by_id == user.pk:
+        if locked.claimed_by_id == acting_user.pk:
             raise ActionError(_("Nobody verifies their own claim."))
         if keep_up and locked.kind != Kind.LONG_TERM:
             raise ActionError(_("Only long-term items can be 'stage complete, kept up long-term'."))
@@ -323,35 +338,45 @@ def do_verify_item(
         locked.status = Status.KEPT_UP if keep_up else Status.CLOSED
         locked.closed_at = timezone.now()
         _save_item(
-            user, locked, "item.verify", before, text, UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY
+            acting_user,
+            locked,
+            AuditEvent.ITEM_VERIFY,
+            before,
+            text,
+            UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY,
         )
     return locked
 
 
-def do_reject_claim(user, item: RectificationItem, reasons: str, expected_version=None):
+def do_reject_claim(item: RectificationItem, reasons: str, expected_version=None, *, acting_user):
     with transaction.atomic():
         locked = _lock_item(item.pk)
-        _require_verifier(user, locked)
+        _require_verifier(acting_user, locked)
         _check_version(locked, expected_version)
         if locked.status != Status.CLAIMED:
             raise ActionError(_("Only a claimed item can be rejected."))
-        if locked.claimed_by_id == user.pk:
+        if locked.claimed_by_id == acting_user.pk:
             raise ActionError(_("Nobody verifies their own claim."))
         if not (reasons or "").strip():
             raise ActionError(_("Say why the claim is rejected."))
         before = snapshot(locked)
         locked.status = Status.IN_PROGRESS
-        _save_item(user, locked, "item.reject", before, reasons.strip(), UpdateKind.REJECT)
+        _save_item(acting_user, locked, AuditEvent.ITEM_REJECT, before, reasons.strip(), UpdateKind.REJECT)
     return locked
 
 
 def do_reopen_item(
-    user, item: RectificationItem, findings: str, deadline: date | None = None, expected_version=None
+    item: RectificationItem,
+    findings: str,
+    deadline: date | None = None,
+    expected_version=None,
+    *,
+    acting_user,
 ):
     """回头看: a look-back review reopens a closed item with its findings."""
     with transaction.atomic():
         locked = _lock_item(item.pk)
-        _require_verifier(user, locked)
+        _require_verifier(acting_user, locked)
         _check_version(locked, expected_version)
         if locked.status not in (Status.CLOSED, Status.KEPT_UP):
             raise ActionError(_("Only a closed item can be reopened by a look-back."))
@@ -367,13 +392,15 @@ def do_reopen_item(
         locked.status = Status.IN_PROGRESS
         locked.closed_at = None
         locked.reopen_count += 1
-        _save_item(user, locked, "item.reopen", before, findings.strip(), UpdateKind.REOPEN)
+        _save_item(acting_user, locked, AuditEvent.ITEM_REOPEN, before, findings.strip(), UpdateKind.REOPEN)
     return locked
 
 
-def do_edit_item(user, item: RectificationItem, expected_version: int | None, **fields) -> RectificationItem:
+def do_edit_item(
+    item: RectificationItem, expected_version: int | None, *, acting_user, **fields
+) -> RectificationItem:
     """Change an item's measures, people or deadline; refused when someone saved in between."""
-    require_record(user, item.unit)
+    require_record(acting_user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
@@ -393,11 +420,11 @@ def do_edit_item(user, item: RectificationItem, expected_version: int | None, **
             setattr(locked, k, v)
         if locked.kind == Kind.DEADLINE and (locked.deadline is None or not locked.requirements.strip()):
             raise ActionError(_("Fix-by-deadline needs both a deadline and its requirements."))
-        _save_item(user, locked, "item.change", before)
+        _save_item(acting_user, locked, AuditEvent.ITEM_CHANGE, before)
     return locked
 
 
-def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = None) -> dict:
+def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *, acting_user) -> dict:
     """Create many problems and items at once (the Excel import's bulk apply): the rules of do_add_item
     (`rules.check_new_item`), but written with bulk inserts, bulk audit entries and summed counter updates in
     one transaction. `rows` carry unit, source, title, root_cause, leader, measures, kind, deadline, stages,
@@ -409,7 +436,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
     today = today or timezone.localdate()
     joins = joins or {}
     for unit in {r.unit.pk: r.unit for r in rows}.values():
-        require_record(user, unit)
+        require_record(acting_user, unit)
     if campaign is None and rows:
         raise ActionError(_("There is no campaign to record the problems in."))
     ensure_open(campaign)
@@ -458,7 +485,7 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
                 "title": r.title.strip(),
                 "source": r.source,
                 "root_cause": r.root_cause,
-                "recorded_by_id": user.pk,
+                "recorded_by_id": acting_user.pk,
                 "responsible_leader_id": r.leader.pk if r.leader else secretaries.get(r.unit.pk),
                 "created_at": now,
             }
@@ -507,9 +534,15 @@ def do_import_new_rows(user, campaign, rows, joins=None, today: date | None = No
             st["id"] = pk
             st["item_id"] = items[idx]["id"]
         bulk.insert_rows(Stage, stage_rows, [st["id"] for st in stage_rows])
-        record_created(user, Problem, (("problem.create", p["id"], p, None) for p in new_problems))
-        record_created(user, Stage, (("stage.create", st["id"], st, st["item_id"]) for st in stage_rows))
-        record_created(user, RectificationItem, (("item.create", it["id"], it, it["id"]) for it in items))
+        record_created(
+            acting_user, Problem, ((AuditEvent.PROBLEM_CREATE, p["id"], p, None) for p in new_problems)
+        )
+        record_created(
+            acting_user, Stage, ((AuditEvent.STAGE_CREATE, st["id"], st, st["item_id"]) for st in stage_rows)
+        )
+        record_created(
+            acting_user, RectificationItem, ((AuditEvent.ITEM_CREATE, it["id"], it, it["id"]) for it in items)
+        )
         counters.bulk_created_rows(
             new_problems, items, {p.pk: p for p in item_problem if not isinstance(p, dict)}
         )
@@ -528,11 +561,11 @@ def _defaults(model) -> dict:
     }
 
 
-def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> ProblemListSignoff:
+def do_sign_off_problem_list(unit: Unit, campaign, note: str = "", *, acting_user) -> ProblemListSignoff:
     """Only the unit's own secretary (the holder of its committee's secretary seat) signs its list."""
     ensure_open(campaign)
     seat = (
-        CommitteeMember.objects.filter(unit=unit, post="secretary", person__user=user)
+        CommitteeMember.objects.filter(unit=unit, post="secretary", person__user=acting_user)
         .select_related("person")
         .first()
     )
@@ -548,7 +581,7 @@ def do_sign_off_problem_list(user, unit: Unit, campaign, note: str = "") -> Prob
             problems=Problem.objects.filter(unit=unit, campaign=campaign).count(),
             note=(note or "").strip()[:300],
         )
-        record(user, "problem_list.sign_off", signoff, None, snapshot(signoff))
+        record(acting_user, AuditEvent.PROBLEM_LIST_SIGN_OFF, signoff, None, snapshot(signoff))
     return signoff
 
 
@@ -557,8 +590,8 @@ MAX_DIFF_ROWS_SHOWN = 1000
 
 
 def do_import_ledger(
-    user,
     *,
+    acting_user,
     unit: Unit,
     path,
     mode: str = "stop",
@@ -575,7 +608,7 @@ def do_import_ledger(
     from .ledger import plan as ledger_plan
     from .ledger.read import ImportFileError, read_ledger
 
-    require_record(user, unit)
+    require_record(acting_user, unit)
     if mode not in ledger_plan.MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
     today = today or timezone.localdate()
@@ -587,7 +620,13 @@ def do_import_ledger(
         # callers without a page: the newest campaign covering the unit (campaigns/access.py)
         campaign = covering(unit).first()
     plan = ledger_plan.validate(
-        table, user, unit, campaign=campaign, mode=mode, today=today, progress=None if confirm else progress
+        table,
+        acting_user,
+        unit,
+        campaign=campaign,
+        mode=mode,
+        today=today,
+        progress=None if confirm else progress,
     )
     result = _plan_result(plan)
     if not confirm:
@@ -598,7 +637,7 @@ def do_import_ledger(
         ) % {"row": plan.errors[0].row}
         return result
     try:
-        result["summary"].update(_apply_plan(plan, user, campaign, mode, today, progress))
+        result["summary"].update(_apply_plan(plan, acting_user, campaign, mode, today, progress))
     except ActionError as exc:
         result["status"] = "failed"
         result["file_error"] = " ".join(exc.messages)
@@ -651,7 +690,7 @@ def _apply_plan(plan, user, campaign, mode: str, today, progress=None) -> dict:
         for _pid, (problem, changes) in plan.problem_changes.items():
             try:
                 with transaction.atomic():
-                    do_edit_problem(user, problem, problem.version, **changes)
+                    do_edit_problem(problem, problem.version, **changes, acting_user=user)
             except ActionError as exc:
                 if mode == "stop":
                     raise
@@ -660,7 +699,7 @@ def _apply_plan(plan, user, campaign, mode: str, today, progress=None) -> dict:
         for n, item, changes in plan.item_changes:
             try:
                 with transaction.atomic():
-                    do_edit_item(user, item, item.version, **changes)
+                    do_edit_item(item, item.version, **changes, acting_user=user)
             except ActionError as exc:
                 message = _("Row %(row)s: %(error)s") % {"row": n, "error": " ".join(exc.messages)}
                 if mode == "stop":
@@ -669,7 +708,7 @@ def _apply_plan(plan, user, campaign, mode: str, today, progress=None) -> dict:
             done += 1
             if progress and done % 200 == 0:
                 progress(done, todo)
-        created = do_import_new_rows(user, campaign, plan.new_rows, plan.joins, today=today)
+        created = do_import_new_rows(campaign, plan.new_rows, plan.joins, today=today, acting_user=user)
     plan.errors.extend(failed)
     if progress:
         progress(todo, todo)

@@ -9,10 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from chuxin.audit.actions import do_record_export
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
+from chuxin.core.forms import posted_version
 from chuxin.orgs.models import Person, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
 from chuxin.rollups.queries import ledger_total
@@ -138,7 +141,9 @@ def problem_list_sign_off(request, code):
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
     try:
-        actions.do_sign_off_problem_list(request.user, unit, campaign, request.POST.get("note", ""))
+        actions.do_sign_off_problem_list(
+            unit, campaign, request.POST.get("note", ""), acting_user=request.user
+        )
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -175,7 +180,9 @@ def problem_create(request, code):
         if "topic" in data:
             data["topic"] = form.topics.get(data["topic"])
         try:
-            problem = actions.do_record_problem(request.user, campaign=campaign, unit=unit, **data)
+            problem = actions.do_record_problem(
+                campaign=campaign, unit=unit, **data, acting_user=request.user
+            )
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -223,7 +230,7 @@ def item_create(request, problem_id):
         data["responsible_person"] = by_id[data["responsible_person"]]
         data["responsible_leader"] = by_id.get(data["responsible_leader"])
         try:
-            actions.do_add_item(request.user, problem, **data)
+            actions.do_add_item(problem, **data, acting_user=request.user)
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -280,24 +287,24 @@ def item_action(request, item_id, verb):
     if verb not in VERBS:
         raise Http404("No such action")
     text = request.POST.get("text", "")
-    version = request.POST.get("version")
+    version = posted_version(request.POST.get("version"))
     files = request.FILES.getlist("files")
     error = None
     try:
         if verb == "start":
-            actions.do_start_item(request.user, item, version)
+            actions.do_start_item(item, version, acting_user=request.user)
         elif verb == "progress":
-            actions.do_add_progress(request.user, item, text, files, version)
+            actions.do_add_progress(item, text, files, version, acting_user=request.user)
         elif verb == "claim":
-            actions.do_claim_item(request.user, item, text, files, version)
+            actions.do_claim_item(item, text, files, version, acting_user=request.user)
         elif verb in ("verify", "keep_up"):
             actions.do_verify_item(
-                request.user, item, text, keep_up=verb == "keep_up", expected_version=version
+                item, text, keep_up=verb == "keep_up", expected_version=version, acting_user=request.user
             )
         elif verb == "reject":
-            actions.do_reject_claim(request.user, item, text, version)
+            actions.do_reject_claim(item, text, version, acting_user=request.user)
         elif verb == "reopen":
-            actions.do_reopen_item(request.user, item, text, expected_version=version)
+            actions.do_reopen_item(item, text, expected_version=version, acting_user=request.user)
     except ActionError as exc:
         error = " ".join(exc.messages)
     item = get_item_for_user(request.user, item_id)
@@ -325,7 +332,7 @@ def item_edit(request, item_id):
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            actions.do_edit_item(request.user, item, version, **data)
+            actions.do_edit_item(item, version, **data, acting_user=request.user)
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -339,7 +346,9 @@ def item_edit(request, item_id):
 def stage_complete(request, stage_id):
     stage = get_stage_for_user(request.user, stage_id)
     try:
-        actions.do_complete_stage(request.user, stage, request.POST.get("version"))
+        actions.do_complete_stage(
+            stage, posted_version(request.POST.get("version")), acting_user=request.user
+        )
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("item_detail", item_id=stage.item_id)
@@ -351,6 +360,13 @@ def evidence_download(request, evidence_id):
     path = blob_path(ev.blob.sha256)
     if not path.exists():
         raise Http404("The file is missing from storage")
+    do_record_export(
+        AuditEvent.EVIDENCE_DOWNLOAD,
+        {"name": ev.name, "sha256": ev.blob.sha256, "item": ev.item_id},
+        acting_user=request.user,
+        obj=ev,
+        unit=ev.item.unit_id,
+    )
     return FileResponse(
         open(path, "rb"), as_attachment=True, filename=ev.name, content_type=ev.blob.content_type
     )

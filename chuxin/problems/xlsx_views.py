@@ -14,8 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chuxin.audit.actions import do_record_export
+from chuxin.audit.events import AuditEvent
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
+from chuxin.core.errors import ActionError
+from chuxin.core.filecheck import check_upload
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user, require_record
 
@@ -35,6 +39,9 @@ def ledger_export(request, code):
     subtree = request.GET.get("subtree") == "1"
     out = tempfile.TemporaryFile()  # on disk, so a 100 000-row subtree never sits in memory
     export.write_ledger(out, unit, request.user, subtree=subtree, campaign=campaign)
+    do_record_export(
+        AuditEvent.EXPORT, {"what": "ledger.xlsx", "subtree": subtree}, acting_user=request.user, obj=unit
+    )
     out.seek(0)
     suffix = "（含下级）" if subtree else ""
     name = f"{unit.name}{suffix}整改台账{timezone.localdate():%Y%m%d}.xlsx"
@@ -112,12 +119,16 @@ def ledger_import(request, code):
             ) % {"size": f"{f.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
             return render(request, "problems/ledger_import.html", ctx, status=400)
         try:
+            check_upload(f, "ledger_import")  # by content, not by name
+        except ActionError as exc:
+            ctx["file_error"] = exc.messages[0]
+            return render(request, "problems/ledger_import.html", ctx, status=400)
+        try:
             sha = jobs.save_upload(f, unit.code)
         except jobs.QuotaExceeded as exc:
             ctx["file_error"] = str(exc)
             return render(request, "problems/ledger_import.html", ctx, status=400)
         name = f.name[:200]
-        # TODO(trust): call the upload content check (magic numbers) here once it is on main.
 
     # Bounds first (size, zip entries, inflated sizes, dimensions), without parsing: the row count decides
     # whether the file is parsed here or in the worker.
@@ -144,12 +155,12 @@ def ledger_import(request, code):
         return redirect(_job_url(unit, sha, campaign))
 
     result = jobs.run_import(sha, request.user, unit, confirm, mode, name=name, campaign=campaign)
-    state.update(result)
+    state |= result
     jobs.write_job(unit.code, sha, state)
     if result.get("applied"):
         _done_message(request, result["summary"])
         return redirect(_job_url(unit, sha, campaign))
-    ctx.update(_result_ctx(state, sha))
+    ctx |= _result_ctx(state, sha)
     return render(
         request, "problems/ledger_import.html", ctx, status=200 if not ctx.get("file_error") else 400
     )
@@ -200,9 +211,9 @@ def _job_state(request, unit, sha):
 def _job_page(request, unit, sha, ctx):
     state = _job_state(request, unit, sha)
     finished = state.get("status") in ("done", "failed")
-    ctx.update(job=state, sha=sha, finished=finished)
+    ctx |= {"job": state, "sha": sha, "finished": finished}
     if finished:
-        ctx.update(_result_ctx(state, sha))
+        ctx |= _result_ctx(state, sha)
     if request.headers.get("HX-Request"):
         return render(request, "problems/_import_progress.html", ctx)
     return render(request, "problems/ledger_import.html", ctx)

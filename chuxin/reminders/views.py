@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from .actions import do_mark_notifications_read
 from .models import Notification
 
 PER_PAGE = 30
@@ -20,7 +20,7 @@ def _mine(request):
 @require_http_methods(["GET", "POST"])
 def notification_list(request):
     if request.method == "POST":  # "mark all read"
-        n = _mine(request).filter(read_at__isnull=True).update(read_at=timezone.now())
+        n = do_mark_notifications_read(acting_user=request.user)
         messages.success(request, _("%(count)d notifications marked as read.") % {"count": n})
         return redirect("notification_list")
     page = Paginator(_mine(request).select_related("item").order_by("-created_at", "-id"), PER_PAGE).get_page(

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record, snapshot
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden
@@ -18,16 +19,16 @@ from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic,
 
 
 def do_create_topic(
-    user, *, campaign, unit: Unit, cadre: Person, title: str, field: str = "", units_to_visit=()
+    *, acting_user, campaign, unit: Unit, cadre: Person, title: str, field: str = "", units_to_visit=()
 ) -> Topic:
-    require_record(user, unit)
+    require_record(acting_user, unit)
     ensure_open(campaign)
     title = (title or "").strip()
     if not title:
         raise ActionError(_("A research topic needs a title."))
     if cadre is None or not cadre.home_unit.path.startswith(unit.path):
         raise ActionError(_("The leading cadre must belong to %(unit)s.") % {"unit": unit.name})
-    scope = scope_for(user)
+    scope = scope_for(acting_user)
     units_to_visit = list(units_to_visit or ())
     for u in units_to_visit:
         if not scope.contains(u):
@@ -40,12 +41,12 @@ def do_create_topic(
             topic.units_to_visit.set(units_to_visit)
         Report.objects.create(topic=topic)
         tallies.add(unit, campaign.pk, {"research.topics": 1})  # roll-ups before audit, as everywhere
-        record(user, "topic.create", topic, None, snapshot(topic))
+        record(acting_user, AuditEvent.TOPIC_CREATE, topic, None, snapshot(topic))
     return topic
 
 
-def do_add_visit(user, topic: Topic, *, date, place: str, met: str = "", findings: str = "") -> Visit:
-    require_record(user, topic.unit)
+def do_add_visit(topic: Topic, *, acting_user, date, place: str, met: str = "", findings: str = "") -> Visit:
+    require_record(acting_user, topic.unit)
     ensure_open_id(topic.campaign_id)
     if date is None or not (place or "").strip():
         raise ActionError(_("A field visit needs a date and a place."))
@@ -53,7 +54,7 @@ def do_add_visit(user, topic: Topic, *, date, place: str, met: str = "", finding
         visit = Visit.objects.create(
             topic=topic, date=date, place=place.strip(), met=(met or "").strip(), findings=findings or ""
         )
-        record(user, "visit.create", visit, None, snapshot(visit))
+        record(acting_user, AuditEvent.VISIT_CREATE, visit, None, snapshot(visit))
     return visit
 
 
@@ -63,9 +64,9 @@ def _report(topic: Topic) -> Report:
 
 
 def do_save_report(
-    user, topic: Topic, *, problem_is: str = "", crux: str = "", solutions: str = ""
+    topic: Topic, *, acting_user, problem_is: str = "", crux: str = "", solutions: str = ""
 ) -> Report:
-    require_record(user, topic.unit)
+    require_record(acting_user, topic.unit)
     ensure_open_id(topic.campaign_id)
     with transaction.atomic():
         report = _report(topic)
@@ -74,7 +75,7 @@ def do_save_report(
         before = snapshot(report)
         report.problem_is, report.crux, report.solutions = problem_is or "", crux or "", solutions or ""
         report.save()
-        record(user, "report.change", report, before, snapshot(report))
+        record(acting_user, AuditEvent.REPORT_CHANGE, report, before, snapshot(report))
     return report
 
 
@@ -85,8 +86,8 @@ PARTS = (
 )
 
 
-def do_submit_report(user, topic: Topic) -> Report:
-    require_record(user, topic.unit)
+def do_submit_report(topic: Topic, *, acting_user) -> Report:
+    require_record(acting_user, topic.unit)
     ensure_open_id(topic.campaign_id)
     with transaction.atomic():
         report = _report(topic)
@@ -102,14 +103,14 @@ def do_submit_report(user, topic: Topic) -> Report:
         report.submitted_at = timezone.now()
         report.save()
         tallies.add(topic.unit, topic.campaign_id, {"research.reports": 1})
-        record(user, "report.submit", report, before, snapshot(report))
+        record(acting_user, AuditEvent.REPORT_SUBMIT, report, before, snapshot(report))
     return report
 
 
-def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) -> Report:
+def do_review_report(topic: Topic, note: str = "", accept: bool = True, *, acting_user) -> Report:
     ensure_open_id(topic.campaign_id)
     """The unit's office reviews a submitted report: accepted, or returned to draft with a note."""
-    if not scope_for(user).can_manage(topic.unit):
+    if not scope_for(acting_user).can_manage(topic.unit):
         raise ActionForbidden(
             _("Reviewing a report needs the office role of %(unit)s.") % {"unit": topic.unit.name}
         )
@@ -122,17 +123,17 @@ def do_review_report(user, topic: Topic, note: str = "", accept: bool = True) ->
         before = snapshot(report)
         report.status = ReportStatus.REVIEWED if accept else ReportStatus.DRAFT
         report.review_note = (note or "").strip()
-        report.reviewed_by = user if getattr(user, "pk", None) else None
+        report.reviewed_by = acting_user if getattr(acting_user, "pk", None) else None
         report.reviewed_at = timezone.now()
         report.save()
         if not accept:  # back to draft: it no longer counts as submitted
             tallies.add(topic.unit, topic.campaign_id, {"research.reports": -1})
-        record(user, "report.review", report, before, snapshot(report))
+        record(acting_user, AuditEvent.REPORT_REVIEW, report, before, snapshot(report))
     return report
 
 
-def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "") -> ReportProblem:
-    require_record(user, topic.unit)
+def do_add_report_problem(topic: Topic, *, acting_user, title: str, root_cause: str = "") -> ReportProblem:
+    require_record(acting_user, topic.unit)
     ensure_open_id(topic.campaign_id)
     if not (title or "").strip():
         raise ActionError(_("A problem needs a description of what is wrong."))
@@ -141,13 +142,13 @@ def do_add_report_problem(user, topic: Topic, *, title: str, root_cause: str = "
         line = ReportProblem.objects.create(
             report=report, title=title.strip()[:200], root_cause=root_cause or ""
         )
-        record(user, "report_problem.create", line, None, snapshot(line))
+        record(acting_user, AuditEvent.REPORT_PROBLEM_CREATE, line, None, snapshot(line))
     return line
 
 
-def do_hand_off_problems(user, topic: Topic) -> list:
+def do_hand_off_problems(topic: Topic, *, acting_user) -> list:
     """Every problem line of the report not yet handed off becomes a ledger problem (source: research)."""
-    require_record(user, topic.unit)
+    require_record(acting_user, topic.unit)
     ensure_open_id(topic.campaign_id)
     created = []
     with transaction.atomic():
@@ -157,7 +158,6 @@ def do_hand_off_problems(user, topic: Topic) -> list:
             raise ActionError(_("The report lists no problems to hand off."))
         for line in lines:
             problem = do_record_problem(
-                user,
                 campaign=topic.campaign,
                 unit=topic.unit,
                 title=line.title,
@@ -165,19 +165,20 @@ def do_hand_off_problems(user, topic: Topic) -> list:
                 root_cause=line.root_cause,
                 direction=report.solutions,
                 responsible_leader=topic.cadre,
+                acting_user=acting_user,
             )
             before = snapshot(line)
             line.problem = problem
             line.save(update_fields=["problem"])
-            record(user, "report_problem.hand_off", line, before, snapshot(line))
+            record(acting_user, AuditEvent.REPORT_PROBLEM_HAND_OFF, line, before, snapshot(line))
             created.append(problem)
     return created
 
 
 def do_record_exchange(
-    user, *, campaign, unit: Unit, date, place: str = "", summary: str = ""
+    *, acting_user, campaign, unit: Unit, date, place: str = "", summary: str = ""
 ) -> ExchangeMeeting:
-    require_record(user, unit)
+    require_record(acting_user, unit)
     ensure_open(campaign)
     if date is None:
         raise ActionError(_("A meeting needs a date."))
@@ -185,5 +186,5 @@ def do_record_exchange(
         ex = ExchangeMeeting.objects.create(
             campaign=campaign, unit=unit, date=date, place=(place or "").strip(), summary=summary or ""
         )
-        record(user, "exchange.create", ex, None, snapshot(ex))
+        record(acting_user, AuditEvent.EXCHANGE_CREATE, ex, None, snapshot(ex))
     return ex

@@ -71,13 +71,13 @@ def topic_create(request, code):
                     _("%(codes)s: not units you may reach.") % {"codes": "、".join(sorted(missing))}
                 )
             topic = actions.do_create_topic(
-                request.user,
                 campaign=campaign,
                 unit=unit,
                 cadre=next(p for p in people if p.pk == data["cadre"]),
                 title=data["title"],
                 field=data["field"],
                 units_to_visit=units,
+                acting_user=request.user,
             )
         except ActionError as exc:
             form.add_error(None, exc)
@@ -96,7 +96,9 @@ def exchange_create(request, code):
     form = ExchangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_record_exchange(request.user, campaign=campaign, unit=unit, **form.cleaned_data)
+            actions.do_record_exchange(
+                campaign=campaign, unit=unit, **form.cleaned_data, acting_user=request.user
+            )
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -106,8 +108,9 @@ def exchange_create(request, code):
 
 
 def _report_of(topic):
-    report, _created = Report.objects.get_or_create(topic=topic)
-    return report
+    """The topic's report, or an empty draft that is not saved: a GET never writes (the actions create the
+    row when something is written into it)."""
+    return Report.objects.filter(topic=topic).first() or Report(topic=topic)
 
 
 @login_required
@@ -115,7 +118,7 @@ def topic_detail(request, topic_id):
     topic = get_topic_for_user(request.user, topic_id)
     scope = scope_for(request.user)
     report = _report_of(topic)
-    lines = list(report.lines.select_related("problem"))
+    lines = list(report.lines.select_related("problem")) if report.pk else []
     return render(
         request,
         "research/topic_detail.html",
@@ -145,7 +148,7 @@ def report_edit(request, topic_id):
     form = ReportForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_save_report(request.user, topic, **form.cleaned_data)
+            actions.do_save_report(topic, **form.cleaned_data, acting_user=request.user)
         except ActionError as exc:
             form.add_error(None, exc)
         else:
@@ -165,26 +168,26 @@ def report_action(request, topic_id, verb):
         raise Http404("No such action")
     try:
         if verb == "submit":
-            actions.do_submit_report(request.user, topic)
+            actions.do_submit_report(topic, acting_user=request.user)
             messages.success(request, _("The report went to review."))
         elif verb in ("review", "return"):
             actions.do_review_report(
-                request.user, topic, request.POST.get("note", ""), accept=verb == "review"
+                topic, request.POST.get("note", ""), accept=verb == "review", acting_user=request.user
             )
             messages.success(request, _("Review recorded."))
         elif verb == "handoff":
-            created = actions.do_hand_off_problems(request.user, topic)
+            created = actions.do_hand_off_problems(topic, acting_user=request.user)
             messages.success(request, _("%(n)d problems handed to the problem list.") % {"n": len(created)})
         elif verb == "add_line":
             form = LineForm(request.POST)
             if not form.is_valid():
                 raise ActionError(_("A problem needs a description of what is wrong."))
-            actions.do_add_report_problem(request.user, topic, **form.cleaned_data)
+            actions.do_add_report_problem(topic, **form.cleaned_data, acting_user=request.user)
         elif verb == "add_visit":
             form = VisitForm(request.POST)
             if not form.is_valid():
                 raise ActionError(_("A field visit needs a date and a place."))
-            actions.do_add_visit(request.user, topic, **form.cleaned_data)
+            actions.do_add_visit(topic, **form.cleaned_data, acting_user=request.user)
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("topic_detail", topic_id=topic.pk)

@@ -21,6 +21,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Role, RoleAssignment, Unit
@@ -90,7 +91,7 @@ def do_create_topic(
             unit_kinds=kinds,
             created_by=acting_user,
         )
-        record(acting_user, "special.topic.create", topic, None, _snapshot(topic))
+        record(acting_user, AuditEvent.SPECIAL_TOPIC_CREATE, topic, None, _snapshot(topic))
     return topic
 
 
@@ -116,7 +117,7 @@ def do_state_none_found(*, acting_user, topic: Topic, unit: Unit, reason: str) -
             nf.reason, nf.status, nf.stated_by = reason.strip(), NoneFoundStatus.STATED, acting_user
             nf.stated_at, nf.version = timezone.now(), nf.version + 1
             nf.save()
-        record(acting_user, "special.none_found.state", nf, before, _snapshot(nf))
+        record(acting_user, AuditEvent.SPECIAL_NONE_FOUND_STATE, nf, before, _snapshot(nf))
     return nf
 
 
@@ -144,7 +145,7 @@ def do_challenge_none_found(
         nf.status, nf.challenge = NoneFoundStatus.CHALLENGED, reason.strip()
         nf.challenged_by, nf.challenged_at, nf.version = acting_user, timezone.now(), nf.version + 1
         nf.save()
-        record(acting_user, "special.none_found.challenge", nf, before, _snapshot(nf))
+        record(acting_user, AuditEvent.SPECIAL_NONE_FOUND_CHALLENGE, nf, before, _snapshot(nf))
     return nf
 
 
@@ -262,7 +263,11 @@ def do_publish(*, acting_user, unit: Unit, campaign, statements: dict[int, str],
             campaign=campaign, unit=unit, published_by=acting_user, as_of=as_of, content=content, etag=etag
         )
         record(
-            acting_user, "special.publish", pub, None, {"unit": unit.code, "as_of": as_of, "content": content}
+            acting_user,
+            AuditEvent.SPECIAL_PUBLISH,
+            pub,
+            None,
+            {"unit": unit.code, "as_of": as_of, "content": content},
         )
     return pub
 
@@ -324,8 +329,8 @@ def do_refer_problem(*, acting_user, problem, reason: str) -> Referral:
             referred_by=acting_user,
         )
         # The problem's own history says only that it was referred; the details stay in the restricted record.
-        record(acting_user, "problem.refer", problem, None, {"referred": True})
-        record(acting_user, "special.referral.create", referral, None, _snapshot(referral))
+        record(acting_user, AuditEvent.PROBLEM_REFER, problem, None, {"referred": True})
+        record(acting_user, AuditEvent.SPECIAL_REFERRAL_CREATE, referral, None, _snapshot(referral))
     return referral
 
 
@@ -370,5 +375,5 @@ def do_advance_referral(
             r.conclusion = text.strip()
         r.status, r.updated_at, r.version = target, timezone.now(), r.version + 1
         r.save()
-        record(acting_user, f"special.referral.{verb}", r, before, _snapshot(r))
+        record(acting_user, AuditEvent(f"special.referral.{verb}"), r, before, _snapshot(r))
     return r

@@ -7,6 +7,7 @@ from datetime import date as date_type
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record, snapshot
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError
@@ -33,8 +34,8 @@ def _in_subtree(unit: Unit, root: Unit) -> bool:
 
 
 def do_create_meeting(
-    user,
     *,
+    acting_user,
     campaign,
     unit: Unit,
     kind: str,
@@ -48,7 +49,7 @@ def do_create_meeting(
     topic_kind: str = "",
     required_rank: int | None = None,
 ) -> Meeting:
-    require_record(user, unit)
+    require_record(acting_user, unit)
     ensure_open(campaign)
     title = (title or "").strip()
     if not title:
@@ -84,35 +85,35 @@ def do_create_meeting(
             materials=materials or "",
             minutes=minutes or "",
             required_rank=required_rank,
-            created_by=user if getattr(user, "pk", None) else None,
+            created_by=acting_user if getattr(acting_user, "pk", None) else None,
         )
         Venue.objects.create(meeting=meeting, unit=unit, is_main=True, place=meeting.place)
         tallies.add(  # roll-ups before audit, as in every action
             unit, campaign.pk, {"study.meetings": 1, "study.sessions": int(kind == MeetingKind.STUDY_SESSION)}
         )
-        record(user, "meeting.create", meeting, None, snapshot(meeting))
+        record(acting_user, AuditEvent.MEETING_CREATE, meeting, None, snapshot(meeting))
     return meeting
 
 
-def do_update_minutes(user, meeting: Meeting, minutes: str) -> Meeting:
-    require_record(user, meeting.unit)
+def do_update_minutes(meeting: Meeting, minutes: str, *, acting_user) -> Meeting:
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         before = snapshot(locked)
         locked.minutes = minutes or ""
         locked.save(update_fields=["minutes"])
-        record(user, "meeting.change", locked, before, snapshot(locked))
+        record(acting_user, AuditEvent.MEETING_CHANGE, locked, before, snapshot(locked))
     return locked
 
 
-def do_add_venue(user, meeting: Meeting, unit: Unit, place: str = "") -> Venue:
+def do_add_venue(meeting: Meeting, unit: Unit, place: str = "", *, acting_user) -> Venue:
     """A sub-venue (分会场): a unit inside the organiser's subtree, once per meeting."""
-    require_record(user, meeting.unit)
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     if unit is None:
         raise ActionError(_("Choose the unit of the sub-venue."))
-    if not _in_subtree(unit, meeting.unit) or not scope_for(user).contains(unit):
+    if not _in_subtree(unit, meeting.unit) or not scope_for(acting_user).contains(unit):
         raise ActionError(
             _("%(unit)s is not inside %(organiser)s: a sub-venue must be a unit under the organiser.")
             % {"unit": unit.name, "organiser": meeting.unit.name}
@@ -121,7 +122,7 @@ def do_add_venue(user, meeting: Meeting, unit: Unit, place: str = "") -> Venue:
         raise ActionError(_("%(unit)s is already a venue of this meeting.") % {"unit": unit.name})
     with transaction.atomic():
         venue = Venue.objects.create(meeting=meeting, unit=unit, is_main=False, place=(place or "").strip())
-        record(user, "venue.create", venue, None, snapshot(venue))
+        record(acting_user, AuditEvent.VENUE_CREATE, venue, None, snapshot(venue))
     return venue
 
 
@@ -140,9 +141,9 @@ def _check_row(meeting: Meeting, venue: Venue, person: Person, status: str, note
 
 
 def do_mark_attendance(
-    user, meeting: Meeting, venue: Venue, person: Person, status: str, note: str = ""
+    meeting: Meeting, venue: Venue, person: Person, status: str, note: str = "", *, acting_user
 ) -> Attendance:
-    require_record(user, meeting.unit)
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     _check_row(meeting, venue, person, status, note)
     with transaction.atomic():
@@ -155,17 +156,21 @@ def do_mark_attendance(
         existing.note = (note or "").strip()[:200]
         existing.save()
         record(
-            user, "attendance.change" if before else "attendance.create", existing, before, snapshot(existing)
+            acting_user,
+            AuditEvent.ATTENDANCE_CHANGE if before else AuditEvent.ATTENDANCE_CREATE,
+            existing,
+            before,
+            snapshot(existing),
         )
     return existing
 
 
-def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
+def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> dict:
     """Mark many people at once: rows of (person, status, note). All or nothing, one transaction.
 
     Rows with an empty status are skipped. Returns counts {"created": n, "updated": m}.
     """
-    require_record(user, meeting.unit)
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     rows = [(p, s, (n or "").strip()[:200]) for p, s, n in rows if s]
     errors = []
@@ -200,8 +205,8 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
         Attendance.objects.bulk_create(to_create, batch_size=500)
         Attendance.objects.bulk_update(to_update, ["status", "note", "venue"], batch_size=500)
         record(
-            user,
-            "attendance.bulk",
+            acting_user,
+            AuditEvent.ATTENDANCE_BULK,
             meeting,
             {"venue": venue.pk, "rows": before},
             {"venue": venue.pk, "rows": after},
@@ -209,8 +214,8 @@ def do_bulk_attendance(user, meeting: Meeting, venue: Venue, rows) -> dict:
     return {"created": len(to_create), "updated": len(to_update)}
 
 
-def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: str) -> CriticismItem:
-    require_record(user, meeting.unit)
+def do_add_criticism(meeting: Meeting, person: Person, kind: str, text: str, *, acting_user) -> CriticismItem:
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     if meeting.kind != MeetingKind.DEMOCRATIC_LIFE:
         raise ActionError(_("Criticism and self-criticism belong to a democratic life meeting."))
@@ -222,14 +227,14 @@ def do_add_criticism(user, meeting: Meeting, person: Person, kind: str, text: st
         raise ActionError(_("Write down what was said."))
     with transaction.atomic():
         item = CriticismItem.objects.create(meeting=meeting, person=person, kind=kind, text=text.strip())
-        record(user, "criticism.create", item, None, snapshot(item))
+        record(acting_user, AuditEvent.CRITICISM_CREATE, item, None, snapshot(item))
     return item
 
 
-def do_criticism_to_problem(user, item: CriticismItem, title: str = ""):
+def do_criticism_to_problem(item: CriticismItem, title: str = "", *, acting_user):
     """Hand one criticism item into the problem list (source: democratic life meeting), once."""
     meeting = item.meeting
-    require_record(user, meeting.unit)
+    require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
     with transaction.atomic():
         locked = CriticismItem.objects.select_for_update().get(pk=item.pk)
@@ -237,16 +242,16 @@ def do_criticism_to_problem(user, item: CriticismItem, title: str = ""):
             raise ActionError(_("This item is already in the problem list."))
         text = (title or locked.text).strip()
         problem = do_record_problem(
-            user,
             campaign=meeting.campaign,
             unit=meeting.unit,
             title=text[:200],
             description=locked.text,
             source="dlm",
             responsible_leader=locked.person,
+            acting_user=acting_user,
         )
         before = snapshot(locked)
         locked.problem = problem
         locked.save(update_fields=["problem"])
-        record(user, "criticism.to_problem", locked, before, snapshot(locked))
+        record(acting_user, AuditEvent.CRITICISM_TO_PROBLEM, locked, before, snapshot(locked))
     return problem

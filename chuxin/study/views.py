@@ -63,7 +63,7 @@ def meeting_create(request, code):
     if request.method == "POST" and form.is_valid():
         try:
             meeting = actions.do_create_meeting(
-                request.user, campaign=campaign, unit=unit, **form.cleaned_data
+                campaign=campaign, unit=unit, **form.cleaned_data, acting_user=request.user
             )
         except ActionError as exc:
             form.add_error(None, exc)
@@ -93,7 +93,7 @@ def _meeting_context(request, meeting, **extra):
         .select_related("person", "venue__unit")
         .order_by("venue__unit__path", "person__name")[:300],
     }
-    ctx.update(extra)
+    ctx |= extra
     return ctx
 
 
@@ -122,7 +122,7 @@ def meeting_action(request, meeting_id, verb):
                 raise ActionError(
                     _("%(code)s is not a unit you may reach.") % {"code": form.cleaned_data["unit_code"]}
                 )
-            actions.do_add_venue(request.user, meeting, unit, form.cleaned_data["place"])
+            actions.do_add_venue(meeting, unit, form.cleaned_data["place"], acting_user=request.user)
             messages.success(request, _("Sub-venue added."))
         elif verb == "add_criticism":
             people = list(_people_of(meeting.unit))
@@ -131,11 +131,15 @@ def meeting_action(request, meeting_id, verb):
                 raise ActionError(_("Choose the person, the kind and write down what was said."))
             person = next(p for p in people if p.pk == form.cleaned_data["person"])
             actions.do_add_criticism(
-                request.user, meeting, person, form.cleaned_data["kind"], form.cleaned_data["text"]
+                meeting,
+                person,
+                form.cleaned_data["kind"],
+                form.cleaned_data["text"],
+                acting_user=request.user,
             )
             messages.success(request, _("Recorded."))
         elif verb == "minutes":
-            actions.do_update_minutes(request.user, meeting, request.POST.get("minutes", ""))
+            actions.do_update_minutes(meeting, request.POST.get("minutes", ""), acting_user=request.user)
             messages.success(request, _("Saved."))
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -147,7 +151,7 @@ def meeting_action(request, meeting_id, verb):
 def criticism_handoff(request, criticism_id):
     item = get_criticism_for_user(request.user, criticism_id)
     try:
-        actions.do_criticism_to_problem(request.user, item)
+        actions.do_criticism_to_problem(item, acting_user=request.user)
     except ActionError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -173,7 +177,7 @@ def attendance_bulk(request, meeting_id, venue_id):
             note = "" if mark_all else request.POST.get(f"note_{p.pk}", "")
             rows.append((p, status, note))
         try:
-            counts = actions.do_bulk_attendance(request.user, meeting, venue, rows)
+            counts = actions.do_bulk_attendance(meeting, venue, rows, acting_user=request.user)
         except ActionError as exc:
             errors = exc.messages
             current = {}

@@ -17,6 +17,7 @@ from django.forms.models import model_to_dict
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.core.errors import ActionError, ActionForbidden
 from chuxin.orgs.models import GuidanceGroup, Role, Unit
@@ -86,7 +87,7 @@ def do_plan_visit(*, acting_user, group, campaign, unit: Unit, planned_on: date,
             purpose=purpose.strip(),
             created_by=acting_user,
         )
-        record(acting_user, "supervision.visit.plan", visit, None, model_to_dict(visit))
+        record(acting_user, AuditEvent.SUPERVISION_VISIT_PLAN, visit, None, model_to_dict(visit))
     return visit
 
 
@@ -132,9 +133,13 @@ def do_log_visit(
                 visit=v, blob=blob, name=f.name[:200], uploaded_by=acting_user
             )
             record(
-                acting_user, "supervision.visit.attach", att, None, {"name": att.name, "sha256": blob.sha256}
+                acting_user,
+                AuditEvent.SUPERVISION_VISIT_ATTACH,
+                att,
+                None,
+                {"name": att.name, "sha256": blob.sha256},
             )
-        record(acting_user, "supervision.visit.log", v, before, model_to_dict(v))
+        record(acting_user, AuditEvent.SUPERVISION_VISIT_LOG, v, before, model_to_dict(v))
     return v
 
 
@@ -149,7 +154,6 @@ def do_send_finding(
     with transaction.atomic():
         # The group may not record in the unit's ledger; this action is what authorises the one problem.
         problem = ledger.do_record_problem(
-            acting_user,
             campaign=visit.campaign,
             unit=visit.unit,
             title=title.strip()[:200],
@@ -157,11 +161,12 @@ def do_send_finding(
             description=(description or "").strip(),
             severity=severity,
             authorised=True,
+            acting_user=acting_user,
         )
         finding = Finding.objects.create(visit=visit, problem=problem, sent_by=acting_user)
         record(
             acting_user,
-            "supervision.finding.send",
+            AuditEvent.SUPERVISION_FINDING_SEND,
             finding,
             None,
             {"problem": problem.pk, "unit": visit.unit.code},

@@ -29,7 +29,13 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     """A demo on its own SQLite file, served by `manage.py runserver` on a free local port."""
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DEBUG": "true", "AXES_FAILURE_LIMIT": "50"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "CHUXIN_ENV": "demo",
+        "DEBUG": "true",
+        "AXES_FAILURE_LIMIT": "50",
+    }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run(

@@ -46,13 +46,13 @@ def run_import(
     from chuxin.problems.actions import do_import_ledger
 
     result = do_import_ledger(
-        user,
         unit=unit,
         path=upload_path(unit.code, sha),
         mode=mode,
         confirm=confirm,
         progress=progress,
         campaign=campaign,
+        acting_user=user,
     )
     result["name"] = name
     if result.get("applied"):
