@@ -95,11 +95,20 @@ def test_an_import_killed_at_each_step_writes_nothing(step, as_user, county_staf
     assert response.context["can_confirm"], response.context["errors"]
     before = _counts()
     if step == "mid_bulk_insert":  # problems inserted, the items' insert fails
-        monkeypatch.setattr(RectificationItem.objects, "bulk_create", _boom)
+        from chuxin.core import bulk
+
+        real_insert = bulk.insert_rows
+
+        def items_fail(model, *a, **kw):
+            if model is RectificationItem:
+                raise Boom("disk full")
+            return real_insert(model, *a, **kw)
+
+        monkeypatch.setattr(bulk, "insert_rows", items_fail)
     elif step == "audit_write":
-        monkeypatch.setattr("chuxin.audit.log.record_many", _boom)
-    else:
-        monkeypatch.setattr(actions.counters, "bulk_created", _boom)
+        monkeypatch.setattr("chuxin.audit.log.record_created", _boom)
+    else:  # the last write before the commit: the roll-up counters
+        monkeypatch.setattr(actions.counters, "bulk_created_rows", _boom)
     try:
         _confirm(client, response)
     except Boom:

@@ -169,3 +169,11 @@ def do_import_org(*, acting_user, unit: Unit, path, confirm: bool = False) -> di
             return result
         result["applied"] = True
     return result
+
+
+def do_change_password(user, new_password: str, *, acting_user) -> None:
+    """Set a new password (already validated by the form); audited without the password itself."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record(acting_user, AuditEvent.PASSWORD_CHANGE, user, None, {"username": user.username})
