@@ -3,6 +3,8 @@
 Each test runs inside a transaction that is rolled back, so tests may change the tree freely.
 """
 
+import os
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
@@ -11,6 +13,8 @@ from chuxin.demo.generator import PASSWORD, make_accounts, make_demo
 from chuxin.orgs.models import Person, Rank, Role, RoleAssignment, Unit
 
 DEMO_UNITS = 400
+# Processes the tests start (workers, servers) are test instances too: development keys, no forced change.
+os.environ.setdefault("CHUXIN_ENV", "test")
 
 # persona -> (unit code where the role is held, role); None: no role at all.
 EXTRA_PERSONAS = {

@@ -35,10 +35,11 @@ def _grow(parent_code, n, user):
     parent = Unit.objects.get(code=parent_code)
     for i in range(n):
         u = do_create_unit(
+            Unit.objects.get(pk=parent.pk),
             code=f"{parent_code}X{n}-{i}",
             name=f"新单位{n}-{i}",
             kind="county",
-            acting_user=Unit.objects.get(pk=parent.pk),
+            acting_user=user,
         )
         person = Person.objects.create(name=f"干部{i}", home_unit=u, rank=Rank.COUNTY)
         CommitteeMember.objects.create(unit=u, person=person, post="secretary")
@@ -84,7 +85,7 @@ def test_the_root_page_makes_no_more_queries_than_a_leaf_page(page, as_user, cen
 
 def test_moving_a_unit_moves_its_ledger_rows_to_the_new_subtree(central_office):
     item = make_item("440604")
-    do_move_unit(Unit.objects.get(code="420000"), acting_user=Unit.objects.get(code="440604"))
+    do_move_unit(Unit.objects.get(code="440604"), Unit.objects.get(code="420000"), acting_user=central_office)
     item.refresh_from_db()
     assert item.unit_path == Unit.objects.get(code="440604").path
     assert ledger_queryset(Unit.objects.get(code="420000"), {"subtree": True}).filter(pk=item.pk).exists()
