@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "chuxin.special",
     "chuxin.api",
     "chuxin.supervision",
+    "chuxin.cases",
     "chuxin.demo",
 ]
 

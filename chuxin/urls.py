@@ -42,6 +42,7 @@ urlpatterns = [
     path("audit/", include("chuxin.audit.urls")),
     path("special/", include("chuxin.special.urls")),
     path("supervision/", include("chuxin.supervision.urls")),
+    path("cases/", include("chuxin.cases.urls")),
     path("p/", include(special_public_urls)),
     path("api/v1/", api.urls),
     path("accounts/tokens/", api_views.token_settings, name="token_settings"),

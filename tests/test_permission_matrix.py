@@ -275,6 +275,24 @@ GROUP_READ = {
 }
 GROUP_ACT = {**GROUP_READ, "zhongyang": (403, 403), "guangdong": (403, 404), "hubei": (404, 403)}
 POST_TABLES.update({"supervision_visit_log": GROUP_ACT, "supervision_finding_create": GROUP_ACT})
+# An empty POST to a case's verbs is refused with a message (a redirect) to whoever sees the case: the role
+# is checked on the unit the form names (tests/test_cases.py), and outside the scope the case is 404.
+POST_TABLES.update(dict.fromkeys(["case_promote", "case_adopt", "case_use"], READ))
+
+
+def _case_args(code):
+    """A case seen by the unit and the units above it only (no promotion, not public)."""
+    from chuxin.cases.models import Case
+
+    case = Case.objects.create(
+        campaign=Campaign.objects.first(),
+        unit=Unit.objects.get(code=code),
+        kind="experience",
+        visibility="unit",
+        title="好经验",
+        body="做法",
+    )
+    return {"case_id": case.pk}
 
 
 def _pdf_table():
@@ -365,6 +383,13 @@ ROUTES = {
     "special_referral_list": ("login", None, "get"),
     "special_referral_detail": ("unit-referral-read", _referral_args, "get"),
     "special_referral_step": ("unit-referral-post", _referral_step_args, "post"),
+    # cases
+    "case_list": ("login", None, "get"),
+    "case_create": ("unit-record", _unit_args, "get"),
+    "case_detail": ("unit-read", _case_args, "get"),
+    "case_promote": ("unit-object-post", _case_args, "post"),
+    "case_adopt": ("unit-object-post", _case_args, "post"),
+    "case_use": ("unit-object-post", _case_args, "post"),
     # supervision
     "supervision_groups": ("login", None, "get"),
     "supervision_group": ("unit-group-read", _group_args, "get"),

@@ -36,6 +36,7 @@ from chuxin.rollups import counters as rollup_counters
 from chuxin.rollups.snapshots import take_snapshot
 
 from . import data
+from .cases import make_cases_demo
 from .ledger import make_ledger
 from .special import make_special_demo, publish_demo
 from .supervision import make_roving_account, make_supervision_demo
@@ -386,6 +387,7 @@ def make_demo(
         say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
     say(f"special rectification: {make_special_demo(campaign, units, rng)}")
     say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
+    say(f"cases: {make_cases_demo(campaign, units)}")
     rollup_counters.rebuild(campaign.pk)
     publish_demo(campaign, units)
     take_snapshot(timezone.localdate())
