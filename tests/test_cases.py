@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _case(user, code="440600", visibility=Visibility.SUBTREE, kind=CaseKind.EXPERIENCE, title="综合窗口改革"):
     return actions.do_record_case(
         acting_user=user,
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code=code),
         kind=kind,
         title=title,
@@ -64,7 +64,7 @@ def test_a_negative_case_becomes_study_material(central_office):
         title="违规收受礼金案",
     )
     meeting = Meeting.objects.filter(unit__code="440000").first() or Meeting.objects.create(
-        campaign=Campaign.objects.get(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code="440000"),
         kind="study_session",
         title="警示教育",

@@ -285,7 +285,7 @@ def _case_args(code):
     from chuxin.cases.models import Case
 
     case = Case.objects.create(
-        campaign=Campaign.objects.first(),
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
         unit=Unit.objects.get(code=code),
         kind="experience",
         visibility="unit",

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chuxin.campaigns.models import campaign_for_unit
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.study.models import Meeting
@@ -49,7 +49,7 @@ def case_create(request, code):
         try:
             case = actions.do_record_case(
                 acting_user=request.user,
-                campaign=campaign_for_unit(unit),
+                campaign=campaign_for(request, unit),
                 unit=unit,
                 files=request.FILES.getlist("files"),
                 **data,
