@@ -69,6 +69,11 @@ class AuditEvent(models.TextChoices):
     SUPERVISION_VISIT_LOG = "supervision.visit.log", _("Guidance visit logged")
     SUPERVISION_VISIT_ATTACH = "supervision.visit.attach", _("File attached to a guidance visit")
     SUPERVISION_FINDING_SEND = "supervision.finding.send", _("Guidance finding sent")
+    # typical cases
+    CASE_CREATE = "cases.create", _("Typical case recorded")
+    CASE_PROMOTE = "cases.promote", _("Typical case promoted")
+    CASE_ADOPT = "cases.adopt", _("Typical case adopted")
+    CASE_USE = "cases.use", _("Typical case used as study material")
     # notifications
     NOTIFICATIONS_READ = "notification.read", _("Notifications marked as read")
     # reading and taking data out

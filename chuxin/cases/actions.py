@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit, ancestor_paths, subtrees_q
@@ -72,7 +73,7 @@ def do_record_case(
         for f in files or ():
             blob = evidence_store.store(f)
             CaseAttachment.objects.create(case=case, blob=blob, name=f.name[:200])
-        record(acting_user, "cases.create", case, None, model_to_dict(case, exclude=["search_text"]))
+        record(acting_user, AuditEvent.CASE_CREATE, case, None, model_to_dict(case, exclude=["search_text"]))
     return case
 
 
@@ -85,7 +86,13 @@ def do_promote_case(*, acting_user, case: Case, to_unit: Unit, note: str = "") -
         promotion = Promotion.objects.create(
             case=case, to_unit=to_unit, note=(note or "").strip(), promoted_by=acting_user
         )
-        record(acting_user, "cases.promote", case, None, {"to_unit": to_unit.code, "note": promotion.note})
+        record(
+            acting_user,
+            AuditEvent.CASE_PROMOTE,
+            case,
+            None,
+            {"to_unit": to_unit.code, "note": promotion.note},
+        )
     return promotion
 
 
@@ -103,7 +110,7 @@ def do_adopt_case(*, acting_user, case: Case, unit: Unit, outcome: str) -> Adopt
         if not created:
             adoption.outcome = outcome.strip()
             adoption.save(update_fields=["outcome"])
-        record(acting_user, "cases.adopt", adoption, before, model_to_dict(adoption))
+        record(acting_user, AuditEvent.CASE_ADOPT, adoption, before, model_to_dict(adoption))
     return adoption
 
 
@@ -113,5 +120,5 @@ def do_use_in_study(*, acting_user, case: Case, meeting) -> StudyUse:
         use, _created = StudyUse.objects.get_or_create(
             case=case, meeting=meeting, defaults={"added_by": acting_user}
         )
-        record(acting_user, "cases.use", use, None, {"case": case.pk, "meeting": meeting.pk})
+        record(acting_user, AuditEvent.CASE_USE, use, None, {"case": case.pk, "meeting": meeting.pk})
     return use
