@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "chuxin.api",
     "chuxin.supervision",
     "chuxin.cases",
+    "chuxin.opinions",
+    "chuxin.examine",
     "chuxin.demo",
 ]
 

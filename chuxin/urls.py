@@ -47,6 +47,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/tokens/", api_views.token_settings, name="token_settings"),
     path("accounts/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="token_revoke"),
+    path("opinions/", include("chuxin.opinions.urls")),
+    path("examine/", include("chuxin.examine.urls")),
+    path("p/", include("chuxin.opinions.urls_public")),  # public: no login
     path("admin/", admin.site.urls),
 ]
 

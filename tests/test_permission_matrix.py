@@ -51,6 +51,10 @@ SECRETARY = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses 
 POST_TABLES = {
     "problem_list_sign_off": SECRETARY,
     "special_none_found_challenge": WRITE,
+    # opinions: grouping and opening checklists are the office's decisions
+    "opinion_group_run": WRITE,
+    "opinion_group_action": WRITE,
+    "examine_open": WRITE,
 }
 
 
@@ -302,6 +306,104 @@ def _pdf_table():
     return READ if converter() else {persona: (404, 404) for persona in READ}
 
 
+# opinions
+def _opinion(code):
+    from chuxin.opinions.models import Opinion
+    from chuxin.orgs.models import Unit
+
+    unit = Unit.objects.get(code=code)
+    return Opinion.objects.create(
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
+        unit=unit,
+        handling_unit=unit,
+        channel="hotline",
+        text="窗口排队时间太长",
+        receipt_code=f"R{code}{Campaign.objects.count()}{unit.pk}"[:16],
+    )
+
+
+def _opinion_args(code):
+    return {"opinion_id": _opinion(code).pk}
+
+
+def _opinion_action_args(code):
+    return {"opinion_id": _opinion(code).pk, "verb": "accept"}
+
+
+def _opinion_group(code):
+    from chuxin.opinions.models import OpinionGroup
+
+    op = _opinion(code)
+    group = OpinionGroup.objects.create(campaign=op.campaign, unit=op.unit, representative=op.text, size=1)
+    op.group = group
+    op.save()
+    return group
+
+
+def _opinion_group_args(code):
+    return {"group_id": _opinion_group(code).pk}
+
+
+def _opinion_group_action_args(code):
+    return {"group_id": _opinion_group(code).pk, "verb": "merge"}
+
+
+def _poster_args(code):
+    return {"code": code, "fmt": "png"}
+
+
+def _public_form_args(code):
+    return {"code": code, "campaign_id": Campaign.objects.get(launched_on="2019-05-31").pk}
+
+
+def _challenge_args(_code):
+    from chuxin.opinions.abuse import new_challenge
+
+    return {"token": new_challenge()}
+
+
+# examine
+def _checklist(code):
+    from chuxin.examine.models import Checklist
+    from chuxin.orgs.models import Unit
+
+    unit = Unit.objects.get(code=code)
+    return Checklist.objects.create(
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
+        unit=unit,
+        person=unit.people.order_by("pk").first(),
+    )
+
+
+def _checklist_args(code):
+    return {"checklist_id": _checklist(code).pk}
+
+
+def _checklist_action_args(code):
+    return {"checklist_id": _checklist(code).pk, "verb": "complete"}
+
+
+def _material_args(code):
+    from chuxin.examine.models import Material
+
+    c = _checklist(code)
+    return {"material_id": Material.objects.create(campaign=c.campaign, unit=c.unit, person=c.person).pk}
+
+
+def _material_action_args(code):
+    return {**_material_args(code), "verb": "submit"}
+
+
+# Public routes, explicitly for a visitor without an account: (status for a unit inside Guangdong, in Hubei).
+# The same answer for every logged-in persona: a public page knows no scope.
+ANONYMOUS = {
+    "public_opinion_entry": (302, 302),
+    "public_opinion_form": (200, 200),
+    "public_challenge": (200, 200),
+    "public_receipt": (200, 200),
+}
+
+
 # url name -> (kind, args builder or None, method). kind: unit-read, unit-write, public, login, campaign-read,
 # campaign-write, admin, search
 ROUTES = {
@@ -432,6 +534,30 @@ ROUTES = {
     "api_item_reopen": ("api-manage", _item_args, "post"),
     "api_import_status": ("api-job", None, "get"),
     "api_import_apply": ("api-job", None, "post"),
+    # opinions
+    "opinion_list": ("unit-read", _unit_args, "get"),
+    "opinion_create": ("unit-record", _unit_args, "get"),
+    "opinion_groups": ("unit-read", _unit_args, "get"),
+    "opinion_group_run": ("unit-object-post", _unit_args, "post"),
+    "opinion_export": ("unit-read", _unit_args, "get"),
+    "opinion_poster": ("unit-read", _poster_args, "get"),
+    "opinion_detail": ("unit-read", _opinion_args, "get"),
+    "opinion_action": ("unit-object-post", _opinion_action_args, "post"),
+    "opinion_group_detail": ("unit-read", _opinion_group_args, "get"),
+    "opinion_group_action": ("unit-object-post", _opinion_group_action_args, "post"),
+    "public_opinion_entry": ("anonymous", _unit_args, "get"),
+    "public_opinion_form": ("anonymous", _public_form_args, "get"),
+    "public_challenge": ("anonymous", _challenge_args, "get"),
+    "public_receipt": ("anonymous", None, "get"),
+    # opinions: self-examination
+    "examine_index": ("login", None, "get"),
+    "examine_unit": ("unit-read", _unit_args, "get"),
+    "examine_open": ("unit-object-post", _unit_args, "post"),
+    "checklist_detail": ("unit-read", _checklist_args, "get"),
+    "checklist_action": ("unit-object-post", _checklist_action_args, "post"),
+    "material_detail": ("unit-read", _material_args, "get"),
+    "material_export": ("unit-read", _material_args, "get"),
+    "material_action": ("unit-object-post", _material_action_args, "post"),
 }
 
 
@@ -516,6 +642,8 @@ def test_route_respects_scope(name, persona, client, django_user_model):
                 status = client.post(url, data, **extra).status_code
                 want = API_HANDLED if expected == 200 else {expected}
                 assert status in want, f"{persona} post {url}: {status}"
+    elif kind == "anonymous":
+        _check_anonymous_route(name, args, client, django_user_model)
     elif kind.startswith("unit"):
         client.force_login(django_user_model.objects.get(username=persona))
         table = {
@@ -714,6 +842,13 @@ CAMPAIGN_BOUND = {
     "special_topic_unit",
     "special_topic_notice",
     "special_publish",
+    # opinions
+    "opinion_list",
+    "opinion_create",
+    "opinion_groups",
+    "opinion_export",
+    "opinion_poster",
+    "examine_unit",
 }
 
 
@@ -754,3 +889,13 @@ def test_a_campaign_that_does_not_cover_the_unit_is_not_found(name, persona, cli
             assert got == (302 if want == 200 else want), f"{persona} post {url}"
         else:
             assert client.get(url).status_code == want, f"{persona} get {url}"
+
+
+def _check_anonymous_route(name, args, client, django_user_model):
+    """No login, no scope: the ANONYMOUS column for a visitor, and the same for a logged-in outsider."""
+    for code, expected in zip((INSIDE, OUTSIDE), ANONYMOUS[name], strict=True):
+        url = reverse(name, kwargs=args(code) if args else None)
+        client.logout()
+        assert client.get(url).status_code == expected, f"anonymous {url}"
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.get(url).status_code == expected, f"outsider {url}"

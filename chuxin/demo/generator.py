@@ -38,6 +38,7 @@ from chuxin.rollups.snapshots import take_snapshot
 from . import data
 from .cases import make_cases_demo
 from .ledger import make_ledger
+from .opinions import make_hearing_demo
 from .special import make_special_demo, publish_demo
 from .supervision import make_roving_account, make_supervision_demo
 
@@ -385,6 +386,7 @@ def make_demo(
         study = make_study_demo(campaign, units, people_by_unit, rng)
         research = make_research_demo(campaign, units, people_by_unit, rng)
         say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
+        say(f"opinions, self-examination: {make_hearing_demo(campaign, units, people_by_unit, seed)}")
     say(f"special rectification: {make_special_demo(campaign, units, rng)}")
     say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
     say(f"cases: {make_cases_demo(campaign, units)}")

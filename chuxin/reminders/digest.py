@@ -189,12 +189,18 @@ def _escalation_events(today: date, events: dict[int, list[Event]]) -> None:
             events[user_id].append(Event(NotificationKind.ESCALATED, pk, text, due, days, level))
 
 
+# Other apps add their own event sources here (from their AppConfig.ready): f(today, events).
+collectors: list = []
+
+
 def collect_events(today: date, now: datetime | None = None) -> dict[int, list[Event]]:
     """user id -> the day's events, without writing anything."""
     events: dict[int, list[Event]] = defaultdict(list)
     _due_events(today, events)
     _rejection_events(today, now or timezone.now(), events)
     _escalation_events(today, events)
+    for collect in collectors:
+        collect(today, events)
     return events
 
 

@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     CLAIM_REJECTED = "claim_rejected", _("Claim rejected")
     ESCALATED = "escalated", _("Escalated to your office")
+    ANSWER_OVERDUE = "answer_overdue", _("Answer to an opinion overdue")
 
 
 class Notification(models.Model):

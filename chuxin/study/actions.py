@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date as date_type
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from chuxin.audit.events import AuditEvent
@@ -17,6 +18,7 @@ from chuxin.problems.actions import do_record_problem
 from chuxin.rollups import tallies
 
 from .models import (
+    LIFE_MEETINGS,
     Attendance,
     AttendanceStatus,
     CriticismItem,
@@ -27,6 +29,9 @@ from .models import (
     TopicKind,
     Venue,
 )
+
+# Sent inside the creating transaction, so that strand counters (chuxin.examine) count life meetings.
+meeting_created = Signal()
 
 
 def _in_subtree(unit: Unit, root: Unit) -> bool:
@@ -92,6 +97,7 @@ def do_create_meeting(
             unit, campaign.pk, {"study.meetings": 1, "study.sessions": int(kind == MeetingKind.STUDY_SESSION)}
         )
         record(acting_user, AuditEvent.MEETING_CREATE, meeting, None, snapshot(meeting))
+        meeting_created.send(Meeting, meeting=meeting)
     return meeting
 
 
@@ -217,8 +223,10 @@ def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> 
 def do_add_criticism(meeting: Meeting, person: Person, kind: str, text: str, *, acting_user) -> CriticismItem:
     require_record(acting_user, meeting.unit)
     ensure_open_id(meeting.campaign_id)
-    if meeting.kind != MeetingKind.DEMOCRATIC_LIFE:
-        raise ActionError(_("Criticism and self-criticism belong to a democratic life meeting."))
+    if meeting.kind not in LIFE_MEETINGS:
+        raise ActionError(
+            _("Criticism and self-criticism belong to a democratic or organisational life meeting.")
+        )
     if person is None or not _in_subtree(person.home_unit, meeting.unit):
         raise ActionError(_("That person is not inside the organising unit."))
     if kind not in CriticismKind.values:
@@ -246,7 +254,7 @@ def do_criticism_to_problem(item: CriticismItem, title: str = "", *, acting_user
             unit=meeting.unit,
             title=text[:200],
             description=locked.text,
-            source="dlm",
+            source="org_life" if meeting.kind == MeetingKind.ORG_LIFE else "dlm",
             responsible_leader=locked.person,
             acting_user=acting_user,
         )

@@ -15,6 +15,11 @@ class MeetingKind(models.TextChoices):
     WORK_MEETING = "work_meeting", _("Work meeting")
     STUDY_SESSION = "study_session", _("Study session")
     DEMOCRATIC_LIFE = "democratic_life", _("Democratic life meeting")
+    ORG_LIFE = "org_life", _("Organisational life meeting")
+
+
+# 民主生活会 (leading groups) and 组织生活会 (branches): criticism and self-criticism, problems raised.
+LIFE_MEETINGS = (MeetingKind.DEMOCRATIC_LIFE, MeetingKind.ORG_LIFE)
 
 
 class StudyKind(models.TextChoices):

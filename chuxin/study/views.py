@@ -15,7 +15,7 @@ from . import actions
 from .access import get_criticism_for_user, get_meeting_for_user, get_venue_for_user
 from .completion import cadre_completion, pct, share, venue_completion, venue_people
 from .forms import CriticismForm, MeetingForm, MinutesForm, VenueForm
-from .models import AttendanceStatus, Meeting, MeetingKind
+from .models import LIFE_MEETINGS, AttendanceStatus, Meeting, MeetingKind
 
 BULK_PER_PAGE = 400  # two fields a person: stays under Django's 1000-field limit
 
@@ -88,11 +88,15 @@ def _meeting_context(request, meeting, **extra):
         "venue_form": VenueForm(),
         "criticism_form": CriticismForm(people=_people_of(meeting.unit)),
         "minutes_form": MinutesForm(initial={"minutes": meeting.minutes}),
-        "is_dlm": meeting.kind == MeetingKind.DEMOCRATIC_LIFE,
+        "is_dlm": meeting.kind in LIFE_MEETINGS,
         "absences": meeting.attendance.exclude(status=AttendanceStatus.PRESENT)
         .select_related("person", "venue__unit")
         .order_by("venue__unit__path", "person__name")[:300],
     }
+    if meeting.kind in LIFE_MEETINGS:
+        from chuxin.examine.queries import life_meeting_panel  # materials beforehand, follow-up list
+
+        ctx["life"] = life_meeting_panel(meeting)
     ctx |= extra
     return ctx
 

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class ExamineConfig(AppConfig):
+    name = "chuxin.examine"
+    label = "examine"
+
+    def ready(self):
+        from chuxin.orgs.actions import unit_moved
+        from chuxin.study.actions import meeting_created
+
+        from . import counters
+
+        def on_unit_moved(sender, unit, old_ancestor_ids, new_ancestor_ids, **kwargs):
+            counters.unit_moved(unit, old_ancestor_ids, new_ancestor_ids)
+
+        def on_meeting_created(sender, meeting, **kwargs):
+            counters.meeting_created(meeting)
+
+        unit_moved.connect(on_unit_moved, dispatch_uid="examine.unit_moved")
+        meeting_created.connect(on_meeting_created, dispatch_uid="examine.meeting_created")
