@@ -71,9 +71,9 @@ def opinion_list(request, code):
 @require_http_methods(["GET", "POST"])
 def opinion_create(request, code):
     unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)  # the one rule: before any role check
     if not scope_for(request.user).can_record(unit):
         raise PermissionDenied("Recording opinions needs a recording role")
-    campaign = campaign_for(request, unit)
     form = RecordOpinionForm(request.POST or None, initial={"taken_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
