@@ -183,11 +183,16 @@ def test_an_organisational_life_meeting_hands_its_criticism_to_the_ledger(office
     unit = Unit.objects.filter(code__startswith=CODE, level=6).first() or Unit.objects.get(code=CODE)
     staff = get_user_model().objects.get(username="zhongyang")
     meeting = do_create_meeting(
-        staff, campaign=campaign, unit=unit, kind="org_life", title="专题组织生活会", date=date(2019, 11, 5)
+        acting_user=staff,
+        campaign=campaign,
+        unit=unit,
+        kind="org_life",
+        title="专题组织生活会",
+        date=date(2019, 11, 5),
     )
     person = unit.people.first()
-    item = do_add_criticism(staff, meeting, person, "criticism", "参加组织生活不经常")
-    problem = do_criticism_to_problem(staff, item)
+    item = do_add_criticism(meeting, person, "criticism", "参加组织生活不经常", acting_user=staff)
+    problem = do_criticism_to_problem(item, acting_user=staff)
     assert problem.source == "org_life"
     assert counters.stored(unit, campaign.pk)["olm"] == 1
 
@@ -219,7 +224,7 @@ def test_the_life_meeting_page_shows_materials_and_the_follow_up_list(client, of
     campaign = Campaign.objects.get(launched_on="2019-05-31")
     unit = Unit.objects.get(code=CODE)
     meeting = do_create_meeting(
-        office,
+        acting_user=office,
         campaign=campaign,
         unit=unit,
         kind="democratic_life",
@@ -227,8 +232,8 @@ def test_the_life_meeting_page_shows_materials_and_the_follow_up_list(client, of
         date=date(2019, 10, 9),
     )
     seat = CommitteeMember.objects.filter(unit=unit).first()
-    item = do_add_criticism(office, meeting, seat.person, "self_criticism", "调查研究不够深入")
-    do_criticism_to_problem(office, item)
+    item = do_add_criticism(meeting, seat.person, "self_criticism", "调查研究不够深入", acting_user=office)
+    do_criticism_to_problem(item, acting_user=office)
     client.force_login(office)
     page = client.get(reverse("meeting_detail", args=[meeting.pk])).content.decode()
     assert "会前提交的检视剖析材料" in page and "整改落实清单" in page and "调查研究不够深入" in page
@@ -269,7 +274,7 @@ def test_examine_counters_equal_a_recount_after_any_sequence(ops, django_user_mo
                 actions.do_open_checklists(Unit.objects.get(code=o[1]), campaign, acting_user=admin)
             elif o[0] == "meeting":
                 do_create_meeting(
-                    admin,
+                    acting_user=admin,
                     campaign=campaign,
                     unit=Unit.objects.get(code=o[1]),
                     kind=o[2],
@@ -278,7 +283,7 @@ def test_examine_counters_equal_a_recount_after_any_sequence(ops, django_user_mo
                     study_kind="concentrated" if o[2] == "study_session" else "",
                 )
             elif o[0] == "move":
-                do_move_unit(Unit.objects.get(code=o[1]), Unit.objects.get(code=o[2]))
+                do_move_unit(Unit.objects.get(code=o[1]), Unit.objects.get(code=o[2]), acting_user=admin)
             elif not checklists:
                 continue
             elif o[0] == "gap":

@@ -370,8 +370,8 @@ def test_the_answer_template_uses_the_linked_problems_progress(many, campaign):
     from chuxin.problems.actions import do_add_item
 
     do_add_item(
-        office,
         problem,
+        acting_user=office,
         measures="增设窗口、推行预约",
         kind="deadline",
         deadline=timezone.localdate() + timedelta(days=30),

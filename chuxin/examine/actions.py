@@ -18,6 +18,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
@@ -58,7 +59,7 @@ def do_set_default_headings(campaign, *, acting_user=None) -> list[ComparisonHea
             ComparisonHeading(campaign=campaign, order=i, title=t) for i, t in enumerate(HEADINGS_2019, 1)
         ]
         ComparisonHeading.objects.bulk_create(rows)
-        record(acting_user, "examine.headings", campaign, None, {"headings": HEADINGS_2019})
+        record(acting_user, AuditEvent.EXAMINE_HEADINGS, campaign, None, {"headings": HEADINGS_2019})
     return headings_for(campaign)
 
 
@@ -84,7 +85,13 @@ def do_open_checklists(unit: Unit, campaign, *, acting_user) -> int:
         ]
         Checklist.objects.bulk_create(new)
         if new:
-            record(acting_user, "checklist.open", unit, None, {"campaign": campaign.pk, "opened": len(new)})
+            record(
+                acting_user,
+                AuditEvent.CHECKLIST_OPEN,
+                unit,
+                None,
+                {"campaign": campaign.pk, "opened": len(new)},
+            )
             counters.add(unit.pk, campaign.pk, checklists=len(new))
     return len(new)
 
@@ -128,7 +135,7 @@ def do_add_gap(
             direction=_clean(direction),
             measures=_clean(measures),
         )
-        record(acting_user, "gap.create", gap, None, snapshot(gap))
+        record(acting_user, AuditEvent.GAP_CREATE, gap, None, snapshot(gap))
         counters.add(locked.unit_id, locked.campaign_id, gaps=1)
     return gap
 
@@ -149,7 +156,7 @@ def do_complete_checklist(checklist: Checklist, *, acting_user) -> Checklist:
         before = snapshot(locked)
         locked.completed_at = timezone.now()
         locked.save(update_fields=["completed_at"])
-        record(acting_user, "checklist.complete", locked, before, snapshot(locked))
+        record(acting_user, AuditEvent.CHECKLIST_COMPLETE, locked, before, snapshot(locked))
         counters.add(locked.unit_id, locked.campaign_id, checklists_done=1)
     return locked
 
@@ -165,7 +172,7 @@ def do_gap_to_problem(gap: Gap, *, acting_user):
         if locked.measures:
             direction = f"{direction}\n{_('Measures')}：{locked.measures}".strip()
         problem = do_record_problem(
-            acting_user,
+            acting_user=acting_user,
             campaign=checklist.campaign,
             unit=checklist.unit,
             title=locked.text[:200],
@@ -178,7 +185,7 @@ def do_gap_to_problem(gap: Gap, *, acting_user):
         before = snapshot(locked)
         locked.problem = problem
         locked.save(update_fields=["problem"])
-        record(acting_user, "gap.to_problem", locked, before, snapshot(locked))
+        record(acting_user, AuditEvent.GAP_TO_PROBLEM, locked, before, snapshot(locked))
         counters.add(checklist.unit_id, checklist.campaign_id, gaps_to_problems=1)
     return problem
 
@@ -229,7 +236,7 @@ def do_start_material(checklist: Checklist, *, acting_user) -> Material:
             person=checklist.person,
             **material_from_checklist(checklist),
         )
-        record(acting_user, "material.create", m, None, snapshot(m))
+        record(acting_user, AuditEvent.MATERIAL_CREATE, m, None, snapshot(m))
         counters.material_changed(m, None)
     return m
 
@@ -277,7 +284,7 @@ def do_edit_material(
         m.comparisons = {k: _clean(v) for k, v in comparisons.items() if k in valid}
         m.root_causes = _clean(root_causes)
         m.measures = _clean(measures)
-        return _save_material(acting_user, m, "material.change", before, m.status)
+        return _save_material(acting_user, m, AuditEvent.MATERIAL_CHANGE, before, m.status)
 
 
 def do_submit_material(material: Material, expected_version=None, *, acting_user) -> Material:
@@ -308,7 +315,7 @@ def do_submit_material(material: Material, expected_version=None, *, acting_user
             measures=m.measures,
             submitted_by=acting_user,
         )
-        return _save_material(acting_user, m, "material.submit", before, old)
+        return _save_material(acting_user, m, AuditEvent.MATERIAL_SUBMIT, before, old)
 
 
 def reviewer_ok(acting_user, material: Material) -> bool:
@@ -344,5 +351,9 @@ def do_review_material(
             decision=m.status, note=note, decided_by=acting_user, decided_at=timezone.now()
         )
         return _save_material(
-            acting_user, m, "material.approve" if approve else "material.return", before, old
+            acting_user,
+            m,
+            AuditEvent.MATERIAL_APPROVE if approve else AuditEvent.MATERIAL_RETURN,
+            before,
+            old,
         )

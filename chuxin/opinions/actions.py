@@ -23,6 +23,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record
 from chuxin.campaigns.actions import ensure_open
 from chuxin.core.errors import ActionError, StaleVersion
@@ -109,7 +110,7 @@ def _create(acting_user, *, campaign, unit, channel, text, name, phone, **extra)
                     receipt_code=_new_receipt(),
                     **extra,
                 )
-                record(acting_user, "opinion.create", op, None, snapshot(op))
+                record(acting_user, AuditEvent.OPINION_CREATE, op, None, snapshot(op))
             return op
         except IntegrityError as exc:
             if (
@@ -214,7 +215,7 @@ def do_route_opinion(opinion: Opinion, to_unit: Unit, note: str = "", expected_v
         op.handling_unit = to_unit
         op.status = OpinionStatus.ROUTED
         op.route_note = abuse.clean_text(note, 300)
-        return _save(acting_user, op, "opinion.route", before)
+        return _save(acting_user, op, AuditEvent.OPINION_ROUTE, before)
 
 
 def do_accept_opinion(opinion: Opinion, expected_version=None, *, acting_user):
@@ -226,7 +227,7 @@ def do_accept_opinion(opinion: Opinion, expected_version=None, *, acting_user):
             raise ActionError(_("This opinion is already accepted."))
         before = snapshot(op)
         op.status = OpinionStatus.ACCEPTED
-        return _save(acting_user, op, "opinion.accept", before)
+        return _save(acting_user, op, AuditEvent.OPINION_ACCEPT, before)
 
 
 def do_send_back_opinion(opinion: Opinion, reason: str, expected_version=None, *, acting_user):
@@ -243,7 +244,7 @@ def do_send_back_opinion(opinion: Opinion, reason: str, expected_version=None, *
         op.status = OpinionStatus.SENT_BACK
         op.handling_unit = op.unit
         op.route_note = reason
-        return _save(acting_user, op, "opinion.send_back", before)
+        return _save(acting_user, op, AuditEvent.OPINION_SEND_BACK, before)
 
 
 # --- groups -------------------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def do_group_opinions(unit: Unit, campaign, *, acting_user) -> int:
             Opinion.objects.filter(pk__in=[rows[i][0] for i in g.members]).update(group=row)
         record(
             acting_user,
-            "opinion.group",
+            AuditEvent.OPINION_GROUP,
             unit,
             {"groups_replaced": removed},
             {"opinions": len(rows), "groups": len(made), "campaign": campaign.pk},
@@ -328,7 +329,13 @@ def do_merge_groups(target: OpinionGroup, others: list[OpinionGroup], *, acting_
         ids = [g.pk for g in olds]
         OpinionGroup.objects.filter(pk__in=ids).delete()
         _refresh(tgt)
-        record(acting_user, "opinion.group_merge", tgt, {"merged": ids}, {"size": tgt.size, "moved": moved})
+        record(
+            acting_user,
+            AuditEvent.OPINION_GROUP_MERGE,
+            tgt,
+            {"merged": ids},
+            {"size": tgt.size, "moved": moved},
+        )
     return tgt
 
 
@@ -348,7 +355,7 @@ def do_split_group(group: OpinionGroup, opinion_ids: list[int], *, acting_user) 
         _refresh(new)
         record(
             acting_user,
-            "opinion.group_split",
+            AuditEvent.OPINION_GROUP_SPLIT,
             src,
             {"size": src.size + len(chosen)},
             {"new_group": new.pk, "moved": chosen},
@@ -371,7 +378,7 @@ def do_group_to_problem(group: OpinionGroup, title: str = "", *, acting_user):
         lines = [_("%(n)s opinions heard, for example:") % {"n": len(opinions)}]
         lines += [f"· {t[:200]}" for _, t in opinions[:10]]
         problem = do_record_problem(
-            acting_user,
+            acting_user=acting_user,
             campaign=g.campaign,
             unit=g.unit,
             title=title,
@@ -385,7 +392,7 @@ def do_group_to_problem(group: OpinionGroup, title: str = "", *, acting_user):
         g.save(update_fields=["problem", "version"])
         record(
             acting_user,
-            "opinion.group_to_problem",
+            AuditEvent.OPINION_GROUP_TO_PROBLEM,
             g,
             before,
             {"problem": problem.pk, "opinions": len(opinions)},
@@ -434,4 +441,4 @@ def do_answer_opinion(opinion: Opinion, text: str, expected_version=None, *, act
         op.answer = text
         op.answered_at = timezone.now()
         op.answered_by = acting_user
-        return _save(acting_user, op, "opinion.answer", before)
+        return _save(acting_user, op, AuditEvent.OPINION_ANSWER, before)
