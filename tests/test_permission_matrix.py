@@ -352,7 +352,12 @@ def _poster_args(code):
     return {"code": code, "fmt": "png"}
 
 
+def _public_unit_args(code):
+    return {"code": code or INSIDE}  # public routes name a unit even where the caller passes none
+
+
 def _public_form_args(code):
+    code = code or INSIDE
     return {"code": code, "campaign_id": Campaign.objects.get(launched_on="2019-05-31").pk}
 
 
@@ -545,7 +550,7 @@ ROUTES = {
     "opinion_action": ("unit-object-post", _opinion_action_args, "post"),
     "opinion_group_detail": ("unit-read", _opinion_group_args, "get"),
     "opinion_group_action": ("unit-object-post", _opinion_group_action_args, "post"),
-    "public_opinion_entry": ("anonymous", _unit_args, "get"),
+    "public_opinion_entry": ("anonymous", _public_unit_args, "get"),
     "public_opinion_form": ("anonymous", _public_form_args, "get"),
     "public_challenge": ("anonymous", _challenge_args, "get"),
     "public_receipt": ("anonymous", None, "get"),

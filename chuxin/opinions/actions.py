@@ -55,7 +55,9 @@ def _new_receipt() -> str:
 
 
 def _check_version(obj, expected) -> None:
-    if expected not in (None, "") and int(expected) != obj.version:
+    if expected in (None, ""):
+        return
+    if not str(expected).isdigit() or int(expected) != obj.version:
         raise StaleVersion(
             _("Someone else changed this record since you opened it. Reload the page to see their change.")
         )
