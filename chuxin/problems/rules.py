@@ -25,6 +25,7 @@ from .models import Kind
 AT_ONCE_DAYS = 7  # 立查立改: finished within days
 TITLE_MAX = 200  # Problem.title
 MEASURES_MAX = 5000
+KINDS = frozenset(Kind.values)  # Kind.values rebuilds its list on every call: this runs once per imported row
 ROOT_CAUSE_MAX = 5000
 STAGE_GOAL_MAX = 300  # Stage.goal
 NAME_MAX = 60  # Person.name
@@ -60,7 +61,7 @@ def check_new_item(
         errors.append(("measures", _("A rectification item needs its measures.")))
     elif len(measures) > MEASURES_MAX:
         errors.append(("measures", too_long(len(measures), MEASURES_MAX)))
-    if kind not in Kind.values:
+    if kind not in KINDS:
         errors.append(("kind", _("Unknown kind of rectification: %(kind)s") % {"kind": kind}))
         return deadline, errors
     if kind == Kind.AT_ONCE and deadline is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from django.utils import translation
 
@@ -97,8 +98,15 @@ ALIASES = {
 BIG_IMPORT_ROWS = 2000  # more rows than this are parsed and applied in the worker
 
 
+@lru_cache(maxsize=65536)
+def _norm_str(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s)).lower()
+
+
 def norm(s) -> str:
     """NFKC (full-width digits and letters, ideographic spaces), no whitespace at all, lower case."""
+    if type(s) is str and len(s) <= 64:  # codes, names, labels repeat row after row
+        return _norm_str(s)
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s))).lower()
 
 

@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from django.db.models import Min
 from django.utils import timezone
@@ -39,10 +40,12 @@ from chuxin.problems import rules
 from chuxin.problems.models import ACTIVE_STATUSES, Kind, Problem, RectificationItem, Source
 
 from .export import row_values
-from .layout import KIND_ZH, LIMITS, READ_ONLY, SOURCE_ZH, item_code, label_map, norm, problem_code, zh_date
+from .layout import KIND_ZH, LIMITS, READ_ONLY, SOURCE_ZH, item_code, label_map, norm, problem_code
+from .layout import zh_date as _zh_date
 from .read import Table, code, lines, parse_date, text
 
 MODES = ("stop", "skip", "update")
+zh_date = lru_cache(maxsize=8192)(_zh_date)  # a few hundred distinct dates in 100 000 rows
 MAX_REFUSED_KEPT = 10_000  # refused rows whose cells are kept for the download
 
 

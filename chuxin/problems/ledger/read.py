@@ -108,6 +108,8 @@ def parse_date(value) -> date | None:
 
 
 def text(value) -> str:
+    if type(value) is str:  # the common case first: this runs for every cell of every row
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
