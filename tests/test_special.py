@@ -184,6 +184,46 @@ def test_a_notice_as_of_a_past_date_counts_only_what_existed_then(campaign, topi
     assert "截至2019年6月30日，共列出整改事项0项" in _docx_text(response.content)
 
 
+def test_the_notice_names_the_typical_cases_its_readers_may_read(
+    campaign, topic, as_user, guangdong_office, central_office
+):
+    from chuxin.cases import actions as cases
+    from chuxin.cases.models import CaseKind, Visibility
+
+    def case(title, kind=CaseKind.EXPERIENCE, visibility=Visibility.SUBTREE, code="440604", on_topic=True):
+        return cases.do_record_case(
+            acting_user=central_office,
+            campaign=campaign,
+            unit=Unit.objects.get(code=code),
+            kind=kind,
+            title=title,
+            body="具体做法和成效",
+            summary="做法可复制",
+            visibility=visibility,
+            topic=topic if on_topic else None,
+        )
+
+    case("清退礼金台账化管理")
+    case("某局长违规收受礼金被查处", kind=CaseKind.NEGATIVE)
+    case("仅报上级的内部做法", visibility=Visibility.UNIT)
+    case("别的专项的经验", on_topic=False)
+    case("湖北的经验", code="420000")
+    text = _docx_text(
+        as_user(guangdong_office).get(reverse("special_topic_notice", args=["440000", topic.pk])).content
+    )
+    assert "典型案例" in text
+    assert "禅城区：清退礼金台账化管理。做法可复制" in text
+    assert "某局长违规收受礼金被查处" in text
+    for absent in ("仅报上级的内部做法", "别的专项的经验", "湖北的经验"):
+        assert absent not in text
+    before = _docx_text(
+        as_user(guangdong_office)
+        .get(reverse("special_topic_notice", args=["440000", topic.pk]), {"as_of": "2019-10-31"})
+        .content
+    )
+    assert "典型案例" not in before  # recorded after the cut-off
+
+
 def test_a_notice_as_of_a_future_date_is_refused(topic, as_user, guangdong_office):
     future = (TODAY + timedelta(days=3)).isoformat()
     response = as_user(guangdong_office).get(

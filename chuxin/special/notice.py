@@ -12,8 +12,10 @@ import io
 from collections import Counter
 from datetime import date, datetime, time
 
+from django.db.models import Q
 from django.utils import timezone
 
+from chuxin.cases.models import Case, CaseKind, Visibility
 from chuxin.documents import layout
 from chuxin.documents.generate import (
     Writer,
@@ -25,12 +27,31 @@ from chuxin.documents.generate import (
     percent,
     unit_head,
 )
-from chuxin.orgs.models import Unit, subtree_q
+from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import RectificationItem, Status
 
 from .models import NoneFound, NoneFoundStatus
 
 WORST = 5
+CASES = 3  # typical cases of each kind in a notice
+
+
+def typical_cases(unit: Unit, campaign, topic, as_of: date) -> tuple[list[Case], list[Case]]:
+    """(good experiences and advanced people, negative cases) under the topic that the notice's readers — the
+    unit's subtree — may read: recorded in the subtree and published to it or to the public, or promoted to
+    the unit or a unit above it. Recorded by the cut-off, newest first."""
+    readable = (subtree_q(unit.path, "unit__path") & ~Q(visibility=Visibility.UNIT)) | Q(
+        promotions__to_unit__path__in=ancestor_paths(unit.path)
+    )
+    qs = (
+        Case.objects.filter(readable, campaign=campaign, topic=topic, created_at__lte=_end_of(as_of))
+        .select_related("unit")
+        .distinct()
+        .order_by("-created_at", "-id")
+    )
+    good = list(qs.exclude(kind=CaseKind.NEGATIVE)[:CASES])
+    bad = list(qs.filter(kind=CaseKind.NEGATIVE)[:CASES])
+    return good, bad
 
 
 def _end_of(day: date) -> datetime:
@@ -126,10 +147,19 @@ def build(
         )
     else:
         w.para("无。")
+    numerals = iter("三四五六")
     if silent:
-        w.heading("三、尚未报告的单位", 1)
+        w.heading(f"{next(numerals)}、尚未报告的单位", 1)
         w.para("、".join(u.display_name for u in silent[:30]) + ("等。" if len(silent) > 30 else "。"))
-    w.heading(f"{'四' if silent else '三'}、下一步工作要求", 1)
+    good, bad = typical_cases(unit, campaign, topic, as_of)
+    if good or bad:
+        w.heading(f"{next(numerals)}、典型案例", 1)
+        for label, cases in (("好的经验做法", good), ("反面典型", bad)):
+            if cases:
+                w.para(f"{label}：", layout.NO_INDENT)
+            for case in cases:
+                w.para(f"{case.unit.display_name}：{case.title}。{case.summary or ''}".rstrip())
+    w.heading(f"{next(numerals)}、下一步工作要求", 1)
     w.para(
         "各单位要对照整治目标逐项推进，对尚未报告的要立即组织排查；对进展较慢的要查明原因、压实责任，"
         "确保整治取得实效。对发现的违纪违法问题，要移交纪检监察机关严肃查处。"
