@@ -393,6 +393,29 @@ def test_others_see_only_that_the_problem_was_referred(referral, client, county_
     assert not [c for c in cells if SECRET in c]  # ... the referral's facts are not
 
 
+@pytest.mark.parametrize("who", ["chanchengban", "chancheng", "guangdong", "zhongyang"])
+def test_the_referral_details_stay_out_of_the_api(referral, client, django_user_model, who):
+    """The API has no referral route; no problem, item, history or figure it serves carries the facts."""
+    client.force_login(django_user_model.objects.get(username=who))
+    problem = referral.problem
+    item = problem.items.first()
+    urls = [
+        "/api/v1/units/440604/problems",
+        "/api/v1/units/440604/items",
+        f"/api/v1/problems/{problem.pk}",
+        f"/api/v1/items/{item.pk}",
+        "/api/v1/units/440604/figures",
+    ] + (["/api/v1/units/440000/figures"] if who in ("guangdong", "zhongyang") else [])
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert SECRET not in body and referral.reason not in body, url
+        assert "referral" not in body.lower(), url
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert not [p for p in paths if "referr" in p]
+
+
 def test_the_referral_details_stay_out_of_the_notices(referral, client, guangdong_office, topic):
     client.force_login(guangdong_office)
     for url in (
