@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chuxin.core.forms import StyledForm
 from chuxin.problems.models import WorkArea
+from chuxin.special.models import Topic
 
 from .models import CaseKind, Visibility
 
@@ -19,13 +20,21 @@ class CaseForm(StyledForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    topic = forms.ModelChoiceField(
+        label=_("Special rectification topic"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not under a special topic"),
+    )
     visibility = forms.ChoiceField(
         label=_("Published to"), choices=Visibility.choices, initial=Visibility.SUBTREE
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, topics=None, **kwargs):
+        """`topics`: the special-rectification topics of the campaign that cover the unit."""
         super().__init__(*args, **kwargs)
         self.fields["work_areas"].widget.attrs["class"] = ""
+        self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
 
 
 class SearchForm(forms.Form):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.special.models import Topic
 from chuxin.study.models import Meeting
 
 from . import actions
@@ -42,14 +43,16 @@ def case_list(request):
 @require_http_methods(["GET", "POST"])
 def case_create(request, code):
     unit = get_unit_for_user(request.user, code, need="record")
-    form = CaseForm(request.POST or None)
+    campaign = campaign_for(request, unit)
+    topics = Topic.objects.filter(campaign=campaign).covering(unit).order_by("root_unit__path", "order")
+    form = CaseForm(request.POST or None, topics=topics)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["work_areas"] = sum(set(data["work_areas"]))
         try:
             case = actions.do_record_case(
                 acting_user=request.user,
-                campaign=campaign_for(request, unit),
+                campaign=campaign,
                 unit=unit,
                 files=request.FILES.getlist("files"),
                 **data,

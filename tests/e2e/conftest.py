@@ -26,16 +26,40 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A demo on its own SQLite file, served by `manage.py runserver` on a free local port."""
+def server_env(tmp_path_factory):
+    """The environment of the e2e server: its own SQLite file, the demo settings."""
     db = tmp_path_factory.mktemp("e2e") / "e2e.sqlite3"
-    env = {
+    return {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",
         "CHUXIN_ENV": "demo",
         "DEBUG": "true",
         "AXES_FAILURE_LIMIT": "50",
     }
+
+
+@pytest.fixture(scope="session")
+def manage(server_env):
+    """Runs a management command on the e2e server's database (e.g. `shell -c` to add an account)."""
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            env=server_env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def server(server_env):
+    """A demo on its own SQLite file, served by `manage.py runserver` on a free local port."""
+    env = server_env
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
     subprocess.run(
