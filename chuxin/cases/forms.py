@@ -37,7 +37,7 @@ class CaseForm(StyledForm):
         self.fields["topic"].queryset = topics if topics is not None else Topic.objects.none()
 
 
-class SearchForm(forms.Form):
+class SearchForm(StyledForm):
     q = forms.CharField(label=_("Search"), max_length=100, required=False)
     kind = forms.ChoiceField(
         label=_("Kind of case"), choices=[("", _("All")), *CaseKind.choices], required=False
