@@ -6,6 +6,8 @@ class ExamineConfig(AppConfig):
     label = "examine"
 
     def ready(self):
+        # weak=False: the receivers are closures that nothing else keeps alive; with a weak reference they
+        # vanish as soon as ready() returns (Django's DEBUG-only signature check happened to keep them).
         from chuxin.orgs.actions import unit_moved
         from chuxin.study.actions import meeting_created
 
@@ -17,5 +19,5 @@ class ExamineConfig(AppConfig):
         def on_meeting_created(sender, meeting, **kwargs):
             counters.meeting_created(meeting)
 
-        unit_moved.connect(on_unit_moved, dispatch_uid="examine.unit_moved")
-        meeting_created.connect(on_meeting_created, dispatch_uid="examine.meeting_created")
+        unit_moved.connect(on_unit_moved, dispatch_uid="examine.unit_moved", weak=False)
+        meeting_created.connect(on_meeting_created, dispatch_uid="examine.meeting_created", weak=False)
