@@ -105,6 +105,9 @@ INSTALLED_APPS = [
     "template_partials",
     "treebeard",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "ninja",  # the API docs page then serves Swagger UI from the package's static files, not a CDN
@@ -138,12 +141,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
     "chuxin.api.middleware.ApiCallLogMiddleware",
     "chuxin.core.middleware.SessionPolicyMiddleware",
+    "chuxin.orgs.second_factor.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "chuxin.urls"
@@ -161,6 +166,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chuxin.campaigns.context_processors.shell",
+                "chuxin.audit.context_processors.audit_nav",
             ],
         },
     }
@@ -227,6 +233,17 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Second factor (等保 level 3; django-otp TOTP, with one-time recovery codes from its static plugin): with
+# OTP_REQUIRED, superusers and the leading-group offices of units at levels 1..OTP_REQUIRED_MAX_LEVEL (the
+# centre and the provinces) must set up an authenticator app at their first log-in and give its code at
+# every log-in. Off in the demo and the tests; on in production. Anyone who set one up is asked for it anyway.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", CHUXIN_ENV == "production")
+OTP_REQUIRED_MAX_LEVEL = env_int("OTP_REQUIRED_MAX_LEVEL", 2)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "初心 Chuxin")
+OTP_RECOVERY_CODES = 10
+OTP_PENDING_SECONDS = 300  # between the password and the code
+OTP_PENDING_ATTEMPTS = 5  # wrong codes before the password must be given again
 
 # Brute-force lockout (django-axes, 等保 level 3): an account is locked after AXES_FAILURE_LIMIT failures
 # from any addresses, and an address after as many failures on any accounts; failures count for the

@@ -26,6 +26,14 @@ urlpatterns = [
         account_views.PasswordChangeView.as_view(),
         name="password_change",
     ),
+    path("accounts/verify/", account_views.second_factor_verify, name="second_factor_verify"),
+    path("accounts/two-step/", account_views.second_factor_status, name="second_factor_status"),
+    path("accounts/two-step/setup/", account_views.second_factor_setup, name="second_factor_setup"),
+    path(
+        "accounts/two-step/recovery-codes/",
+        account_views.second_factor_recovery_codes,
+        name="second_factor_recovery_codes",
+    ),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
@@ -50,6 +58,8 @@ urlpatterns = [
     path("opinions/", include("chuxin.opinions.urls")),
     path("examine/", include("chuxin.examine.urls")),
     path("p/", include("chuxin.opinions.urls_public")),  # public: no login
+    # the admin's own log-in page would skip the second factor: every log-in goes through ours
+    path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -509,6 +509,12 @@ ROUTES = {
     # trust
     "audit_log": ("auditor", None, "get"),
     "audit_export": ("auditor", None, "get"),
+    # trust: the second factor (its own account only; the code page and the set-up need a pending log-in)
+    "second_factor_verify": ("public", None, "get"),
+    "second_factor_setup": ("public", None, "get"),
+    "second_factor_status": ("login", None, "get"),
+    "second_factor_recovery_codes": ("own-account-post", None, "post"),
+    "admin_login": ("public", None, "get"),
     # house: the JSON API (session auth here; tokens carry the same user's scope, see test_api.py)
     "token_settings": ("login", None, "get"),
     "token_revoke": ("token-revoke", None, "post"),
@@ -768,6 +774,11 @@ def _check_non_unit_route(name, kind, args, client, django_user_model):
         person = Person.objects.get(user__username="guangdong")
         RoleAssignment.objects.create(person=person, unit=person.home_unit, role=Role.AUDITOR)
         assert client.get(url).status_code == 200
+    elif kind == "own-account-post":
+        # about the caller's own account: any logged-in account is answered (here: sent back to the status
+        # page, as a session that did not prove a second factor)
+        client.force_login(django_user_model.objects.get(username="outsider"))
+        assert client.post(url).status_code == 302
     else:  # pragma: no cover
         raise AssertionError(f"no check for kind {kind}")
 

@@ -30,7 +30,8 @@ def test_the_account_locks_after_five_failures_from_five_addresses(db, settings)
     client = Client()
     for i in range(settings.AXES_FAILURE_LIMIT):
         _login(client, "hubei", "wrong", ip=f"10.0.1.{i}")
-    assert _login(client, "hubei", PASSWORD, ip="10.0.9.9").status_code == 429
+    locked = _login(client, "hubei", PASSWORD, ip="10.0.9.9")
+    assert locked.status_code == 429 and "请 30 分钟后再试" in locked.content.decode()
 
 
 def test_an_address_is_throttled_across_accounts(db, settings):

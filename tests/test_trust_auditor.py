@@ -75,3 +75,10 @@ def test_the_log_page_makes_the_same_queries_for_many_entries(as_user, auditor):
     with CaptureQueriesContext(connection) as many:
         client.get("/audit/")
     assert len(many) == len(few)
+
+
+def test_the_navigation_leads_auditors_to_the_log(as_user, auditor, guangdong_office, client):
+    link = '<a class="nav-link" href="/audit/">审计日志</a>'
+    assert link in as_user(auditor).get("/units/440000/").content.decode()
+    client.force_login(guangdong_office)
+    assert link not in client.get("/units/440000/").content.decode()

@@ -41,11 +41,17 @@ def on_login(sender, request, user, **kwargs):
 
     if request is not None and hasattr(request, "session"):
         request.session["_auth_at"] = request.session["_seen"] = int(time.time())
+    detail = {"ip": client_ip(request)}
+    device = getattr(user, "otp_device", None)  # set by the second step of the log-in (orgs.second_factor)
+    if device is not None:
+        detail["second_factor"] = "recovery_code" if type(device).__name__ == "StaticDevice" else "totp"
     with transaction.atomic():
-        record(user, AuditEvent.LOGIN, user, None, {"ip": client_ip(request)})
+        record(user, AuditEvent.LOGIN, user, None, detail)
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
+    if (credentials or {}).get("second_factor"):
+        return  # a refused code: its action (orgs.actions.do_check_second_factor) recorded it already
     with transaction.atomic():
         name = _username(credentials)
         record(
