@@ -179,3 +179,13 @@ def test_the_daily_anchor_task_writes_the_head(db, anchor_file):
     rows = entries(2)
     anchor_audit_log.enqueue()  # the suite runs tasks inline
     assert f'"seq": {rows[-1].seq}' in anchor_file.read_text()
+
+
+def test_the_anchor_is_mailed_to_the_auditor_when_an_address_is_set(db, anchor_file, settings, mailoutbox):
+    from chuxin.audit.tasks import anchor_audit_log
+
+    settings.AUDIT_ANCHOR_EMAIL = "auditor@example.org"
+    rows = entries(1)
+    anchor_audit_log.enqueue()
+    assert [m.to for m in mailoutbox] == [["auditor@example.org"]]
+    assert f'"seq": {rows[-1].seq}' in mailoutbox[0].body and rows[-1].hash in mailoutbox[0].body

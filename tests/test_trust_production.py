@@ -88,3 +88,11 @@ def test_the_unit_move_listeners_outlive_the_start_up_without_debug():
     assert result.stdout.split("\n")[0] == (
         "False ['chuxin.examine.apps', 'chuxin.problems.apps', 'chuxin.rollups.apps'] ['chuxin.examine.apps']"
     )
+
+
+def test_debug_is_off_in_production_unless_asked_for():
+    keys = {"SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": secrets.token_urlsafe(50)}
+    show = ("shell", "-c", "from django.conf import settings; print(settings.DEBUG, settings.OTP_REQUIRED)")
+    assert _manage(*show, env=_production_env(**keys)).stdout.split()[-2:] == ["False", "True"]
+    demo = _manage(*show, env=_production_env(CHUXIN_ENV="demo"))
+    assert demo.stdout.split()[-2:] == ["True", "False"]
