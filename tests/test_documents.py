@@ -62,7 +62,7 @@ def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
         f"整改完成率{rate}" in text
     )
     today = timezone.localdate()
-    assert f"截至{today.month}月{today.day}日" in text
+    assert f"截至{today.year}年{today.month}月{today.day}日" in text  # the cut-off date, in full
     # the document number, centred over a red rule; the date without zero padding
     number = next(p for p in d.paragraphs if p.text.endswith("号"))
     assert number.text == f"{gd.short_name}主教办〔2019〕7号"

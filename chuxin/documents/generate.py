@@ -135,9 +135,9 @@ def collect(unit: Unit, campaign, params: Params, children) -> dict:
 
 def summary_sentence(me, today: date) -> str:
     """As local notices say it, counting items with 项 and using the screen's status words:
-    截至X月X日，共有整改事项808项，已销号688项，阶段性完成、长期坚持20项，未完成100项，整改完成率87.62%。"""
+    截至2019年10月31日（the cut-off date, in full），共有整改事项808项，已销号688项，阶段性完成、长期坚持20项，未完成100项，整改完成率87.62%。"""
     return (
-        f"截至{cn_month_day(today)}，共有整改事项{me.items}项，{_w(Status.CLOSED.label)}{me.closed}项，"
+        f"截至{cn_date(today)}，共有整改事项{me.items}项，{_w(Status.CLOSED.label)}{me.closed}项，"
         f"{_w(Status.KEPT_UP.label)}{me.kept_up}项，未完成{me.not_done}项，整改完成率{percent(me.completion)}。"
     )
 
