@@ -1,4 +1,5 @@
-"""Briefings and notices: .docx from live figures in the GB/T 9704-2012 layout, scoped like every unit page."""
+"""Briefings and notices: .docx from the figures as of the period's end (live up to today) in the
+GB/T 9704-2012 layout, scoped like every unit page."""
 
 import re
 from datetime import date
@@ -48,7 +49,18 @@ def test_cn_date_and_number_have_no_zero_padding(unit):
 
 def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
     client = as_user(guangdong_office)
-    d = _open(_get(client, number="7", issue_date="2019-10-31", date_from="2019-10-01", date_to="2019-10-31"))
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    # up to today: the live figures (a past end of the period reads that day's snapshot: test_as_of.py)
+    d = _open(
+        _get(
+            client,
+            number="7",
+            issue_date="2019-10-31",
+            date_from=first.isoformat(),
+            date_to=today.isoformat(),
+        )
+    )
     gd = unit(GD)
     items = RectificationItem.objects.in_subtree(gd)
     total = items.count()
@@ -61,7 +73,6 @@ def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
         f"共有整改事项{total}项，已销号{closed}项，阶段性完成、长期坚持{kept}项，未完成{total - closed - kept}项，"
         f"整改完成率{rate}" in text
     )
-    today = timezone.localdate()
     assert f"截至{today.year}年{today.month}月{today.day}日" in text  # the cut-off date, in full
     # the document number, centred over a red rule; the date without zero padding
     number = next(p for p in d.paragraphs if p.text.endswith("号"))
@@ -70,7 +81,7 @@ def test_notice_holds_the_subtree_figures(as_user, guangdong_office, unit):
     bottom = number._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom"))
     assert bottom.get(qn("w:color")) == "FF0000"
     assert "2019年10月31日" in text
-    assert "2019年10月1日至2019年10月31日" in text
+    assert f"{today.year}年{today.month}月1日至{today.year}年{today.month}月{today.day}日" in text
     assert not re.search(r"年0\d月|月0\d日", text)
     # the overdue list: as many rows as overdue items (top 50)
     overdue = items.overdue(today).count()

@@ -60,6 +60,7 @@ PAGES = [
     "/ledger/units/{code}/?subtree=on&status=in_progress",
     "/ledger/units/{code}/?subtree=on&overdue=on&kind=deadline",
     "/dashboards/units/{code}/",
+    "/dashboards/units/{code}/?as_of=2019-10-31",
     "/dashboards/units/{code}/progress/",
 ]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
@@ -10,6 +11,9 @@ from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Unit
 
 from .models import Batch, Campaign, CampaignStatus, Emphasis, Goal, Strand, StrandKey
+
+# Sent inside the closing transaction with `campaign` (closed, its ended_on set) and `today`.
+campaign_closed = Signal()
 
 STRAND_DESCRIPTIONS = {
     StrandKey.STUDY: "深入开展革命传统教育、形势政策教育、先进典型教育和警示教育，增强学习教育针对性、实效性、感染力。",
@@ -177,6 +181,9 @@ def do_close_campaign(campaign: Campaign, *, acting_user, ended_on=None) -> Camp
         locked.ended_on = ended_on or locked.ended_on or timezone.localdate()
         locked.save(update_fields=["status", "ended_on"])
         record(acting_user, AuditEvent.CAMPAIGN_CLOSE, locked, before, _snapshot(locked))
+        # Its pages report as of its last day from then on: the roll-ups keep that day's figures now
+        # (rollups/apps.py listens) rather than count on the worker's nightly snapshot.
+        campaign_closed.send(sender=Campaign, campaign=locked, today=timezone.localdate())
     return locked
 
 

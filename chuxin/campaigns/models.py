@@ -73,6 +73,13 @@ class Campaign(models.Model):
         """The day its figures are reported as of by default: the end date, else the last batch's end."""
         return self.ended_on or max((b.end for b in self.batches.all()), default=None)
 
+    def report_day(self, today):
+        """The day dashboards and documents report as of unless told otherwise: the last day of a closed
+        campaign (its figures as they stood when it ended), else today (the live figures)."""
+        if self.is_closed:
+            return min(self.last_day() or today, today)
+        return today
+
 
 class Goal(models.Model):
     """A specific goal: the campaign's own (unit empty), or one a unit added for its subtree."""

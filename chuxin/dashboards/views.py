@@ -1,8 +1,10 @@
 import io
+from datetime import date
 from html import escape
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,11 +28,28 @@ from chuxin.rollups.snapshots import trend
 from .leadership import leadership_first, subtree_activity
 
 
+def as_of(request, campaign, today: date) -> date:
+    """The day a dashboard reports as of: ``?as_of=YYYY-MM-DD``, else the campaign's report day (its last
+    day once it is closed, else today). A malformed date is a 400."""
+    raw = request.GET.get("as_of")
+    if raw:
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise BadRequest("as_of is not a date (YYYY-MM-DD)") from None
+    return campaign.report_day(today)
+
+
 def _data(request, code):
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
     children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too
-    return unit, campaign, dashboard(unit, campaign.pk, timezone.localdate(), children)
+    today = timezone.localdate()
+    return (
+        unit,
+        campaign,
+        dashboard(unit, campaign.pk, today, children, as_of=as_of(request, campaign, today)),
+    )
 
 
 def _bucket_labels():
@@ -44,14 +63,15 @@ def _bucket_labels():
     return labels
 
 
-def _children_rows(children, campaign_id: int) -> str:
+def _children_rows(children, campaign_id: int, as_of_day: date | None = None) -> str:
     """The rows of the per-child table, built here rather than by the template engine: the root has about
     180 children with 7 cells each, and the engine's cost per variable made the root page three times a
     leaf's. Same markup as a template loop; every text is escaped."""
     base = reverse("unit_dashboard", args=["__code__"])
+    query = f"?campaign={campaign_id}" + (f"&as_of={as_of_day.isoformat()}" if as_of_day else "")
     rows = []
     for k in children:
-        url = escape(f"{base.replace('__code__', quote(k.unit.code))}?campaign={campaign_id}")
+        url = escape(f"{base.replace('__code__', quote(k.unit.code))}{query}")
         cells = "".join(
             f'<td class="text-end">{num(v)}</td>'
             for v in (k.items, k.closed, k.kept_up, k.not_done, k.overdue)
@@ -68,7 +88,7 @@ def _children_rows(children, campaign_id: int) -> str:
 def unit_dashboard(request, code):
     unit, campaign, d = _data(request, code)
     me = d["me"]
-    history = trend(unit.pk, campaign.pk)
+    history = trend(unit.pk, campaign.pk, until=d["cut_off"])
     chart = {
         "trend": {
             "dates": [date_format(h.date, "MONTH_DAY_FORMAT") for h in history],
@@ -87,6 +107,8 @@ def unit_dashboard(request, code):
             "kinds": _("Kinds"),
             "completion": _("Completion rate (%)"),
             "overdue": _("Overdue items by days"),
+            "trend_overdue": _("Overdue"),
+            "trend_completion": _("Completion rate (%)"),
         },
     }
     return render(
@@ -97,12 +119,16 @@ def unit_dashboard(request, code):
             "campaign": campaign,
             "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
             "chart": chart,
-            "bucket_rows": list(zip(_bucket_labels(), me.buckets, strict=True)),
+            # a snapshot keeps the overdue total, not its bands by days
+            "bucket_rows": [] if d["historical"] else list(zip(_bucket_labels(), me.buckets, strict=True)),
             "history": history[-14:],
             "sources": [(Source(k).label, v) for k, v in me.source_mix().items()],
             "statuses": [(Status(k).label, v) for k, v in me.status_mix().items()],
             "kinds": [(Kind(k).label, v) for k, v in me.kind_mix().items()],
-            "children_rows": _children_rows(d["children"], campaign.pk),
+            "children_rows": _children_rows(
+                d["children"], campaign.pk, d["cut_off"] if d["historical"] else None
+            ),
+            "today": timezone.localdate(),
             **d,
         },
     )
@@ -119,7 +145,12 @@ def children_xlsx(request, code):
     wb = SafeWorkbook(buf, {"in_memory": True})  # unit names are text, never formulas
     ws = wb.add_worksheet(_("Completion by unit")[:31])
     bold = wb.add_format({"bold": True})
-    ws.write(0, 0, f"{unit.name} · {campaign.title}", bold)
+    ws.write(
+        0,
+        0,
+        f"{unit.name} · {campaign.title} · {_('as of %(date)s') % {'date': date_format(d['cut_off'], 'DATE_FORMAT')}}",
+        bold,
+    )
     ws.write(
         1,
         0,

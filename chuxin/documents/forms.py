@@ -7,14 +7,18 @@ from chuxin.core.forms import StyledForm
 from .generate import BRIEFING, NOTICE
 
 
-def defaults() -> dict:
+def defaults(campaign) -> dict:
+    """A running campaign: this month so far, issued today. A closed one: the whole campaign, as of its
+    last day (the end of the period the document reports)."""
     today = timezone.localdate()
+    end = campaign.report_day(today)
+    start = campaign.launched_on if campaign.is_closed and campaign.launched_on else end.replace(day=1)
     return {
         "kind": NOTICE,
-        "date_from": today.replace(day=1).isoformat(),
-        "date_to": today.isoformat(),
+        "date_from": min(start, end).isoformat(),
+        "date_to": end.isoformat(),
         "number": 1,
-        "issue_date": today.isoformat(),
+        "issue_date": end.isoformat(),
         "cc": "",
     }
 
@@ -24,7 +28,14 @@ class DocumentForm(StyledForm):
         label=_("Kind"), choices=[(NOTICE, _("Notice (通报)")), (BRIEFING, _("Briefing (简报)"))]
     )
     date_from = forms.DateField(label=_("Period from"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("Period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(
+        label=_("Period to"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "The document's figures are as of this day: before today, as the daily snapshot of that day "
+            "kept them."
+        ),
+    )
     number = forms.IntegerField(
         label=_("Number"),
         min_value=1,

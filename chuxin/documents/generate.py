@@ -12,8 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import dateformat
-from django.utils.formats import get_format
+from django.db.models import F
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml.ns import qn
@@ -38,10 +37,6 @@ class ConverterMissing(Exception):
 def cn_date(d: date) -> str:
     """2019年10月31日: Arabic numerals, no zero padding (the project's zh_Hans format module)."""
     return zh_date(d)
-
-
-def cn_month_day(d: date) -> str:
-    return dateformat.format(d, get_format("MONTH_DAY_FORMAT", lang="zh-hans", use_l10n=True))
 
 
 def _w(label) -> str:
@@ -99,24 +94,34 @@ def _style(doc, name: str, fallback: str = "Normal"):
 
 
 def collect(unit: Unit, campaign, params: Params, children) -> dict:
-    d = dashboard(unit, campaign.pk, params.today, children)
+    """The figures a document cites. Its cut-off is the end of the period it reports (today at the
+    latest): before today the subtree and per-unit figures come from the daily snapshot of that day
+    (never recounted), so a notice as of 2019-10-31 repeats what the dashboards showed that day. The
+    period's flows (new and closed items) and the names on the overdue list come from the items' dates."""
+    d = dashboard(unit, campaign.pk, params.today, children, as_of=params.date_to)
+    cut_off = d["cut_off"]
     items = RectificationItem.objects.in_subtree(unit).filter(problem__campaign=campaign)
     new = items.filter(created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
     closed_in_period = items.filter(
         closed_at__date__gte=params.date_from, closed_at__date__lte=params.date_to, status=Status.CLOSED
     ).count()
-    overdue_qs = items.overdue(params.today)
+    if d["historical"]:
+        overdue_qs = items.overdue_on(cut_off)
+        overdue_total = d["me"].overdue
+    else:
+        overdue_qs = items.overdue(cut_off).annotate(due=F("due_date"))
+        overdue_total = overdue_qs.count()
     overdue = [
         {
             "unit": it.unit.display_name,
             "problem": it.problem.title,
             "person": it.responsible_person.name,
-            "due": it.due_date,
-            "days": it.days_overdue(params.today),
+            "due": it.due,
+            "days": (cut_off - it.due).days,
         }
-        for it in overdue_qs.select_related("unit", "problem", "responsible_person").order_by(
-            "due_date", "pk"
-        )[:TOP_OVERDUE]
+        for it in overdue_qs.select_related("unit", "problem", "responsible_person").order_by("due", "pk")[
+            :TOP_OVERDUE
+        ]
     ]
     ranked = [k for k in d["children"] if k.items]
     worst = ranked[: min(BEST_WORST, (len(ranked) + 1) // 2)]  # few units: split them, never list one twice
@@ -124,20 +129,20 @@ def collect(unit: Unit, campaign, params: Params, children) -> dict:
     return {
         **d,
         "new": new.count(),
-        "new_closed": new.filter(status=Status.CLOSED).count(),
+        "new_closed": new.filter(status=Status.CLOSED, closed_at__date__lte=cut_off).count(),
         "closed_in_period": closed_in_period,
-        "overdue_total": overdue_qs.count(),
+        "overdue_total": overdue_total,
         "overdue": overdue,
         "worst": worst,
         "best": best,
     }
 
 
-def summary_sentence(me, today: date) -> str:
+def summary_sentence(me, cut_off: date) -> str:
     """As local notices say it, counting items with 项 and using the screen's status words:
     截至2019年10月31日（the cut-off date, in full），共有整改事项808项，已销号688项，阶段性完成、长期坚持20项，未完成100项，整改完成率87.62%。"""
     return (
-        f"截至{cn_date(today)}，共有整改事项{me.items}项，{_w(Status.CLOSED.label)}{me.closed}项，"
+        f"截至{cn_date(cut_off)}，共有整改事项{me.items}项，{_w(Status.CLOSED.label)}{me.closed}项，"
         f"{_w(Status.KEPT_UP.label)}{me.kept_up}项，未完成{me.not_done}项，整改完成率{percent(me.completion)}。"
     )
 
@@ -146,7 +151,7 @@ def period_sentence(data: dict, params: Params) -> str:
     return (
         f"{cn_date(params.date_from)}至{cn_date(params.date_to)}，新增整改事项{data['new']}项，"
         f"其中{_w(Status.CLOSED.label)}{data['new_closed']}项；本期共销号{data['closed_in_period']}项。"
-        f"目前逾期未完成的整改事项{data['overdue_total']}项。"
+        f"截至{cn_date(data['cut_off'])}，逾期未完成的整改事项{data['overdue_total']}项。"
     )
 
 
@@ -229,7 +234,7 @@ def write_notice(doc, unit: Unit, campaign, params: Params, data: dict) -> None:
     w.para(f"按照{campaign.title}整改落实工作部署，现将{unit.name}检视问题整改落实情况通报如下。")
     w.heading("一、总体情况", 1)
     me = data["me"]
-    w.para(summary_sentence(me, params.today))
+    w.para(summary_sentence(me, data["cut_off"]))
     w.para(period_sentence(data, params))
     if data["own"].completion is not None:
         lag = "，低于下级单位平均水平" if data["leadership_lags"] else ""
@@ -282,7 +287,7 @@ def write_briefing(doc, unit: Unit, campaign, params: Params, data: dict) -> Non
     layout.border(line._p, "bottom", size=24, color="FF0000")
     w.para(f"{unit.name}检视问题整改落实情况", "Title")
     me = data["me"]
-    w.para(summary_sentence(me, params.today))
+    w.para(summary_sentence(me, data["cut_off"]))
     w.para(period_sentence(data, params))
     if data["worst"]:
         names = "、".join(f"{k.unit.display_name}（{percent(k.completion)}）" for k in data["worst"][:3])

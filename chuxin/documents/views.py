@@ -28,35 +28,44 @@ def _unit_and_campaign(request, code):
     return unit, campaign_for(request, unit)  # a campaign that does not cover the unit: 404
 
 
-def _render_form(request, unit, form, status=200):
+def _render_form(request, unit, campaign, form, status=200):
     links = None
     if form.is_bound and form.is_valid():
-        query = urlencode({k: v for k, v in request.GET.items() if k in form.fields})
+        # the downloads name the campaign the form was prepared in (the one rule: never a silent fallback)
+        query = urlencode(
+            {"campaign": campaign.pk, **{k: v for k, v in request.GET.items() if k in form.fields}}
+        )
         links = {"query": query, "kind": form.cleaned_data["kind"]}
     return render(
         request,
         "documents/document_form.html",
-        {"unit": unit, "form": form, "links": links, "pdf": generate.converter() is not None},
+        {
+            "unit": unit,
+            "campaign": campaign,
+            "form": form,
+            "links": links,
+            "pdf": generate.converter() is not None,
+        },
         status=status,
     )
 
 
 @login_required
 def document_form(request, code):
-    unit, _campaign = _unit_and_campaign(request, code)
+    unit, campaign = _unit_and_campaign(request, code)
     form = (
-        DocumentForm({**defaults(), **request.GET.dict()})
+        DocumentForm({**defaults(campaign), **request.GET.dict()})
         if request.GET
-        else DocumentForm(initial=defaults())
+        else DocumentForm(initial=defaults(campaign))
     )
-    return _render_form(request, unit, form)
+    return _render_form(request, unit, campaign, form)
 
 
-def _params(request, unit, kind):
+def _params(request, unit, campaign, kind):
     """The validated form values, or the form page with its errors."""
-    form = DocumentForm({**defaults(), **request.GET.dict(), "kind": kind})
+    form = DocumentForm({**defaults(campaign), **request.GET.dict(), "kind": kind})
     if not form.is_valid():
-        return None, _render_form(request, unit, form, status=400)
+        return None, _render_form(request, unit, campaign, form, status=400)
     c = form.cleaned_data
     return (
         generate.Params(
@@ -76,7 +85,7 @@ def _build(request, code, kind):
     if kind not in KINDS:
         raise Http404("Unknown kind of document")
     unit, campaign = _unit_and_campaign(request, code)
-    params, error = _params(request, unit, kind)
+    params, error = _params(request, unit, campaign, kind)
     if error is not None:
         return unit, None, error
     children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too

@@ -6,6 +6,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +136,18 @@ class ItemQuerySet(models.QuerySet):
 
     def overdue(self, today: date | None = None) -> ItemQuerySet:
         return self.active().filter(due_date__lt=today or timezone.localdate())
+
+    def overdue_on(self, day: date) -> ItemQuerySet:
+        """Items that were overdue on a past `day` by their own dates: recorded by then, due before it
+        (their due date, else their deadline), and not closed or kept up by then. The ledger keeps no
+        status history, so an item reopened since counts by its closing date. Annotates ``due``."""
+        done_by_then = Q(status__in=(Status.CLOSED, Status.KEPT_UP), closed_at__date__lte=day)
+        return (
+            self.filter(created_at__date__lte=day)
+            .annotate(due=Coalesce("due_date", "deadline"))
+            .filter(due__lt=day)
+            .exclude(done_by_then)
+        )
 
 
 class Level(models.TextChoices):

@@ -18,3 +18,16 @@ class RollupsConfig(AppConfig):
             tallies.unit_moved(unit, old_ancestor_ids, new_ancestor_ids)
 
         unit_moved.connect(on_unit_moved, dispatch_uid="rollups.unit_moved", weak=False)
+
+        from chuxin.campaigns.actions import campaign_closed
+
+        from .snapshots import take_snapshot
+
+        def on_campaign_closed(sender, campaign, today, **kwargs):
+            # A campaign closed today (or ending later) is reported as of its last day: keep today's
+            # figures. One closed with a past end date is served by the snapshots of its days.
+            if campaign.ended_on >= today:
+                take_snapshot(today, campaign_id=campaign.pk)
+
+        # weak=False: a local function with no other reference (see unit_moved above)
+        campaign_closed.connect(on_campaign_closed, dispatch_uid="rollups.campaign_closed", weak=False)

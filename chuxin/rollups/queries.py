@@ -10,7 +10,15 @@ from django.db.models import Q, Sum
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import ladder_bands
 
-from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
+from .models import (
+    COUNT_FIELDS,
+    KIND_FIELDS,
+    SOURCE_FIELDS,
+    STATUS_FIELDS,
+    DailySnapshot,
+    SubtreeCounts,
+    SubtreeDue,
+)
 
 # The overdue bands are the escalation ladder's rungs (提醒 / 督办 / 告诫): (first day, last day or None).
 OVERDUE_BUCKETS = [(first, last) for first, last, _level in ladder_bands()]
@@ -22,6 +30,9 @@ class Figures:
     counts: dict[str, int]
     overdue: int = 0
     buckets: list[int] = field(default_factory=list)
+    # The day of the daily snapshot the figures were read from; None for the live roll-ups. A snapshot
+    # keeps the items, closed, kept-up and overdue counts only: the other counters read 0.
+    snapshot: date | None = None
 
     @property
     def items(self) -> int:
@@ -99,6 +110,34 @@ def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, F
     return out
 
 
+def snapshot_day(unit: Unit, campaign_id: int, day: date) -> date | None:
+    """The day of the unit's latest snapshot on or before `day`, None if none (one indexed query on
+    rollups_snapshot_unique). A subtree's item count never falls, so once a unit has a snapshot row it has
+    one on every later snapshot day: its latest row is the campaign's latest snapshot day."""
+    return (
+        DailySnapshot.objects.filter(unit=unit, campaign_id=campaign_id, date__lte=day)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def figures_on(units: list[Unit], campaign_id: int, day: date | None) -> dict[int, Figures]:
+    """Figures of each unit's subtree as the snapshot of `day` kept them (one query; units without a row
+    had no items that day). `day` None: all zero."""
+    out = {u.pk: Figures(u, _empty(), 0, [], snapshot=day) for u in units}
+    if day is None:
+        return out
+    rows = DailySnapshot.objects.filter(
+        unit_id__in=[u.pk for u in units], campaign_id=campaign_id, date=day
+    ).values_list("unit_id", "items", "closed", "kept_up", "overdue")
+    for unit_id, items, closed, kept_up, overdue in rows:
+        f = out[unit_id]
+        f.counts.update({"items": items, STATUS_FIELDS["closed"]: closed, STATUS_FIELDS["kept_up"]: kept_up})
+        f.overdue = overdue
+    return out
+
+
 def ledger_total(
     unit: Unit, campaign_id: int, status: str | None = None, kind: str | None = None
 ) -> int | None:
@@ -115,14 +154,24 @@ def ledger_total(
     return row or 0
 
 
-def dashboard(unit: Unit, campaign_id: int, today: date, visible_children) -> dict:
-    """The unit's subtree, its direct children (worst completion first) and its own leading organ."""
+def dashboard(unit: Unit, campaign_id: int, today: date, visible_children, as_of: date | None = None) -> dict:
+    """The unit's subtree, its direct children (worst completion first) and its own leading organ.
+
+    `as_of` before `today`: the figures as they stood that day, read from the daily snapshots (never
+    recounted), and ``cut_off`` is the day of the snapshot used (the latest on or before `as_of`).
+    Otherwise the live roll-ups and ``cut_off`` is `today`."""
     children = list(visible_children)
-    figs = figures_for([unit, *children], campaign_id, today)
+    if as_of is not None and as_of < today:
+        taken = snapshot_day(unit, campaign_id, as_of)
+        figs = figures_on([unit, *children], campaign_id, taken)
+        cut_off = taken or as_of
+    else:
+        figs = figures_for([unit, *children], campaign_id, today)
+        cut_off = today
     me = figs[unit.pk]
     kids = [figs[c.pk] for c in children]
     own = {f: me.counts[f] - sum(k.counts[f] for k in kids) for f in COUNT_FIELDS}
-    own_fig = Figures(unit, own)
+    own_fig = Figures(unit, own, snapshot=me.snapshot)
     kids_with_items = [k for k in kids if k.items]
     kids.sort(
         key=lambda k: (k.completion is None, k.completion if k.completion is not None else 0, -k.overdue)
@@ -133,4 +182,12 @@ def dashboard(unit: Unit, campaign_id: int, today: date, visible_children) -> di
         else None
     )
     lags = own_fig.completion is not None and avg is not None and own_fig.completion < avg
-    return {"me": me, "children": kids, "own": own_fig, "children_avg": avg, "leadership_lags": lags}
+    return {
+        "me": me,
+        "children": kids,
+        "own": own_fig,
+        "children_avg": avg,
+        "leadership_lags": lags,
+        "cut_off": cut_off,
+        "historical": cut_off < today,
+    }

@@ -11,15 +11,17 @@ from .models import DailySnapshot, SubtreeCounts, SubtreeDue
 
 
 @transaction.atomic
-def take_snapshot(day: date) -> int:
-    """Store every unit's subtree figures for `day` (idempotent: a second run replaces the day)."""
+def take_snapshot(day: date, campaign_id: int | None = None) -> int:
+    """Store every unit's subtree figures for `day` (idempotent: a second run replaces the day), for
+    every campaign or for one."""
+    one = {"campaign_id": campaign_id} if campaign_id is not None else {}
     overdue = {
         (r["unit_id"], r["campaign_id"]): r["n"]
-        for r in SubtreeDue.objects.filter(due_date__lt=day, n__gt=0)
+        for r in SubtreeDue.objects.filter(due_date__lt=day, n__gt=0, **one)
         .values("unit_id", "campaign_id")
         .annotate(n=Sum("n"))
     }
-    DailySnapshot.objects.filter(date=day).delete()
+    DailySnapshot.objects.filter(date=day, **one).delete()
     rows = [
         DailySnapshot(
             unit_id=u,
@@ -30,7 +32,7 @@ def take_snapshot(day: date) -> int:
             kept_up=kept,
             overdue=overdue.get((u, c), 0),
         )
-        for u, c, items, closed, kept in SubtreeCounts.objects.filter(items__gt=0)
+        for u, c, items, closed, kept in SubtreeCounts.objects.filter(items__gt=0, **one)
         .values_list("unit_id", "campaign_id", "items", "st_closed", "st_kept_up")
         .iterator(chunk_size=5000)
     ]
@@ -38,9 +40,9 @@ def take_snapshot(day: date) -> int:
     return len(rows)
 
 
-def trend(unit_id: int, campaign_id: int, days: int = 90) -> list[DailySnapshot]:
-    return list(
-        reversed(
-            DailySnapshot.objects.filter(unit_id=unit_id, campaign_id=campaign_id).order_by("-date")[:days]
-        )
-    )
+def trend(unit_id: int, campaign_id: int, days: int = 90, until: date | None = None) -> list[DailySnapshot]:
+    """The unit's last `days` snapshots (up to `until` when given), oldest first."""
+    qs = DailySnapshot.objects.filter(unit_id=unit_id, campaign_id=campaign_id)
+    if until is not None:
+        qs = qs.filter(date__lte=until)
+    return list(reversed(qs.order_by("-date")[:days]))
