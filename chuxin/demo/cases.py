@@ -45,9 +45,9 @@ CASES = [
 ]
 
 
-def make_cases_demo(campaign, units: list[Unit]) -> str:
+def make_cases_demo(campaign, units: list[Unit], now=None) -> str:
     by_code = {u.code: u for u in units}
-    now = timezone.now()
+    now = now or timezone.now()
     made = []
     for code, kind, visibility, areas, title, summary, body in CASES:
         unit = by_code.get(code)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import timedelta
 from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from chuxin.campaigns.actions import STRANDS_2019, do_add_batch, do_create_campaign
+from chuxin.campaigns.models import Campaign, CampaignStatus
 from chuxin.demo.research import make_research_demo
 from chuxin.demo.study import make_study_demo
 from chuxin.orgs.models import (
@@ -33,11 +33,21 @@ from chuxin.orgs.models import (
     pinyin_initials,
 )
 from chuxin.rollups import counters as rollup_counters
-from chuxin.rollups.snapshots import take_snapshot
+from chuxin.rollups.snapshots import rebuild_history, take_snapshot
 
 from . import data
+from .campaigns import (
+    END_2019,
+    GD_PROBLEMS,
+    batch_start_2019,
+    create_2019_campaign,
+    create_guangdong_campaign,
+    guangdong_units,
+    make_ledger_2019,
+    snapshot_days_2019,
+)
 from .cases import make_cases_demo
-from .ledger import make_ledger
+from .ledger import _aware, make_ledger
 from .opinions import make_hearing_demo
 from .special import make_special_demo, publish_demo
 from .supervision import make_roving_account, make_supervision_demo
@@ -80,9 +90,6 @@ LOWER_RANK = {
     Rank.SECTION: (Rank.VICE_SECTION, "vice_section"),
     Rank.STAFF: (Rank.STAFF, "staff"),
 }
-
-GOALS_2019 = ["理论学习有收获", "思想政治受洗礼", "干事创业敢担当", "为民服务解难题", "清正廉洁作表率"]
-FUNDAMENTAL_TASK_2019 = "深入学习贯彻新时代中国特色社会主义思想、锤炼忠诚干净担当的政治品格、团结带领全国各族人民为实现伟大梦想共同奋斗"
 
 
 @lru_cache(maxsize=200_000)
@@ -260,10 +267,20 @@ def _bulk(model, rows: list) -> None:
 
 @transaction.atomic
 def make_demo(
-    total_units: int, seed: int, progress=None, items: int | None = None, with_strands: bool = True
+    total_units: int,
+    seed: int,
+    progress=None,
+    items: int | None = None,
+    with_strands: bool = True,
+    history: bool = False,
 ) -> dict:
     """Build the whole demo in one transaction; returns counts. `items` defaults to 3 per unit;
-    `with_strands` adds study meetings and research topics (the test suite starts without them)."""
+    `with_strands` adds study meetings and research topics (the test suite starts without them).
+
+    `history` (what `make demo` builds): the 2019 campaign on its real dates, closed in January 2020,
+    with the snapshots of its days, beside a running Guangdong special rectification dated around today
+    (demo/campaigns.py). Without it (the test suite, the benchmarks): the 2019 campaign alone, running,
+    its ledger dated around today."""
     rng = random.Random(seed)
     say = progress or (lambda msg: None)
     say("building the unit tree")
@@ -342,57 +359,46 @@ def make_demo(
     _bulk(RoleAssignment, roles)
     say(f"{len(committee)} committee seats, {len(roles)} roles")
 
-    centre = units[0]
-    campaign = do_create_campaign(
-        acting_user=None,
-        root_unit=centre,
-        title="“不忘初心、牢记使命”主题教育",
-        general_requirement="守初心、担使命，找差距、抓落实",
-        fundamental_task=FUNDAMENTAL_TASK_2019,
-        goals=GOALS_2019,
-        strands=STRANDS_2019,
-        focus_rank=Rank.VICE_COUNTY,
-        launched_on=date(2019, 5, 31),
-        ended_on=date(2020, 1, 8),
-    )
-    top = [n.unit for n in tree.nodes[0].kids]
-    provincial = [u for u in top if u.kind in {k for *_, k in data.PROVINCES}]
-    do_add_batch(
-        campaign,
-        acting_user=None,
-        number=1,
-        name="第一批",
-        start=date(2019, 6, 1),
-        end=date(2019, 8, 31),
-        units=[u for u in top if u not in provincial],
-        description="省部级领导班子，中央和国家机关及其直属单位，中管企业、中管金融企业、中管高校领导班子",
-    )
-    do_add_batch(
-        campaign,
-        acting_user=None,
-        number=2,
-        name="第二批",
-        start=date(2019, 9, 1),
-        end=date(2019, 11, 30),
-        units=provincial,
-        description="市县及以下各级党组织和全体党员",
-    )
+    campaign = create_2019_campaign(units)
     people_by_unit: dict[int, list[Person]] = {}
     for cm in committee:
         people_by_unit.setdefault(cm.unit.pk, []).append(cm.person)
-    ledger = make_ledger(campaign, units, people_by_unit, 3 * len(units) if items is None else items, rng)
+    n_items = 3 * len(units) if items is None else items
+    today = timezone.localdate()
+    # history: the 2019 campaign as it was (its own dates, closed); else running, dated around today
+    start_for = batch_start_2019(units) if history else None
+    now = _aware(END_2019 - timedelta(days=7)) if history else None
+    if history:
+        ledger = make_ledger_2019(campaign, units, people_by_unit, n_items, rng)
+    else:
+        ledger = make_ledger(campaign, units, people_by_unit, n_items, rng)
     say(f"{ledger['problems']} problems, {ledger['items']} rectification items")
     if with_strands:
-        study = make_study_demo(campaign, units, people_by_unit, rng)
-        research = make_research_demo(campaign, units, people_by_unit, rng)
+        study = make_study_demo(campaign, units, people_by_unit, rng, start_for=start_for)
+        research = make_research_demo(campaign, units, people_by_unit, rng, start_for=start_for, now=now)
         say(f"study: {study.get('meetings', '?')} meetings; research: {research.get('topics', '?')} topics")
         say(f"opinions, self-examination: {make_hearing_demo(campaign, units, people_by_unit, seed)}")
-    say(f"special rectification: {make_special_demo(campaign, units, rng)}")
+    say(f"special rectification: {make_special_demo(campaign, units, rng, now=now)}")
     say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
-    say(f"cases: {make_cases_demo(campaign, units)}")
+    say(f"cases: {make_cases_demo(campaign, units, now=now)}")
     rollup_counters.rebuild(campaign.pk)
-    publish_demo(campaign, units)
-    take_snapshot(timezone.localdate())
+    publish_demo(campaign, units, today=END_2019 if history else None)
+    if history:
+        n = rebuild_history(campaign.pk, snapshot_days_2019())
+        Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.CLOSED)
+        say(f"2019 campaign closed on {END_2019}; {n} snapshot rows of its days")
+        guangdong = create_guangdong_campaign(units, today)
+        if guangdong is not None:
+            in_gd = guangdong_units(units)
+            gd = make_ledger(guangdong, in_gd, people_by_unit, len(in_gd), rng, problems_pool=GD_PROBLEMS)
+            rollup_counters.rebuild(guangdong.pk)
+            began = guangdong.launched_on
+            n = rebuild_history(
+                guangdong.pk, [began + timedelta(days=i) for i in range((today - began).days)]
+            )
+            say(f"{guangdong.title}: {gd['items']} items, running; {n} snapshot rows of its days")
+            ledger = {k: ledger[k] + gd.get(k, 0) for k in ledger}
+    take_snapshot(today)
     say("roll-up counters and today's snapshot built")
     return {
         "units": len(units),

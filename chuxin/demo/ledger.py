@@ -101,9 +101,15 @@ def _aware(d):
 
 
 def make_ledger(
-    campaign, units: list[Unit], people_by_unit: dict[int, list[Person]], total_items: int, rng
+    campaign,
+    units: list[Unit],
+    people_by_unit: dict[int, list[Person]],
+    total_items: int,
+    rng,
+    problems_pool=PROBLEMS,
 ) -> dict:
-    """Spread `total_items` items over the units (more at higher levels); returns counts."""
+    """Spread `total_items` items over the units (more at higher levels); returns counts. The problems'
+    titles come from `problems_pool` (title, category, root cause, direction)."""
     today = timezone.localdate()
     if total_items <= 0 or not units:
         return {"problems": 0, "items": 0}
@@ -112,7 +118,7 @@ def make_ledger(
     problems: list[Problem] = []
     for idx in chosen:
         unit = units[idx]
-        title, category, cause, direction = rng.choice(PROBLEMS)
+        title, category, cause, direction = rng.choice(problems_pool)
         leaders = people_by_unit.get(unit.pk) or []
         problems.append(
             Problem(

@@ -40,14 +40,15 @@ def _people(people_by_unit, unit):
     return []
 
 
-def make_research_demo(campaign, units, people_by_unit, rng) -> dict:
+def make_research_demo(campaign, units, people_by_unit, rng, start_for=None, now=None) -> dict:
     """Topics, visits, reports (draft / submitted / reviewed), problem lines and exchange meetings.
 
     Units above the township level: one or two leading cadres each take a topic. Arguments as
     chuxin.demo.study.make_study_demo. Returns counts.
     """
-    start = campaign.launched_on or date(2019, 6, 1)
-    now = timezone.now()
+    launch = campaign.launched_on or date(2019, 6, 1)
+    now = now or timezone.now()
+    start_of = start_for or (lambda unit: launch)
     topics: list[Topic] = []
     for u in units:
         if u.level >= UnitLevel.TOWNSHIP:
@@ -62,7 +63,7 @@ def make_research_demo(campaign, units, people_by_unit, rng) -> dict:
             visits.append(
                 Visit(
                     topic=t,
-                    date=start + timedelta(days=10 + 7 * i + rng.randint(0, 4)),
+                    date=start_of(t.unit) + timedelta(days=10 + 7 * i + rng.randint(0, 4)),
                     place=rng.choice(PLACES),
                     met=rng.choice(MET),
                     findings=rng.choice(FINDINGS),
@@ -99,7 +100,7 @@ def make_research_demo(campaign, units, people_by_unit, rng) -> dict:
         ExchangeMeeting(
             campaign=campaign,
             unit=u,
-            date=start + timedelta(days=60 + rng.randint(0, 10)),
+            date=start_of(u) + timedelta(days=60 + rng.randint(0, 10)),
             place="机关会议室",
             summary="交流调研成果，梳理问题清单，研究破解措施。",
         )

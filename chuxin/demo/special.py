@@ -49,8 +49,8 @@ REFERRAL_FACTS = [
 ]
 
 
-def make_special_demo(campaign, units: list[Unit], rng: random.Random) -> str:
-    now = timezone.now()
+def make_special_demo(campaign, units: list[Unit], rng: random.Random, now=None) -> str:
+    now = now or timezone.now()
     centre = units[0]
     topics = [
         Topic(campaign=campaign, root_unit=centre, order=i, title=t[:200], created_at=now)
@@ -124,11 +124,11 @@ def make_special_demo(campaign, units: list[Unit], rng: random.Random) -> str:
     return f"{len(topics) + (gd_topic is not None)} topics, {len(problems)} problems listed, {len(statements)} none-found statements, {len(candidates)} referrals"
 
 
-def publish_demo(campaign, units: list[Unit]) -> None:
+def publish_demo(campaign, units: list[Unit], today=None) -> None:
     """Public pages for the centre and Guangdong, published from the roll-ups once they are built."""
     from chuxin.special.actions import publication_content
 
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     statement = "坚持边学边查边改，逐项列出问题清单，明确责任、限期整改，整改情况接受党员干部群众监督。"
     for code in ("000000", "440000"):
         unit = next((u for u in units if u.code == code), None)

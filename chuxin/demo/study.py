@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from chuxin.orgs.models import Rank, UnitLevel, ancestor_paths
+from chuxin.orgs.models import Rank, UnitKind, UnitLevel, ancestor_paths
 from chuxin.study.models import (
     Attendance,
     AttendanceStatus,
@@ -25,6 +25,7 @@ STUDY_TITLES = [
     "观看警示教育片",
     "学习先进典型事迹",
 ]
+PROVINCE_KINDS = {UnitKind.PROVINCE, UnitKind.AUTONOMOUS_REGION, UnitKind.MUNICIPALITY, UnitKind.XPCC}
 ABSENCE_REASONS = ["出差", "病假", "参加上级会议", "外出学习", "值班"]
 SELF_CRITICISMS = [
     "理论学习不够系统，学用结合不紧",
@@ -43,17 +44,22 @@ def _people(people_by_unit, unit):
     return []
 
 
-def make_study_demo(campaign, units, people_by_unit, rng) -> dict:
+def make_study_demo(campaign, units, people_by_unit, rng, start_for=None) -> dict:
     """Meetings, venues, attendance and criticism items for each unit; returns counts.
 
     units: Unit rows with primary keys; people_by_unit: {unit pk (or Unit, or code): [Person, ...]}
-    (people of that unit itself); rng: random.Random.
+    (people of that unit itself); rng: random.Random; start_for: unit -> the day the unit starts (its
+    batch's first day), default the campaign's launch. The centre's work meeting is held on the launch
+    day, a TV and telephone conference with sub-venues at every province, sub-provincial city and the
+    XPCC; the other units' work meetings the day after they start, with sub-venues at a few of their
+    subordinate units.
     """
-    start = campaign.launched_on or date(2019, 6, 1)
+    launch = campaign.launched_on or date(2019, 6, 1)
     units = list(units)
     meetings: list[Meeting] = []
     plan = []  # (meeting index, unit, people)
     for u in units:
+        start = start_for(u) if start_for else launch
         people = _people(people_by_unit, u)
         required = min((p.rank for p in people), default=campaign.focus_rank)
         required = min(required, campaign.focus_rank)
@@ -81,7 +87,7 @@ def make_study_demo(campaign, units, people_by_unit, rng) -> dict:
                     unit=u,
                     kind=MeetingKind.WORK_MEETING,
                     title="“不忘初心、牢记使命”主题教育工作会议（电视电话会议）",
-                    date=start + timedelta(days=1),
+                    date=launch if u.depth == 1 else start + timedelta(days=1),
                     place="主会场",
                     required_rank=required,
                 )
@@ -106,6 +112,12 @@ def make_study_demo(campaign, units, people_by_unit, rng) -> dict:
         children_of.setdefault(
             ancestor_paths(c.path, include_self=False)[-1] if c.depth > 1 else "", []
         ).append(c)
+    # every province, autonomous region, municipality and the XPCC, and every sub-provincial city
+    central_sub_venues = [
+        c
+        for c in units
+        if (c.depth == 2 and c.kind in PROVINCE_KINDS) or c.kind == UnitKind.SUBPROVINCIAL_CITY
+    ]
     venues: list[Venue] = []
     main_of: dict[int, Venue] = {}
     for m in meetings:
@@ -113,7 +125,8 @@ def make_study_demo(campaign, units, people_by_unit, rng) -> dict:
         venues.append(v)
         main_of[m.pk] = v
         if m.kind == MeetingKind.WORK_MEETING:
-            for c in children_of.get(m.unit.path, [])[:8]:
+            subs = central_sub_venues if m.unit.depth == 1 else children_of.get(m.unit.path, [])[:8]
+            for c in subs:
                 venues.append(Venue(meeting=m, unit=c, is_main=False, place=f"{c.display_name}分会场"))
     Venue.objects.bulk_create(venues, batch_size=1000)
 
