@@ -204,3 +204,40 @@ def test_a_provinces_local_goal_shows_in_its_subtree_and_not_in_another_province
         "推动粤港澳大湾区建设见实效"
         not in as_user(hubei_office).get(f"/campaigns/{central.pk}/").content.decode()
     )
+
+
+def test_an_import_under_campaign_b_never_lands_in_campaign_a(as_user, county_staff, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django.utils import translation
+
+    from chuxin.problems.ledger import jobs
+    from tests.test_ledger_xlsx import _book, _new_row, make_ledger
+
+    settings.MEDIA_ROOT = tmp_path
+    ledger = make_ledger(county_staff)  # its items are in the 2019 campaign (A)
+    central = _central()
+    guangdong = _campaign("440000", "广东省专项整治")  # B
+    hubei = _campaign("420000", "湖北省专项整治")  # does not cover Chancheng
+    client = as_user(county_staff)
+    client.post("/campaigns/choose/", {"campaign": central.pk, "next": "/"})  # the picker says A
+    url = reverse("ledger_import", kwargs={"code": "440604"}) + f"?campaign={guangdong.pk}"
+    with translation.override("zh-hans"):
+        book = io.BytesIO(_book([_new_row(ledger, 问题描述="专项整治中导入的问题")]))
+        book.name = "台账.xlsx"
+        checked = client.post(url, {"file": book})
+        assert checked.context["can_confirm"], checked.context["errors"]
+        # the confirmation carries B in its form, whatever the picker says meanwhile
+        assert client.post(
+            reverse("ledger_import", kwargs={"code": "440604"}),
+            {"sha": checked.context["sha"], "confirm": "1", "campaign": guangdong.pk},
+        ).status_code in (200, 302)
+        assert Problem.objects.get(title="专项整治中导入的问题").campaign == guangdong
+        # the worker never falls back to another campaign: a job naming one that does not cover the unit fails
+        book = SimpleUploadedFile("台账.xlsx", _book([_new_row(ledger, 问题描述="不该写入任何主题教育的问题")]))
+        sha = jobs.save_upload(book, "440604")
+        jobs.ledger_import_task.enqueue(sha, county_staff.pk, "440604", True, "stop", hubei.pk)
+        assert jobs.read_job("440604", sha)["status"] == "failed"
+        assert not Problem.objects.filter(title="不该写入任何主题教育的问题").exists()

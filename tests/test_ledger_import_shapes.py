@@ -98,7 +98,12 @@ def _path(tmp_path, content, name="台账.xlsx"):
 
 
 def _import(user, path, unit, confirm=False, mode="stop"):
-    return do_import_ledger(unit=unit, path=path, confirm=confirm, mode=mode, acting_user=user)
+    from chuxin.campaigns.models import Campaign
+
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    return do_import_ledger(
+        unit=unit, path=path, confirm=confirm, mode=mode, campaign=campaign, acting_user=user
+    )
 
 
 def _new(ledger, **over):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Status
 from ninja.files import UploadedFile
 
+from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
 from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user
@@ -50,7 +51,7 @@ def _start(request, unit, sha: str, state: dict, confirm: bool, mode: str) -> di
     state = {**state, "status": "queued", "mode": mode, "confirm": confirm, "processed": 0}
     state.update(user=request.user.pk, unit=unit.code)
     jobs.write_job(unit.code, sha, state)
-    jobs.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm, mode)
+    jobs.ledger_import_task.enqueue(sha, request.user.pk, unit.code, confirm, mode, state["campaign"])
     return jobs.read_job(unit.code, sha) or state
 
 
@@ -62,8 +63,11 @@ def _start(request, unit, sha: str, state: dict, confirm: bool, mode: str) -> di
 )
 def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] = "stop"):
     """Upload a 台账 workbook (.xlsx). The worker checks every row (the dry run) and writes nothing;
-    poll the job for its result. `mode`: stop (apply nothing if any row is refused), skip, update."""
+    poll the job for its result. `mode`: stop (apply nothing if any row is refused), skip, update.
+    `?campaign=<id>`: the campaign it goes into (default: the newest covering the unit); the apply
+    writes into the same one."""
     unit = get_unit_for_user(request.user, code, need="record")
+    campaign = campaign_for(request, unit)  # ?campaign=<id>, else the newest covering the unit (404 if none)
     if mode not in MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
     if not (file.name or "").lower().endswith(".xlsx"):
@@ -83,7 +87,8 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
     except XlsxRefused as exc:
         jobs.discard(unit.code, sha)
         raise ActionError(str(exc)) from exc
-    state = {"total": rows, "name": (file.name or "")[:200]}
+    # the job keeps its campaign: the apply writes where the dry run checked
+    state = {"total": rows, "name": (file.name or "")[:200], "campaign": campaign.pk}
     return Status(202, _job_out(sha, _start(request, unit, sha, state, confirm=False, mode=mode)))
 
 
@@ -112,6 +117,8 @@ def import_apply(request, code: str, job_id: str):
         raise ActionError(_("Only a checked file can be applied, once."))
     if state.get("mode", "stop") == "stop" and state.get("errors"):
         raise ActionError(_("The file has refused rows; fix them, or check it again in the skip mode."))
+    if not state.get("campaign"):
+        raise ActionError(_("The file was checked before imports named their campaign; upload it again."))
     if not jobs.upload_path(unit.code, job_id).exists():
         raise ActionError(_("The uploaded file has expired; upload it again."))
     started = _start(request, unit, job_id, state, confirm=True, mode=state.get("mode", "stop"))

@@ -36,18 +36,12 @@ from __future__ import annotations
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
-from chuxin.orgs.models import Unit
+from chuxin.orgs.models import Unit, ancestor_paths
 
 from .models import Batch, Campaign, CampaignStatus
 
 SESSION_KEY = "chuxin_campaign"
 PARAM = "campaign"
-
-
-def ancestor_paths(unit: Unit) -> list[str]:
-    """The paths of the unit and of all its ancestors (the root first)."""
-    step = Unit.steplen
-    return [unit.path[:i] for i in range(step, len(unit.path) + 1, step)]
 
 
 def newest_first(qs: QuerySet) -> QuerySet:
@@ -61,7 +55,7 @@ def newest_first(qs: QuerySet) -> QuerySet:
 
 def covering(unit: Unit) -> QuerySet:
     """Campaigns that cover the unit (see the module docstring), newest first. One query."""
-    paths = ancestor_paths(unit)
+    paths = ancestor_paths(unit.path)  # the unit's own path and its ancestors'
     through = Batch.units.through
     batch_covers = Exists(through.objects.filter(batch__campaign=OuterRef("pk"), unit__path__in=paths))
     has_batches = Exists(Batch.objects.filter(campaign=OuterRef("pk")))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record, snapshot
-from chuxin.campaigns.access import covering, covers
+from chuxin.campaigns.access import covers
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
 from chuxin.core.forms import is_bad_version
@@ -594,14 +594,17 @@ def do_import_ledger(
     acting_user,
     unit: Unit,
     path,
+    campaign,
     mode: str = "stop",
     confirm: bool = False,
-    campaign=None,
     progress=None,
     today=None,
 ) -> dict:
     """The Excel 台账 import, the one entry point: read the file (bounded), plan every row (the dry run), and
     with `confirm` apply the plan — exactly the writes the dry run listed, through the same rules.
+
+    `campaign` is the import page's (`campaigns.access.campaign_for`), kept with the job from the dry run to
+    the apply: every caller names it, so an import checked under one campaign never lands in another.
 
     Modes: "stop" applies nothing when any row is refused; "skip" applies the valid rows and lists the refused
     ones; "update" changes existing items only. Returns a JSON-able result for the page and the job."""
@@ -617,8 +620,7 @@ def do_import_ledger(
     except ImportFileError as exc:
         return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
     if campaign is None:
-        # callers without a page: the newest campaign covering the unit (campaigns/access.py)
-        campaign = covering(unit).first()
+        raise ActionError(_("The import needs the campaign it writes into."))
     plan = ledger_plan.validate(
         table,
         acting_user,

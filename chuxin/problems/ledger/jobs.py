@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with the organisation import)
@@ -39,7 +40,7 @@ def purge_imports() -> int:
 
 
 def run_import(
-    sha: str, user, unit, confirm: bool, mode: str = "stop", progress=None, name: str = "", campaign=None
+    sha: str, user, unit, confirm: bool, mode: str = "stop", progress=None, name: str = "", *, campaign
 ) -> dict:
     """Read, check and (with confirm) apply into `campaign` (the import page's, see campaigns/access.py)
     through the one action; returns a JSON-able result."""
@@ -71,6 +72,7 @@ def ledger_import_task(
 
     user = get_user_model().objects.get(pk=user_id)
     unit = Unit.objects.get(code=unit_code)
+    # the campaign the page (or the API call) checked the file in; never another one
     campaign = covering(unit).filter(pk=campaign_id).first() if campaign_id else None
     state = read_job(unit_code, sha) or {}
     state.update(
@@ -92,9 +94,24 @@ def ledger_import_task(
             write_job(unit_code, sha, state)
 
     try:
-        result = run_import(
-            sha, user, unit, confirm, mode, progress=progress, name=state.get("name", ""), campaign=campaign
-        )
+        if campaign is None:
+            result = {
+                "status": "failed",
+                "file_error": _("The campaign of this import does not cover the unit (any more)."),
+                "errors": [],
+                "summary": {},
+            }
+        else:
+            result = run_import(
+                sha,
+                user,
+                unit,
+                confirm,
+                mode,
+                progress=progress,
+                name=state.get("name", ""),
+                campaign=campaign,
+            )
     except Exception as exc:  # the page must end, whatever happened
         result = {"status": "failed", "file_error": str(exc)[:300], "errors": [], "summary": {}}
     state.update(result)
