@@ -27,7 +27,14 @@ from chuxin.demo.campaigns import (
 )
 from chuxin.demo.ledger import make_ledger
 from chuxin.orgs.models import CommitteeMember, Unit, UnitKind
-from chuxin.problems.models import Problem, ProgressUpdate, RectificationItem, Stage, Status
+from chuxin.problems.models import (
+    Problem,
+    ProblemListSignoff,
+    ProgressUpdate,
+    RectificationItem,
+    Stage,
+    Status,
+)
 from chuxin.rollups.counters import rebuild
 from chuxin.rollups.models import DailySnapshot
 from chuxin.rollups.snapshots import rebuild_history, take_snapshot
@@ -82,6 +89,12 @@ def test_every_date_of_the_2019_ledger_lies_in_2019_and_2020(history):
         *ProgressUpdate.objects.filter(item__in=items).values_list("at", flat=True),
     ]
     assert {_year(d) for d in dates} == YEARS
+    signed = ProblemListSignoff.objects.filter(campaign=history)
+    # every unit with problems signed its list
+    assert set(signed.values_list("unit_id", flat=True)) == set(
+        Problem.objects.filter(campaign=history).values_list("unit_id", flat=True)
+    )
+    assert {_year(d) for d in signed.values_list("signed_at", flat=True)} == {2019}
     assert max(timezone.localtime(d).date() for d in items.values_list("closed_at", flat=True)) <= END_2019
 
 

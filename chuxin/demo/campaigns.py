@@ -22,6 +22,7 @@ from chuxin.orgs.models import Rank, Unit
 from chuxin.problems.models import (
     Kind,
     Problem,
+    ProblemListSignoff,
     ProgressUpdate,
     RectificationItem,
     Stage,
@@ -182,6 +183,26 @@ def make_ledger_2019(campaign, units: list[Unit], people_by_unit, total_items: i
             )
         )
     Problem.objects.bulk_create(problems, batch_size=BATCH)
+    # Each unit's secretary signed off its problem list a few days after its last problem was found.
+    listed: dict[int, tuple[date, int]] = {}
+    for problem, day in zip(problems, found_on, strict=True):
+        last, n = listed.get(problem.unit_id, (day, 0))
+        listed[problem.unit_id] = (max(last, day), n + 1)
+    ProblemListSignoff.objects.bulk_create(
+        [
+            ProblemListSignoff(
+                campaign=campaign,
+                unit_id=unit_id,
+                signed_by=people_by_unit[unit_id][0],
+                signed_at=_aware(last + timedelta(days=3)),
+                problems=n,
+                note="经领导班子集体研究审定",
+            )
+            for unit_id, (last, n) in listed.items()
+            if people_by_unit.get(unit_id)
+        ],
+        batch_size=BATCH,
+    )
 
     last_close = END_2019 - timedelta(days=2)
     items: list[RectificationItem] = []
