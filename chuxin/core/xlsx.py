@@ -26,7 +26,9 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
@@ -95,11 +97,12 @@ def col_letters(n: int) -> str:
 
 
 _DIM = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})?(\d+)?)?\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\sr=\"(\d+)\"")
-_CELL_COL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)")
-_CELL_ROW_LONG = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"[A-Z]+(\d{6,})\"")
-_CELL_OPEN = re.compile(rb"<(?:\w+:)?c[\s>/]")
-_CELL_WITH_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"")
+# One pass over every tag: a cell gives (r=", its column letters, its row number when it has 6+ digits, ""),
+# a cell without an address ("", "", "", ""), a row ("", "", "", its number). One regex instead of five
+# separate passes: the inspection of a 100 000-row sheet costs a third of what it did.
+_TAGS = re.compile(rb"<(?:\w+:)?(?:c(?:\s[^>]*?\b(r=\")([A-Z]*)(\d{6,})?|[\s>/])|row\b[^>]*?\sr=\"(\d+)\")")
+_NO_REF = (b"", b"", b"", b"")
+_COL_OF, _LONG_ROW_OF, _ROW_OF = itemgetter(1), itemgetter(2), itemgetter(3)
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)(\d+)\"[^>]*>\s*<(?:\w+:)?f[\s>/]")
 MAX_FORMULAS = 100_000
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
@@ -214,7 +217,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> BookInfo:
 def _scan_sheet(name: str, entry: str, stream, limits: Limits) -> SheetInfo:
     info = SheetInfo(name=name, entry=entry)
     tail = b""
-    cells = with_ref = 0
+    no_ref = 0  # cells without an address
     max_col = max_row = 0
     first = True
     for chunk in stream(entry):
@@ -235,25 +238,25 @@ def _scan_sheet(name: str, entry: str, stream, limits: Limits) -> SheetInfo:
                 if last_row and int(last_row) > limits.max_rows:
                     raise _over(name, info.declared, limits)
             first = False
-        cells += len(_CELL_OPEN.findall(data))
-        with_ref += len(_CELL_WITH_REF.findall(data))
-        for letters in set(_CELL_COL.findall(data)):
-            max_col = max(max_col, col_number(letters))
-        for r in _CELL_ROW_LONG.findall(data):
-            max_row = max(max_row, int(r))
+        tags = _TAGS.findall(data)
+        if tags:
+            no_ref += tags.count(_NO_REF)
+            for letters in set(map(_COL_OF, tags)):
+                if letters:
+                    max_col = max(max_col, col_number(letters))
+            for r in set(map(_LONG_ROW_OF, tags)) | set(map(_ROW_OF, tags)):
+                if r:
+                    max_row = max(max_row, int(r))
         if b"<f" in data and len(info.formulas) < MAX_FORMULAS:
             for letters, r in _FORMULA_CELL.findall(data):
                 info.formulas.add((int(r) - 1, col_number(letters) - 1))
-        rows = _ROW_REF.findall(data)
-        if rows:
-            max_row = max(max_row, max(int(r) for r in rows))
         if max_col > limits.max_columns or max_row > limits.max_rows:
             raise _over(name, f"{col_letters(max_col)}{max_row}", limits)
     if tail.strip():
-        data = tail
-        for letters in set(_CELL_COL.findall(data)):
-            max_col = max(max_col, col_number(letters))
-    if cells != with_ref:
+        for _mark, letters, _long, _row in _TAGS.findall(tail):
+            if letters:
+                max_col = max(max_col, col_number(letters))
+    if no_ref:
         raise XlsxRefused(
             _("Sheet %(sheet)s has cells without an address; save it again in Excel or WPS and retry.")
             % {"sheet": name}
@@ -308,6 +311,52 @@ def read_sheet(path: str | Path, index: int, name: str = "") -> Sheet:
                     if row[c] == "" or row[c] is None:
                         row[c] = value
     return Sheet(name=name, index=index, rows=rows)
+
+
+class SheetReader:
+    """One sheet's rows one at a time (call inspect_xlsx first), merged cells filled from their anchors, for
+    imports of any size: calamine parses the sheet once into its compact Rust cells, and a Python row exists
+    only while it is read, never a list of the whole file (100 000 rows as Python lists cost ~250 MB).
+
+    `rows(start)` may be called again for a second pass; rows are numbered from 0 like `read_sheet`'s."""
+
+    def __init__(self, path: str | Path, index: int, name: str = ""):
+        from python_calamine import CalamineWorkbook
+
+        with CalamineWorkbook.from_path(str(path)) as wb:
+            self._sheet = wb.get_sheet_by_index(index)
+        self.index = index
+        self.name = name or self._sheet.name
+        start = self._sheet.start
+        # calamine yields every row from the first, but only the columns from the first used one
+        self._pad = start[1] if start else 0
+        self.height = self._sheet.total_height if start else 0
+        self._merged = sorted(self._sheet.merged_cell_ranges or [])
+
+    def rows(self, start: int = 0) -> Iterator[tuple[int, list]]:
+        pending = iter(self._merged)
+        nxt = next(pending, None)
+        active: list[tuple[int, int, int, object]] = []  # (last row, first column, last column, value)
+        pad = [""] * self._pad
+        for i, row in enumerate(self._sheet.iter_rows()):
+            if pad:
+                row = pad + row
+            while nxt is not None and nxt[0][0] <= i:
+                (r0, c0), (r1, c1) = nxt
+                nxt = next(pending, None)
+                if r0 == i:
+                    value = row[c0] if c0 < len(row) else ""
+                    if value != "" and value is not None:
+                        active.append((r1, c0, c1, value))
+            if active:
+                active = [a for a in active if a[0] >= i]
+                last = len(row) - 1
+                for _r1, c0, c1, value in active:
+                    for c in range(c0, min(c1, last) + 1):
+                        if row[c] == "" or row[c] is None:
+                            row[c] = value
+            if i >= start:
+                yield i, row
 
 
 # ----------------------------------------------------------------------------------------------- writing

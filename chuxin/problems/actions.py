@@ -424,13 +424,19 @@ def do_edit_item(
     return locked
 
 
+IMPORT_PART = 5000  # rows written (and audited) together by do_import_new_rows
+
+
 def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *, acting_user) -> dict:
     """Create many problems and items at once (the Excel import's bulk apply): the rules of do_add_item
     (`rules.check_new_item`), but written with bulk inserts, bulk audit entries and summed counter updates in
     one transaction. `rows` carry unit, source, title, root_cause, leader, measures, kind, deadline, stages,
     person and row (the file's row number, for messages); rows with the same (unit, source, title) share one
-    problem; `joins` maps (unit id, title) to an existing problem."""
-    from chuxin.audit.log import record_created
+    problem; `joins` maps (unit id, title) to an existing problem.
+
+    The rows are written IMPORT_PART at a time (problems, items, stages, their audit entries), so that the
+    column values of 100 000 rows and their audit entries never exist at once; the counters are summed over
+    all parts and written once at the end, before the commit."""
     from chuxin.core import bulk
 
     today = today or timezone.localdate()
@@ -440,86 +446,114 @@ def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *,
     if campaign is None and rows:
         raise ActionError(_("There is no campaign to record the problems in."))
     ensure_open(campaign)
-    allow_past = rules.past_dates_allowed(campaign, today)
-    secretaries = dict(
-        CommitteeMember.objects.filter(unit__in={r.unit.pk for r in rows}, post="secretary").values_list(
-            "unit_id", "person_id"
-        )
-    )
-    now = timezone.now()
-    problem_defaults = _defaults(Problem)
-    item_defaults = _defaults(RectificationItem)
-    stage_defaults = _defaults(Stage)
-    problems: dict[tuple, dict] = {}  # new problems, as column values
-    items: list[dict] = []
-    item_problem: list = []  # per item: its new problem's dict, or an existing Problem
-    stages: list[tuple[int, dict]] = []
-    for r in rows:
-        if not (r.title or "").strip():
-            raise ActionError(
-                _("Row %(row)s: %(error)s")
-                % {"row": r.row, "error": _("A problem needs a description of what is wrong.")}
+    writer = _NewRowsWriter(campaign, rows, joins, today, acting_user)
+    with transaction.atomic(), bulk.large_page_cache():
+        for i in range(0, len(rows), IMPORT_PART):
+            writer.write(rows[i : i + IMPORT_PART])
+        counters.bulk_created_rows(writer.tally)
+    return {"problems_created": writer.problems_created, "items_created": writer.items_created}
+
+
+class _NewRowsWriter:
+    """do_import_new_rows' writes, one part of the rows at a time; what the parts share is kept here."""
+
+    def __init__(self, campaign, rows, joins, today, acting_user):
+        self.campaign = campaign
+        self.joins = joins
+        self.today = today
+        self.user = acting_user
+        self.allow_past = rules.past_dates_allowed(campaign, today)
+        self.secretaries = dict(
+            CommitteeMember.objects.filter(unit__in={r.unit.pk for r in rows}, post="secretary").values_list(
+                "unit_id", "person_id"
             )
-        row_stages = list(getattr(r, "stages", None) or [])
-        if r.kind == Kind.LONG_TERM and not row_stages and r.deadline is not None:
-            row_stages = [(r.measures.strip()[: rules.STAGE_GOAL_MAX], r.deadline)]
-        deadline, errors = rules.check_new_item(
-            kind=r.kind,
-            measures=r.measures,
-            deadline=r.deadline if r.kind != Kind.LONG_TERM else None,
-            requirements=r.measures,
-            stages=row_stages,
-            today=today,
-            allow_past=allow_past,
         )
-        if errors:
-            raise ActionError(_("Row %(row)s: %(error)s") % {"row": r.row, "error": errors[0][1]})
-        key = (r.unit.pk, r.source, r.title.strip())
-        problem = problems.get(key) or joins.get((r.unit.pk, r.title))
-        if problem is None:
-            problem = {
-                **problem_defaults,
-                "campaign_id": campaign.pk,
-                "unit_id": r.unit.pk,
-                "unit_path": r.unit.path,
-                "title": r.title.strip(),
-                "source": r.source,
-                "root_cause": r.root_cause,
-                "recorded_by_id": acting_user.pk,
-                "responsible_leader_id": r.leader.pk if r.leader else secretaries.get(r.unit.pk),
-                "created_at": now,
-            }
-            problems[key] = problem
-        leader_id = (
-            problem["responsible_leader_id"] if isinstance(problem, dict) else problem.responsible_leader_id
-        )
-        measures = r.measures.strip()
-        due = min((t for _g, t in row_stages), default=None) if r.kind == Kind.LONG_TERM else deadline
-        items.append(
-            {
-                **item_defaults,
-                "unit_id": r.unit.pk,
-                "unit_path": r.unit.path,
-                "measures": measures,
-                "kind": r.kind,
-                "requirements": measures if r.kind == Kind.DEADLINE else "",
-                "deadline": deadline if r.kind != Kind.LONG_TERM else None,
-                "responsible_person_id": r.person.pk,
-                "responsible_leader_id": r.leader.pk if r.leader else leader_id,
-                "due_date": due,
-                "created_at": now,
-            }
-        )
-        item_problem.append(problem)
-        for order, (goal, target) in enumerate(row_stages, 1):
-            stages.append(
-                (
-                    len(items) - 1,
-                    {**stage_defaults, "order": order, "goal": goal.strip(), "target_date": target},
+        self.now = timezone.now()
+        self.problem_defaults = _defaults(Problem)
+        self.item_defaults = _defaults(RectificationItem)
+        self.stage_defaults = _defaults(Stage)
+        # (unit, source, title) -> (id, responsible leader) of the problems written by earlier parts
+        self.written: dict[tuple, tuple[int, int | None]] = {}
+        self.tally = counters.BulkTally()
+        self.problems_created = self.items_created = 0
+
+    def write(self, rows) -> None:
+        from chuxin.audit.log import record_created
+        from chuxin.core import bulk
+
+        campaign, user, now = self.campaign, self.user, self.now
+        problems: dict[tuple, dict] = {}  # this part's new problems, as column values
+        items: list[dict] = []
+        item_problem: list = []  # per item: its new problem's dict, (id, leader) of an earlier part's, or a Problem
+        stages: list[tuple[int, dict]] = []
+        for r in rows:
+            if not (r.title or "").strip():
+                raise ActionError(
+                    _("Row %(row)s: %(error)s")
+                    % {"row": r.row, "error": _("A problem needs a description of what is wrong.")}
                 )
+            row_stages = list(getattr(r, "stages", None) or [])
+            if r.kind == Kind.LONG_TERM and not row_stages and r.deadline is not None:
+                row_stages = [(r.measures.strip()[: rules.STAGE_GOAL_MAX], r.deadline)]
+            deadline, errors = rules.check_new_item(
+                kind=r.kind,
+                measures=r.measures,
+                deadline=r.deadline if r.kind != Kind.LONG_TERM else None,
+                requirements=r.measures,
+                stages=row_stages,
+                today=self.today,
+                allow_past=self.allow_past,
             )
-    new_problems = list(problems.values())
-    with transaction.atomic():
+            if errors:
+                raise ActionError(_("Row %(row)s: %(error)s") % {"row": r.row, "error": errors[0][1]})
+            key = (r.unit.pk, r.source, r.title.strip())
+            problem = problems.get(key) or self.written.get(key) or self.joins.get((r.unit.pk, r.title))
+            if problem is None:
+                problem = {
+                    **self.problem_defaults,
+                    "campaign_id": campaign.pk,
+                    "unit_id": r.unit.pk,
+                    "unit_path": r.unit.path,
+                    "title": r.title.strip(),
+                    "source": r.source,
+                    "root_cause": r.root_cause,
+                    "recorded_by_id": user.pk,
+                    "responsible_leader_id": r.leader.pk if r.leader else self.secretaries.get(r.unit.pk),
+                    "created_at": now,
+                }
+                problems[key] = problem
+            if isinstance(problem, dict):
+                leader_id = problem["responsible_leader_id"]
+            elif isinstance(problem, tuple):
+                leader_id = problem[1]
+            else:
+                leader_id = problem.responsible_leader_id
+            measures = r.measures.strip()
+            due = min((t for _g, t in row_stages), default=None) if r.kind == Kind.LONG_TERM else deadline
+            items.append(
+                {
+                    **self.item_defaults,
+                    "unit_id": r.unit.pk,
+                    "unit_path": r.unit.path,
+                    "measures": measures,
+                    "kind": r.kind,
+                    "requirements": measures if r.kind == Kind.DEADLINE else "",
+                    "deadline": deadline if r.kind != Kind.LONG_TERM else None,
+                    "responsible_person_id": r.person.pk,
+                    "responsible_leader_id": r.leader.pk if r.leader else leader_id,
+                    "due_date": due,
+                    "created_at": now,
+                }
+            )
+            item_problem.append(problem)
+            for order, (goal, target) in enumerate(row_stages, 1):
+                stages.append(
+                    (
+                        len(items) - 1,
+                        {**self.stage_defaults, "order": order, "goal": goal.strip(), "target_date": target},
+                    )
+                )
+        new_problems = list(problems.values())
         for p, pk in zip(new_problems, bulk.reserve_ids(Problem, len(new_problems)), strict=True):
             p["id"] = pk
         bulk.insert_rows(Problem, new_problems, [p["id"] for p in new_problems])
@@ -527,30 +561,31 @@ def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *,
             items, bulk.reserve_ids(RectificationItem, len(items)), item_problem, strict=True
         ):
             it["id"] = pk
-            it["problem_id"] = problem["id"] if isinstance(problem, dict) else problem.pk
+            if isinstance(problem, dict):
+                it["problem_id"], cid, tid = problem["id"], problem["campaign_id"], problem.get("topic_id")
+            elif isinstance(problem, tuple):  # written by an earlier part: a new problem of this campaign
+                it["problem_id"], cid, tid = problem[0], campaign.pk, self.problem_defaults.get("topic_id")
+            else:
+                it["problem_id"], cid, tid = problem.pk, problem.campaign_id, problem.topic_id
+            self.tally.item(it, cid, tid)
         bulk.insert_rows(RectificationItem, items, [it["id"] for it in items])
         stage_rows = [st for _i, st in stages]
         for (idx, st), pk in zip(stages, bulk.reserve_ids(Stage, len(stages)), strict=True):
             st["id"] = pk
             st["item_id"] = items[idx]["id"]
         bulk.insert_rows(Stage, stage_rows, [st["id"] for st in stage_rows])
+        record_created(user, Problem, ((AuditEvent.PROBLEM_CREATE, p["id"], p, None) for p in new_problems))
         record_created(
-            acting_user, Problem, ((AuditEvent.PROBLEM_CREATE, p["id"], p, None) for p in new_problems)
-        )
-        record_created(
-            acting_user, Stage, ((AuditEvent.STAGE_CREATE, st["id"], st, st["item_id"]) for st in stage_rows)
+            user, Stage, ((AuditEvent.STAGE_CREATE, st["id"], st, st["item_id"]) for st in stage_rows)
         )
         record_created(
-            acting_user, RectificationItem, ((AuditEvent.ITEM_CREATE, it["id"], it, it["id"]) for it in items)
+            user, RectificationItem, ((AuditEvent.ITEM_CREATE, it["id"], it, it["id"]) for it in items)
         )
-        counters.bulk_created_rows(
-            new_problems, items, {p.pk: p for p in item_problem if not isinstance(p, dict)}
-        )
-    return {
-        "problems_created": len(new_problems),
-        "items_created": len(items),
-        "item_ids": [it["id"] for it in items],
-    }
+        for key, p in problems.items():
+            self.tally.problem(p)
+            self.written[key] = (p["id"], p["responsible_leader_id"])
+        self.problems_created += len(new_problems)
+        self.items_created += len(items)
 
 
 def _defaults(model) -> dict:
@@ -608,12 +643,21 @@ def do_import_ledger(
 
     Modes: "stop" applies nothing when any row is refused; "skip" applies the valid rows and lists the refused
     ones; "update" changes existing items only. Returns a JSON-able result for the page and the job."""
+    from chuxin.core import bulk
+
     from .ledger import plan as ledger_plan
-    from .ledger.read import ImportFileError, read_ledger
 
     require_record(acting_user, unit)
     if mode not in ledger_plan.MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
+    with bulk.collector_paused():
+        return _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, today)
+
+
+def _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, today) -> dict:
+    from .ledger import plan as ledger_plan
+    from .ledger.read import ImportFileError, read_ledger
+
     today = today or timezone.localdate()
     try:
         table = read_ledger(path)
@@ -674,10 +718,8 @@ def _plan_result(plan) -> dict:
         "errors_total": len(plan.errors),
         "refused": _refused_rows(plan),
         "header": plan.header,
-        "diffs": [
-            [n, [list(c) for c in cells]] for n, cells in sorted(plan.diffs.items())[:MAX_DIFF_ROWS_SHOWN]
-        ],
-        "diff_rows": len(plan.diffs),
+        "diffs": [[n, [list(c) for c in cells]] for n, cells in plan.diff_rows(MAX_DIFF_ROWS_SHOWN)],
+        "diff_rows": plan.diff_count(),
     }
 
 

@@ -154,33 +154,48 @@ def _write_bulk(counts: dict, due: Counter) -> None:
         )
 
 
-def bulk_created_rows(problems: list[dict], items: list[dict], existing: dict) -> None:
-    """bulk_created for rows given as column values (the import's fast path): the deltas are summed per unit
-    first and only then carried to the ancestors, so the work grows with the units touched, not the rows.
-    `existing` maps the pk of an already stored problem that new items joined to that Problem."""
-    per_unit: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    per_unit_due: Counter = Counter()
-    per_unit_topic: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    problem_of = {p["id"]: p for p in problems}
-    for p in problems:
-        c = per_unit[(p["unit_id"], p["campaign_id"])]
+class BulkTally:
+    """The counters' deltas of many new problems and items (the import's fast path), summed per unit while
+    the rows are written in parts; `bulk_created_rows` then carries them to the ancestors, so the work grows
+    with the units touched, not the rows, and no list of all the rows is needed."""
+
+    def __init__(self):
+        self.per_unit: dict[tuple[int, int], Counter] = defaultdict(Counter)
+        self.per_unit_due: Counter = Counter()
+        self.per_unit_topic: dict[tuple[int, int], Counter] = defaultdict(Counter)
+        self._states: Counter = Counter()  # (unit, campaign, topic, status, kind, due date) -> items
+
+    def problem(self, p: dict) -> None:
+        c = self.per_unit[(p["unit_id"], p["campaign_id"])]
         c["problems"] += 1
         c[SOURCE_FIELDS[p["source"]]] += 1
         if p.get("topic_id") is not None:
-            per_unit_topic[(p["unit_id"], p["topic_id"])]["problems"] += 1
-    for it in items:
-        p = problem_of.get(it["problem_id"])
-        if p is not None:
-            cid, tid = p["campaign_id"], p.get("topic_id")
-        else:
-            stored = existing[it["problem_id"]]
-            cid, tid = stored.campaign_id, stored.topic_id
-        state = ItemState(cid, it["unit_id"], it["status"], it["kind"], it["due_date"], tid)
-        per_unit[(it["unit_id"], cid)].update(state.fields())
-        if state.due() is not None:
-            per_unit_due[(it["unit_id"], cid, state.due())] += 1
-        if tid is not None:
-            per_unit_topic[(it["unit_id"], tid)].update(topics.item_fields(it["status"]))
+            self.per_unit_topic[(p["unit_id"], p["topic_id"])]["problems"] += 1
+
+    def item(self, it: dict, campaign_id: int, topic_id: int | None) -> None:
+        self._states[(it["unit_id"], campaign_id, topic_id, it["status"], it["kind"], it["due_date"])] += 1
+
+    def _fold(self) -> None:
+        """Items of one state are counted once, times their number (most rows of a file share a state)."""
+        for (unit_id, cid, tid, status, kind, due_date), n in self._states.items():
+            state = ItemState(cid, unit_id, status, kind, due_date, tid)
+            c = self.per_unit[(unit_id, cid)]
+            for k, v in state.fields().items():
+                c[k] += v * n
+            if state.due() is not None:
+                self.per_unit_due[(unit_id, cid, state.due())] += n
+            if tid is not None:
+                t = self.per_unit_topic[(unit_id, tid)]
+                for k, v in topics.item_fields(status).items():
+                    t[k] += v * n
+        self._states.clear()
+
+
+def bulk_created_rows(tally: BulkTally) -> None:
+    """bulk_created for rows given as column values (the import's fast path, see BulkTally): the deltas
+    summed per unit are carried to every ancestor and written with one upsert per table."""
+    tally._fold()
+    per_unit, per_unit_due, per_unit_topic = tally.per_unit, tally.per_unit_due, tally.per_unit_topic
     paths = {}
     unit_ids = {u for u, _c in per_unit} | {u for u, _t in per_unit_topic}
     for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -98,16 +97,24 @@ ALIASES = {
 BIG_IMPORT_ROWS = 2000  # more rows than this are parsed and applied in the worker
 
 
-@lru_cache(maxsize=65536)
-def _norm_str(s: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s)).lower()
+def norm_str(s: str) -> str:
+    """`norm` of a str, without the cache (texts that rarely repeat: problem texts, measures)."""
+    # str.split() splits at exactly the characters re's \s matches in a str (str.isspace), faster
+    if s.isascii():
+        return "".join(s.split()).lower()
+    return "".join(unicodedata.normalize("NFKC", s).split()).lower()
+
+
+_norm_short = lru_cache(maxsize=65536)(norm_str)
 
 
 def norm(s) -> str:
     """NFKC (full-width digits and letters, ideographic spaces), no whitespace at all, lower case."""
-    if type(s) is str and len(s) <= 64:  # codes, names, labels repeat row after row
-        return _norm_str(s)
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(s))).lower()
+    if type(s) is not str:
+        s = str(s)
+    if len(s) <= 32:  # codes, names, labels repeat row after row
+        return _norm_short(s)
+    return norm_str(s)
 
 
 def label_map(chinese: Mapping, choices) -> dict[str, str]:

@@ -23,6 +23,8 @@ refused with its address unless its stored value equals what the export shows no
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,7 +42,18 @@ from chuxin.problems import rules
 from chuxin.problems.models import ACTIVE_STATUSES, Kind, Problem, RectificationItem, Source
 
 from .export import row_values
-from .layout import KIND_ZH, LIMITS, READ_ONLY, SOURCE_ZH, item_code, label_map, norm, problem_code
+from .layout import (
+    COLUMNS,
+    KIND_ZH,
+    LIMITS,
+    READ_ONLY,
+    SOURCE_ZH,
+    item_code,
+    label_map,
+    norm,
+    norm_str,
+    problem_code,
+)
 from .layout import zh_date as _zh_date
 from .read import Table, code, lines, parse_date, text
 
@@ -56,7 +69,7 @@ class RowError:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class NewRow:
     row: int
     unit: Unit
@@ -83,15 +96,25 @@ class Plan:
     unchanged: int = 0
     matched_by_fingerprint: int = 0
     joins: dict[tuple[int, str], Problem] = field(default_factory=dict)  # (unit id, title) -> problem
-    diffs: dict[int, list[tuple[str, str, str]]] = field(
-        default_factory=dict
-    )  # row -> (column, before, after)
+    # row -> (column, before, after) of the existing items and problems; a new row's cells are `new_diff`
+    diffs: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)
     cells: dict[int, list] = field(default_factory=dict)  # the cells of refused rows, for the download
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def diff_count(self) -> int:
+        return len(self.diffs) + len(self.new_rows)
+
+    def diff_rows(self, limit: int) -> list[tuple[int, list[tuple[str, str, str]]]]:
+        """The first `limit` rows of the dry run's list of changes, in row order: changed and new rows (a new
+        row's cells are made here, for the rows shown only: 100 000 new rows need not be listed twice)."""
+        changed = sorted(self.diffs.items())[:limit]
+        new = ((row.row, row) for row in self.new_rows[:limit])
+        merged = heapq.merge(changed, new, key=lambda pair: pair[0])
+        return [(n, new_diff(v) if isinstance(v, NewRow) else v) for n, v in itertools.islice(merged, limit)]
 
     def refused_rows(self) -> list[int]:
         return sorted({e.row for e in self.errors})
@@ -115,13 +138,17 @@ class People:
 
     def __init__(self, names: set[str]):
         self.by_name: dict[str, list[tuple[Person, str]]] = defaultdict(list)
-        names = sorted(n for n in names if n)
-        for i in range(0, len(names), 500):
-            for p in Person.objects.filter(name__in=names[i : i + 500], is_active=True).select_related(
-                "home_unit"
-            ):
-                self.by_name[p.name].append((p, p.home_unit.path if p.home_unit_id else ""))
+        self._loaded: set[str] = set()
         self._cache: dict[tuple[str, str], tuple[Person | None, str]] = {}
+        self.load(names)
+
+    def load(self, names: set[str]) -> None:
+        """Fetch the people of these names (those not fetched yet)."""
+        names = {n for n in names if n} - self._loaded
+        self._loaded |= names
+        for part in _chunks(names):
+            for p in Person.objects.filter(name__in=part, is_active=True).select_related("home_unit"):
+                self.by_name[p.name].append((p, p.home_unit.path if p.home_unit_id else ""))
 
     def resolve(self, name: str, unit: Unit) -> tuple[Person | None, str]:
         key = (name, unit.path)
@@ -164,61 +191,42 @@ def _jsonable(v):
     return str(v)
 
 
-def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", today=None, progress=None):
-    """Check every row; the plan lists the errors and the exact writes to make. Nothing is written."""
-    today = today or timezone.localdate()
-    cols = table.cols
-    plan = Plan(sheet=table.sheet, mode=mode)
-    plan.header = [label for label, _j in sorted(cols.items(), key=lambda kv: kv[1])]
-    scope = scope_for(user)
-    sources = label_map(SOURCE_ZH, Source)
-    kinds = label_map(KIND_ZH, Kind)
-    allow_past_new = rules.past_dates_allowed(campaign, today)
+BLOCK = 5000  # rows read, looked up and checked together: a few queries per block, never one per row
 
-    def cell(row, label):
-        j = cols.get(label)
-        return row[j] if j is not None and j < len(row) else None
 
-    body = []
-    data_cols = [j for label, j in cols.items() if label != "序号"]
-    for i in range(table.header_row + 1, len(table.rows)):
-        row = table.rows[i]
-        if not any(text(row[j]) for j in data_cols if j < len(row)):
-            continue
-        body.append((i + 1, i, row))
-    plan.total = len(body)
-    raw = {n: r for n, _i, r in body}
-    unchanged_rows: set[int] = set()
+@dataclass(slots=True)
+class _Row:
+    """One non-empty row of the file, its cells read once (the checks that need no database done)."""
 
-    # Units: by code, else by name, inside the root's subtree and recordable by the user.
-    codes = {code(cell(r, "单位代码")) for _n, _i, r in body} - {""}
-    units_by_code = {}
-    for part in _chunks(codes):
-        for u in Unit.objects.filter(code__in=part, path__startswith=root.path):
-            units_by_code[u.code.upper()] = u
-    unit_names = {text(cell(r, "单位名称")) for _n, _i, r in body if not code(cell(r, "单位代码"))} - {""}
-    units_by_name: dict[str, list[Unit]] = defaultdict(list)
-    for part in _chunks(unit_names):
-        for u in Unit.objects.filter(name__in=part, path__startswith=root.path):
-            units_by_name[u.name].append(u)
-    recordable: dict[int, bool] = {}
+    n: int  # the row number Excel shows
+    i: int  # 0-based index in the sheet
+    r: list
+    long_errs: list  # over-long cells, first among the row's reasons
+    field_errs: list  # empty or unreadable cells
+    ucode: str
+    uname: str
+    source: str | None
+    title: str
+    root_cause: str
+    measures: str
+    kind: str | None
+    deadline: date | None
+    goals: list
+    stage_dates: list
+    leader_name: str
+    person_name: str
+    ntitle: str  # title, measures and person as the fingerprint compares them (layout.norm)
+    nmeasures: str
+    nperson: str
+    unit: Unit | None = None
+    unit_errs: list = field(default_factory=list)
+    cands: list | None = None  # items of the ledger with this row's fingerprint
 
-    # Codes: 事项编号 I…, or an old export's 问题编号 I…; 问题编号 P… names a problem.
-    item_refs: dict[int, int] = {}
-    problem_refs: dict[int, int] = {}
-    for n, _i, r in body:
-        for label in ("事项编号", "问题编号"):
-            ref = code(cell(r, label))
-            if not ref:
-                continue
-            m = re.fullmatch(r"([IP]?)(\d+)", ref)
-            if m is None:
-                item_refs[n] = -1
-            elif m[1] == "P" or (label == "问题编号" and m[1] == "" and "事项编号" in cols):
-                problem_refs[n] = int(m[2])
-            else:
-                item_refs.setdefault(n, int(m[2]))
-    items: dict[int, RectificationItem] = {}
+
+class _Ledger:
+    """What the file's rows refer to, fetched a block of rows at a time and kept only as long as needed:
+    units (by code, by name), items (by code or fingerprint), problems named by P…, people by name."""
+
     related = (
         "unit",
         "problem",
@@ -227,151 +235,294 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
         "responsible_leader",
         "problem__responsible_leader",
     )
-    for part in _chunks({v for v in item_refs.values() if v > 0}):
-        for it in (
-            RectificationItem.objects.filter(pk__in=part)
-            .in_subtree(root)
-            .select_related(*related)
-            .prefetch_related("stages")
-        ):
-            items[it.pk] = it
-    problems_by_pk: dict[int, Problem] = {}
-    for part in _chunks(set(problem_refs.values())):
-        for p in Problem.objects.filter(pk__in=part, unit__path__startswith=root.path):
-            problems_by_pk[p.pk] = p
 
-    people = People({text(cell(r, c)) for _n, _i, r in body for c in ("责任领导", "责任人")} - {""})
+    def __init__(self, root: Unit, scope):
+        self.root = root
+        self.scope = scope
+        self.units_by_code: dict[str, Unit] = {}
+        self.units_by_name: dict[str, list[Unit]] = defaultdict(list)
+        self._codes: set[str] = set()
+        self._names: set[str] = set()
+        self.recordable: dict[int, bool] = {}
+        self.items: dict[int, RectificationItem] = {}  # of the current block
+        self.problems_by_pk: dict[int, Problem] = {}
+        self._problem_pks: set[int] = set()
+        self.existing_fp: dict[tuple, list[tuple[int, set]]] = defaultdict(list)
+        self.existing_problems: dict[tuple[int, str], int] = {}
+        self._fp_units: set[int] = set()
+        self.people = People(set())
 
-    # Fingerprints of the items already in the ledger at the file's units (rows without a code).
-    codeless_units = set()
-    for n, _i, r in body:
-        if n not in item_refs:
-            u = units_by_code.get(code(cell(r, "单位代码")))
-            if u is None and not code(cell(r, "单位代码")):
-                found = units_by_name.get(text(cell(r, "单位名称")), [])
-                u = found[0] if len(found) == 1 else None
-            if u is not None:
-                codeless_units.add(u.pk)
-    existing_fp: dict[tuple, list[tuple[int, set]]] = defaultdict(list)
-    existing_problems: dict[tuple[int, str], int] = {}
-    for part in _chunks(codeless_units):
-        rows = (
-            RectificationItem.objects.filter(unit_id__in=part)
-            .annotate(first_stage=Min("stages__target_date"))
-            .values_list(
-                "pk",
-                "unit_id",
-                "problem__title",
-                "measures",
-                "responsible_person__name",
-                "deadline",
-                "due_date",
-                "first_stage",
+    def load_units(self, codes: set[str], names: set[str]) -> None:
+        codes, names = codes - self._codes - {""}, names - self._names - {""}
+        self._codes |= codes
+        self._names |= names
+        for part in _chunks(codes):
+            for u in Unit.objects.filter(code__in=part, path__startswith=self.root.path):
+                self.units_by_code[u.code.upper()] = u
+        for part in _chunks(names):
+            for u in Unit.objects.filter(name__in=part, path__startswith=self.root.path):
+                self.units_by_name[u.name].append(u)
+
+    def load_fingerprints(self, unit_ids: set[int]) -> None:
+        """The fingerprints of the items already in the ledger at these units (rows without a code)."""
+        unit_ids = unit_ids - self._fp_units
+        self._fp_units |= unit_ids
+        for part in _chunks(unit_ids):
+            rows = (
+                RectificationItem.objects.filter(unit_id__in=part)
+                .annotate(first_stage=Min("stages__target_date"))
+                .values_list(
+                    "pk",
+                    "unit_id",
+                    "problem__title",
+                    "measures",
+                    "responsible_person__name",
+                    "deadline",
+                    "due_date",
+                    "first_stage",
+                )
             )
-        )
-        for pk, unit_id, title, measures, person, *dates in rows:
-            existing_fp[(unit_id, norm(title), norm(measures), norm(person))].append((pk, set(dates)))
-        for pk, unit_id, title in Problem.objects.filter(unit_id__in=part).values_list(
-            "pk", "unit_id", "title"
-        ):
-            existing_problems.setdefault((unit_id, norm(title)), pk)
-    fp_rows: dict[tuple, list[int]] = defaultdict(list)
+            for pk, unit_id, title, measures, person, *dates in rows:
+                self.existing_fp[(unit_id, norm(title), norm(measures), norm(person))].append(
+                    (pk, set(dates))
+                )
+            for pk, unit_id, title in Problem.objects.filter(unit_id__in=part).values_list(
+                "pk", "unit_id", "title"
+            ):
+                self.existing_problems.setdefault((unit_id, norm(title)), pk)
 
-    seen_items: dict[int, int] = {}
-    problem_proposals: dict[int, dict[str, dict]] = defaultdict(lambda: defaultdict(dict))
-    coded_titles: dict[tuple[int, str], Problem] = {}
-    pending_new: list[tuple[int, NewRow, tuple, list]] = []
+    def load_items(self, pks: set[int], in_subtree: set[int]) -> None:
+        """This block's items: those named by code (inside the root's subtree) and those found by fingerprint."""
+        self.items = {}
+        for part in _chunks(in_subtree):
+            qs = RectificationItem.objects.filter(pk__in=part).in_subtree(self.root)
+            for it in qs.select_related(*self.related).prefetch_related("stages"):
+                self.items[it.pk] = it
+        for part in _chunks(pks - set(self.items)):
+            qs = RectificationItem.objects.filter(pk__in=part)
+            for it in qs.select_related(*self.related).prefetch_related("stages"):
+                self.items[it.pk] = it
 
-    for k, (n, i, r) in enumerate(body):
-        if progress and k % 2000 == 0:
-            progress(k, plan.total)
+    def load_problems(self, pks: set[int]) -> None:
+        pks = pks - self._problem_pks
+        self._problem_pks |= pks
+        for part in _chunks(pks):
+            for p in Problem.objects.filter(pk__in=part, unit__path__startswith=self.root.path):
+                self.problems_by_pk[p.pk] = p
+
+    def unit_for(self, ucode: str, uname: str) -> Unit | None:
+        """The row's unit as the fingerprint sees it (before the right to record is checked)."""
+        u = self.units_by_code.get(ucode)
+        if u is None and not ucode:
+            found = self.units_by_name.get(uname, [])
+            u = found[0] if len(found) == 1 else None
+        return u
+
+
+def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", today=None, progress=None):
+    """Check every row; the plan lists the errors and the exact writes to make. Nothing is written.
+
+    The rows are read from the sheet a block at a time (BLOCK): a block's look-ups are a few queries, and
+    no list of the whole file's rows is ever held. Only what the apply needs is kept (the new rows, the
+    changes) and the cells of refused rows, for the download."""
+    today = today or timezone.localdate()
+    cols = table.cols
+    plan = Plan(sheet=table.sheet, mode=mode)
+    plan.header = [label for label, _j in sorted(cols.items(), key=lambda kv: kv[1])]
+    ledger = _Ledger(root, scope_for(user))
+    sources = label_map(SOURCE_ZH, Source)
+    kinds = label_map(KIND_ZH, Kind)
+    allow_past_new = rules.past_dates_allowed(campaign, today)
+    state = _State()
+    estimate = table.height
+    width = max(cols.values()) + 1
+    at = {label: cols.get(label, -1) for label in COLUMNS}  # -1: a column the file lacks, read as empty
+    data_cols = [j for label, j in cols.items() if label != "序号"]
+    limits = [(label, at[label], limit) for label, limit in LIMITS.items()]
+    # cells that repeat row after row (labels, codes, dates) are worked out once per distinct text
+    source_of = _Memo(lambda raw: sources.get(norm(raw)))
+    kind_of = _Memo(lambda raw: kinds.get(norm(raw)))
+    codes = _Memo(code)
+    dates = _Memo(_parse_date)
+
+    def code_of(v) -> str:
+        return codes[v] if type(v) is str else code(v)
+
+    def date_of(v) -> tuple[date | None, bool]:
+        return dates[v] if type(v) is str else _parse_date(v)
+
+    def read(i, r) -> _Row | None:
+        if len(r) < width:
+            r.extend([None] * (width - len(r)))
+        r.append(None)  # the cell of every column the file lacks (index -1)
+        for j in data_cols:
+            v = r[j]
+            if v is None or v == "":
+                continue
+            if type(v) is not str or v.strip():
+                break
+        else:
+            return None
+        n = i + 1
+        long_errs = []
+        for label, j, limit in limits:
+            v = r[j]
+            if v is None or (type(v) is str and len(v) <= limit):  # stripped, it is no longer
+                continue
+            v = text(v)
+            if len(v) > limit:
+                long_errs.append(RowError(n, label, rules.too_long(len(v), limit)))
         errs: list[RowError] = []
+        src_raw = text(r[at["问题来源"]])
+        source = source_of[src_raw] if src_raw else None
+        if not src_raw:
+            errs.append(RowError(n, "问题来源", _("The source is empty.")))
+        elif source is None:
+            errs.append(RowError(n, "问题来源", _("Unknown source %(label)s.") % {"label": src_raw}))
+        kind_raw = text(r[at["整改类型"]])
+        kind = kind_of[kind_raw] if kind_raw else None
+        if not kind_raw:
+            errs.append(RowError(n, "整改类型", _("The kind of rectification is empty.")))
+        elif kind is None:
+            errs.append(
+                RowError(n, "整改类型", _("Unknown kind of rectification %(label)s.") % {"label": kind_raw})
+            )
+        title = text(r[at["问题描述"]])
+        if not title:
+            errs.append(RowError(n, "问题描述", _("The problem description is empty.")))
+        measures = text(r[at["整改措施"]])
+        if not measures:
+            errs.append(RowError(n, "整改措施", _("The measures are empty.")))
+        deadline, bad = date_of(r[at["整改时限"]])
+        if bad:
+            errs.append(RowError(n, "整改时限", not_a_date(text(r[at["整改时限"]]))))
+        goals = lines(r[at["阶段目标"]])
+        stage_dates: list[date | None] = []
+        for v in lines(r[at["阶段时限"]]):
+            d, bad = date_of(v)
+            if bad:
+                errs.append(RowError(n, "阶段时限", not_a_date(v)))
+            else:
+                stage_dates.append(d)
+        if (goals or stage_dates) and len(goals) != len(stage_dates):
+            errs.append(
+                RowError(
+                    n, "阶段目标", _("Each stage goal needs its target date on the same line of 阶段时限.")
+                )
+            )
+        # codes: 事项编号 I…, or an old export's 问题编号 I…; 问题编号 P… names a problem
+        for label in ("事项编号", "问题编号"):
+            ref = code_of(r[at[label]])
+            if not ref:
+                continue
+            m = re.fullmatch(r"([IP]?)(\d+)", ref)
+            if m is None:
+                state.item_refs[n] = -1
+            elif m[1] == "P" or (label == "问题编号" and m[1] == "" and "事项编号" in cols):
+                state.problem_refs[n] = int(m[2])
+            else:
+                state.item_refs.setdefault(n, int(m[2]))
+        person_name = text(r[at["责任人"]])
+        return _Row(
+            n,
+            i,
+            r,
+            long_errs,
+            errs,
+            code_of(r[at["单位代码"]]),
+            text(r[at["单位名称"]]),
+            source,
+            title,
+            text(r[at["根源剖析"]]),
+            measures,
+            kind,
+            deadline,
+            goals,
+            stage_dates,
+            text(r[at["责任领导"]]),
+            person_name,
+            norm_str(title),
+            norm_str(measures),
+            norm(person_name),
+        )
+
+    def look_up(block: list[_Row]) -> None:
+        """The block's units, fingerprints, items, problems and people, a few queries for all its rows."""
+        ledger.load_units({row.ucode for row in block}, {row.uname for row in block if not row.ucode})
+        codeless = [row for row in block if row.n not in state.item_refs]
+        fp_units = set()
+        for row in codeless:
+            u = ledger.unit_for(row.ucode, row.uname)
+            if u is not None:
+                fp_units.add(u.pk)
+                row.unit = u
+        ledger.load_fingerprints(fp_units)
+        fp_items = set()
+        for row in codeless:
+            if row.unit is not None and row.title and row.measures:
+                fp = (row.unit.pk, row.ntitle, row.nmeasures, row.nperson)
+                row.cands = [
+                    pk
+                    for pk, dates in ledger.existing_fp.get(fp, ())
+                    if row.deadline is None or row.deadline in dates
+                ]
+                if len(row.cands) == 1:
+                    fp_items.add(row.cands[0])
+            row.unit = None
+        refs = {state.item_refs[row.n] for row in block if row.n in state.item_refs} - {-1}
+        ledger.load_items(fp_items, refs)
+        ledger.load_problems({state.problem_refs[row.n] for row in block if row.n in state.problem_refs})
+        ledger.people.load({row.leader_name for row in block} | {row.person_name for row in block})
+
+    def check(row: _Row) -> None:
+        n, r = row.n, row.r
+        errs = row.long_errs
 
         def err(column, reason, errs=errs, n=n):
             errs.append(RowError(n, column, reason))
 
-        # over-long cells, against the column's limit
-        for label, limit in LIMITS.items():
-            v = text(cell(r, label))
-            if len(v) > limit:
-                err(label, rules.too_long(len(v), limit))
-
         # unit
-        ucode, uname = code(cell(r, "单位代码")), text(cell(r, "单位名称"))
         unit = None
-        if ucode:
-            unit = units_by_code.get(ucode)
+        if row.ucode:
+            unit = ledger.units_by_code.get(row.ucode)
             if unit is None:
-                err("单位代码", _("Unknown unit %(unit)s (not in this unit's subtree).") % {"unit": ucode})
-        elif uname:
-            found = units_by_name.get(uname, [])
+                err(
+                    "单位代码", _("Unknown unit %(unit)s (not in this unit's subtree).") % {"unit": row.ucode}
+                )
+        elif row.uname:
+            found = ledger.units_by_name.get(row.uname, [])
             if len(found) == 1:
                 unit = found[0]
             elif found:
-                err("单位名称", _("Several units are called %(unit)s: give the unit code.") % {"unit": uname})
+                err(
+                    "单位名称",
+                    _("Several units are called %(unit)s: give the unit code.") % {"unit": row.uname},
+                )
             else:
-                err("单位名称", _("Unknown unit %(unit)s (not in this unit's subtree).") % {"unit": uname})
+                err(
+                    "单位名称", _("Unknown unit %(unit)s (not in this unit's subtree).") % {"unit": row.uname}
+                )
         else:
             err("单位代码", _("The unit code (or unit name) is empty."))
         if unit is not None:
-            if unit.pk not in recordable:
-                recordable[unit.pk] = scope.can_record(unit)
-            if not recordable[unit.pk]:
+            if unit.pk not in ledger.recordable:
+                ledger.recordable[unit.pk] = ledger.scope.can_record(unit)
+            if not ledger.recordable[unit.pk]:
                 err("单位代码", _("You may not record for %(unit)s.") % {"unit": unit.name})
                 unit = None
-
-        src_raw = text(cell(r, "问题来源"))
-        source = sources.get(norm(src_raw)) if src_raw else None
-        if not src_raw:
-            err("问题来源", _("The source is empty."))
-        elif source is None:
-            err("问题来源", _("Unknown source %(label)s.") % {"label": src_raw})
-        kind_raw = text(cell(r, "整改类型"))
-        kind = kinds.get(norm(kind_raw)) if kind_raw else None
-        if not kind_raw:
-            err("整改类型", _("The kind of rectification is empty."))
-        elif kind is None:
-            err("整改类型", _("Unknown kind of rectification %(label)s.") % {"label": kind_raw})
-        title = text(cell(r, "问题描述"))
-        if not title:
-            err("问题描述", _("The problem description is empty."))
-        measures = text(cell(r, "整改措施"))
-        if not measures:
-            err("整改措施", _("The measures are empty."))
-        root_cause = text(cell(r, "根源剖析"))
-        deadline = None
-        try:
-            deadline = parse_date(cell(r, "整改时限"))
-        except (ValueError, OverflowError):
-            err(
-                "整改时限",
-                _("Not a date: %(value)s (write 2019年11月30日 or 2019-11-30).")
-                % {"value": text(cell(r, "整改时限"))},
-            )
-        goals = lines(cell(r, "阶段目标"))
-        stage_dates: list[date | None] = []
-        for v in lines(cell(r, "阶段时限")):
-            try:
-                stage_dates.append(parse_date(v))
-            except (ValueError, OverflowError):
-                err(
-                    "阶段时限",
-                    _("Not a date: %(value)s (write 2019年11月30日 or 2019-11-30).") % {"value": v},
-                )
-        if (goals or stage_dates) and len(goals) != len(stage_dates):
-            err("阶段目标", _("Each stage goal needs its target date on the same line of 阶段时限."))
+        errs.extend(row.field_errs)
+        title, measures, deadline, kind = row.title, row.measures, row.deadline, row.kind
 
         # the existing item: by code, else by fingerprint
         item = None
         by_fp = False
-        if n in item_refs:
-            item = items.get(item_refs[n])
+        if n in state.item_refs:
+            item = ledger.items.get(state.item_refs[n])
             if item is None:
-                ref = text(cell(r, "事项编号")) or text(cell(r, "问题编号"))
+                ref = text(r[at["事项编号"]]) or text(r[at["问题编号"]])
                 err("事项编号", _("Unknown item number %(ref)s.") % {"ref": ref})
         elif unit is not None and title and measures:
-            fp = (unit.pk, norm(title), norm(measures), norm(text(cell(r, "责任人"))))
-            cands = [pk for pk, dates in existing_fp.get(fp, ()) if deadline is None or deadline in dates]
+            cands = row.cands or []
             if len(cands) > 1:
                 err(
                     "事项编号",
@@ -380,31 +531,24 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 )
             elif cands:
                 by_fp = True
-                if cands[0] not in items:
-                    it = (
-                        RectificationItem.objects.select_related(*related)
-                        .prefetch_related("stages")
-                        .get(pk=cands[0])
-                    )
-                    items[it.pk] = it
-                item = items[cands[0]]
+                item = ledger.items[cands[0]]
         if item is not None:
-            if item.pk in seen_items:
+            if item.pk in state.seen_items:
                 err(
                     "事项编号",
                     _("Item %(ref)s appears twice: rows %(first)s and %(row)s.")
-                    % {"ref": item_code(item.pk), "first": seen_items[item.pk], "row": n},
+                    % {"ref": item_code(item.pk), "first": state.seen_items[item.pk], "row": n},
                 )
             else:
-                seen_items[item.pk] = n
+                state.seen_items[item.pk] = n
 
         # formula cells: refused unless the stored value is what the ledger shows now
         if table.formulas:
             current = row_values(item) if item is not None else {}
             for label, j in cols.items():
-                if label in READ_ONLY or (i, j) not in table.formulas:
+                if label in READ_ONLY or (row.i, j) not in table.formulas:
                     continue
-                if item is not None and norm(text(cell(r, label))) == norm(current.get(label, "")):
+                if item is not None and norm(text(r[j])) == norm(current.get(label, "")):
                     continue
                 err(
                     label,
@@ -413,34 +557,34 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 )
 
         # people: an existing item keeps its person when the name is unchanged
-        def person_for(label, current, r=r, unit=unit, err=err):
-            name = text(cell(r, label))
+        def person_for(name, current, unit=unit, err=err, label=""):
             if not name:
                 return None
             if current is not None and current.name == name:
                 return current
             if unit is None:
                 return None
-            p, why = people.resolve(name, unit)
+            p, why = ledger.people.resolve(name, unit)
             if p is None:
                 err(label, why)
             return p
 
         cur_leader = (item.responsible_leader or item.problem.responsible_leader) if item else None
-        leader = person_for("责任领导", cur_leader)
-        person = person_for("责任人", item.responsible_person if item else None)
-        if not text(cell(r, "责任人")):
+        leader = person_for(row.leader_name, cur_leader, label="责任领导")
+        person = person_for(row.person_name, item.responsible_person if item else None, label="责任人")
+        if not row.person_name:
             err("责任人", _("The responsible person is empty."))
 
         if errs or unit is None:
             _refuse(plan, n, r, errs, cols)
-            continue
+            return
 
+        goals, stage_dates = row.goals, row.stage_dates
         if item is None:
             if mode == "update":
                 err("事项编号", _("Update only: this row names no existing item, so nothing is added."))
                 _refuse(plan, n, r, errs, cols)
-                continue
+                return
             stages = list(zip(goals, stage_dates, strict=False)) if goals else []
             if kind == Kind.LONG_TERM and not stages and deadline is not None:
                 stages = [(measures[: rules.STAGE_GOAL_MAX], deadline)]
@@ -461,18 +605,20 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 for fname, reason in problems_:
                     err({"stages": "阶段目标", "measures": "整改措施"}.get(fname, "整改时限"), reason)
             join = None
-            if n in problem_refs:
-                join = problems_by_pk.get(problem_refs[n])
+            if n in state.problem_refs:
+                join = ledger.problems_by_pk.get(state.problem_refs[n])
                 if join is None or join.unit_id != unit.pk:
-                    err("问题编号", _("Unknown problem number %(ref)s.") % {"ref": text(cell(r, "问题编号"))})
+                    err("问题编号", _("Unknown problem number %(ref)s.") % {"ref": text(r[at["问题编号"]])})
             if errs:
                 _refuse(plan, n, r, errs, cols)
-                continue
-            row = NewRow(n, unit, source, title, root_cause, measures, kind, deadline, leader, person, stages)
-            fp = (unit.pk, norm(title), norm(measures), norm(person.name), deadline)
-            fp_rows[fp].append(n)
-            pending_new.append((n, row, fp, join))
-            continue
+                return
+            new = NewRow(
+                n, unit, row.source, title, row.root_cause, measures, kind, deadline, leader, person, stages
+            )
+            fp = (unit.pk, row.ntitle, row.nmeasures, row.nperson, deadline)  # person.name is the cell's
+            state.fp_rows[fp].append(n)
+            state.pending_new.append((n, new, fp, join, (unit.pk, row.ntitle)))
+            return
 
         # an existing item: exactly what differs from what the export shows
         current = row_values(item)
@@ -516,25 +662,94 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                     err({"measures": "整改措施"}.get(fname, "整改时限"), reason)
         if errs:
             _refuse(plan, n, r, errs, cols)
-            continue
+            return
         problem = item.problem
-        coded_titles.setdefault((unit.pk, norm(title)), problem)
+        state.coded_titles.setdefault((unit.pk, row.ntitle), problem)
         plan.joins.setdefault((unit.pk, title), problem)
-        for fname, value in (("title", title), ("source", source), ("root_cause", root_cause)):
+        for fname, value in (("title", title), ("source", row.source), ("root_cause", row.root_cause)):
             if getattr(problem, fname) != value:
-                problem_proposals[problem.pk][fname][value] = n
+                state.problem_proposals[problem.pk][fname][value] = n
         if by_fp:
             plan.matched_by_fingerprint += 1
         if changes:
             plan.item_changes.append((n, item, changes))
             plan.diffs[n] = diff
         else:
-            unchanged_rows.add(n)
+            state.unchanged_rows.add(n)
         plan.problem_changes.setdefault(problem.pk, (problem, {}))
 
-    # new rows: duplicates within the file, and problems that already exist
-    for n, row, fp, join in pending_new:
-        twins = fp_rows[fp]
+    block: list[_Row] = []
+    seen = 0
+    for i, r in table.body():
+        seen += 1
+        if progress and seen % 2000 == 0:
+            progress(seen, max(estimate, seen))
+        row = read(i, r)
+        if row is None:
+            continue
+        plan.total += 1
+        block.append(row)
+        if len(block) >= BLOCK:
+            look_up(block)
+            for row in block:
+                check(row)
+            block = []
+    if block:
+        look_up(block)
+        for row in block:
+            check(row)
+    del block
+    ledger.items = {}
+    _finish(plan, state, ledger, cols)
+    _keep_refused_cells(plan, table)
+    if progress:
+        progress(plan.total, plan.total)
+    return plan
+
+
+class _Memo(dict):
+    """fn(value), worked out on the first ask."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
+        return value
+
+
+def _parse_date(value) -> tuple[date | None, bool]:
+    """(date, False), or (None, True) for a cell that is not a date."""
+    try:
+        return parse_date(value), False
+    except (ValueError, OverflowError):
+        return None, True
+
+
+def not_a_date(value) -> str:
+    return _("Not a date: %(value)s (write 2019年11月30日 or 2019-11-30).") % {"value": value}
+
+
+@dataclass
+class _State:
+    """What the checks of one row leave for the others (keys, duplicates, problem proposals)."""
+
+    item_refs: dict[int, int] = field(default_factory=dict)  # row -> item pk (-1: unreadable code)
+    problem_refs: dict[int, int] = field(default_factory=dict)  # row -> problem pk
+    seen_items: dict[int, int] = field(default_factory=dict)
+    fp_rows: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(list))
+    problem_proposals: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    coded_titles: dict[tuple[int, str], Problem] = field(default_factory=dict)
+    pending_new: list = field(default_factory=list)
+    unchanged_rows: set[int] = field(default_factory=set)
+
+
+def _finish(plan: Plan, state: _State, ledger: _Ledger, cols) -> None:
+    """After every row: duplicates among the new rows, problems that already exist, and the problem-level
+    changes the rows of one problem agree on."""
+    for n, row, fp, join, key in state.pending_new:
+        twins = state.fp_rows[fp]
         if len(twins) > 1:
             others = "、".join(str(t) for t in twins if t != n)
             _refuse(
@@ -545,10 +760,9 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 cols,
             )
             continue
-        key = (row.unit.pk, norm(row.title))
-        problem = join or coded_titles.get(key)
-        if problem is None and key in existing_problems:
-            pid = existing_problems[key]
+        problem = join or state.coded_titles.get(key)
+        if problem is None and key in ledger.existing_problems:
+            pid = ledger.existing_problems[key]
             _refuse(
                 plan,
                 n,
@@ -571,22 +785,11 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
         if problem is not None:
             plan.joins[(row.unit.pk, row.title)] = problem
         plan.new_rows.append(row)
-        plan.diffs[n] = [
-            (label, "", v)
-            for label, v in (
-                ("问题描述", row.title),
-                ("整改措施", row.measures),
-                ("责任人", row.person.name),
-                ("整改时限", zh_date(row.deadline)),
-                ("整改类型", KIND_ZH[row.kind]),
-            )
-            if v
-        ]
 
     # problem-level changes: one proposed value per field, else the rows disagree
     for pid in list(plan.problem_changes):
         problem, changes = plan.problem_changes[pid]
-        for fname, proposals in problem_proposals.get(pid, {}).items():
+        for fname, proposals in state.problem_proposals.get(pid, {}).items():
             if len(proposals) > 1:
                 for _v, n in proposals.items():
                     _refuse(
@@ -608,14 +811,36 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             del plan.problem_changes[pid]
     refused = {e.row for e in plan.errors}
     plan.item_changes = [c for c in plan.item_changes if c[0] not in refused]
-    plan.unchanged = len(unchanged_rows - refused)
+    plan.unchanged = len(state.unchanged_rows - refused)
     plan.errors.sort(key=lambda e: e.row)
-    for n in refused:
-        if n not in plan.cells and len(plan.cells) < MAX_REFUSED_KEPT:
-            plan.cells[n] = _cells(raw[n], cols)
-    if progress:
-        progress(plan.total, plan.total)
-    return plan
+
+
+def _keep_refused_cells(plan: Plan, table: Table) -> None:
+    """The cells of refused rows for the download: kept when the row was refused while read; rows refused
+    only after every row was read (duplicates, disagreeing rows) are read again, in one more pass."""
+    wanted = {e.row for e in plan.errors} - set(plan.cells)
+    room = MAX_REFUSED_KEPT - len(plan.cells)
+    if not wanted or room <= 0:
+        return
+    wanted = set(sorted(wanted)[:room])
+    for i, r in table.body():
+        if i + 1 in wanted:
+            plan.cells[i + 1] = _cells(r, table.cols)
+
+
+def new_diff(row: NewRow) -> list[tuple[str, str, str]]:
+    """A new row as the dry run lists it: its cells, each from empty."""
+    return [
+        (label, "", v)
+        for label, v in (
+            ("问题描述", row.title),
+            ("整改措施", row.measures),
+            ("责任人", row.person.name),
+            ("整改时限", zh_date(row.deadline)),
+            ("整改类型", KIND_ZH[row.kind]),
+        )
+        if v
+    ]
 
 
 COLUMN_OF = {"title": "问题描述", "source": "问题来源", "root_cause": "根源剖析"}
@@ -624,6 +849,8 @@ COLUMN_OF = {"title": "问题描述", "source": "问题来源", "root_cause": "�
 def _refuse(plan: Plan, n: int, row, errors: list[RowError], cols) -> None:
     plan.errors.extend(errors)
     plan.diffs.pop(n, None)
+    if row is not None and n not in plan.cells and len(plan.cells) < MAX_REFUSED_KEPT:
+        plan.cells[n] = _cells(row, cols)
 
 
 def _cells(row, cols) -> list:

@@ -7,12 +7,13 @@ cells take their anchor's value, and dates come as date cells, serial numbers, 2
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from chuxin.core.xlsx import XlsxRefused, inspect_xlsx, read_sheet
+from chuxin.core.xlsx import SheetReader, XlsxRefused, inspect_xlsx
 
 from .layout import COLUMNS, REQUIRED, norm
 
@@ -25,11 +26,23 @@ class ImportFileError(Exception):
 
 @dataclass
 class Table:
+    """The sheet that holds the 台账: its header row and columns; its body is read row by row (`body()`), so
+    that a 100 000-row file is never one list of Python rows."""
+
     sheet: str
     header_row: int  # 0-based
     cols: dict[str, int]
-    rows: list[list]
+    reader: SheetReader
     formulas: set = field(default_factory=set)
+
+    @property
+    def height(self) -> int:
+        """Rows of the sheet after the header (empty ones included): the progress bar's total."""
+        return max(self.reader.height - self.header_row - 1, 0)
+
+    def body(self) -> Iterator[tuple[int, list]]:
+        """(0-based row index, cells) of every row after the header; a second call reads them again."""
+        return self.reader.rows(self.header_row + 1)
 
 
 def _match_header(row) -> dict[str, int] | None:
@@ -50,13 +63,15 @@ def read_ledger(path) -> Table:
         raise ImportFileError(str(exc)) from exc
     for index, sheet_info in enumerate(info.sheets):
         try:
-            sheet = read_sheet(path, index, sheet_info.name)
+            reader = SheetReader(path, index, sheet_info.name)
         except Exception as exc:  # calamine raises its own error types for anything unreadable
             raise ImportFileError(
                 _("This file cannot be read as an Excel workbook (.xlsx): %(error)s")
                 % {"error": str(exc)[:200]}
             ) from exc
-        for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        for i, row in reader.rows():
+            if i >= HEADER_SEARCH_ROWS:
+                break
             cols = _match_header(row)
             if cols is None:
                 continue
@@ -66,9 +81,9 @@ def read_ledger(path) -> Table:
             if missing:
                 raise ImportFileError(
                     _("Sheet %(sheet)s: required columns are missing: %(columns)s")
-                    % {"sheet": sheet.name, "columns": "、".join(missing)}
+                    % {"sheet": reader.name, "columns": "、".join(missing)}
                 )
-            return Table(sheet.name, i, cols, sheet.rows, sheet_info.formulas)
+            return Table(reader.name, i, cols, reader, sheet_info.formulas)
     raise ImportFileError(
         _(
             "No header row found: one sheet must have, within its first 20 rows, a row with the columns "
@@ -122,8 +137,12 @@ def text(value) -> str:
 
 
 def code(value) -> str:
+    if value is None or value == "":
+        return ""
     return norm(text(value)).upper()
 
 
 def lines(value) -> list[str]:
+    if value is None or value == "":
+        return []
     return [ln.strip() for ln in text(value).splitlines() if ln.strip()]
