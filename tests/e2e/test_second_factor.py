@@ -49,6 +49,8 @@ def test_an_office_sets_up_the_authenticator_and_logs_in_with_it(page, server):
     page.click("#verify-submit")
     assert "验证码错误" in page.inner_text("main")
     _shoot(page, "second-factor-verify-wrong")
+    # after a wrong code django-otp throttles the device for a second (doubling with each further failure)
+    page.wait_for_timeout(1500)
     page.fill("#id_code", _code(key, 1))
     page.click("#verify-submit")
     page.wait_for_load_state()
