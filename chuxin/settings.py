@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "chuxin.cases",
     "chuxin.opinions",
     "chuxin.examine",
+    "chuxin.evaluation",
     "chuxin.demo",
 ]
 

@@ -57,6 +57,7 @@ urlpatterns = [
     path("accounts/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="token_revoke"),
     path("opinions/", include("chuxin.opinions.urls")),
     path("examine/", include("chuxin.examine.urls")),
+    path("evaluation/", include("chuxin.evaluation.urls")),
     path("p/", include("chuxin.opinions.urls_public")),  # public: no login
     # the admin's own log-in page would skip the second factor: every log-in goes through ours
     path("admin/login/", account_views.admin_login, name="admin_login"),

@@ -569,6 +569,9 @@ ROUTES = {
     "material_detail": ("unit-read", _material_args, "get"),
     "material_export": ("unit-read", _material_args, "get"),
     "material_action": ("unit-object-post", _material_action_args, "post"),
+    # evaluation
+    "evaluation_unit": ("unit-read", _unit_args, "get"),
+    "evaluation_scheme": ("campaign-write", _campaign_args, "get"),
 }
 
 
@@ -865,6 +868,8 @@ CAMPAIGN_BOUND = {
     "opinion_export",
     "opinion_poster",
     "examine_unit",
+    # evaluation
+    "evaluation_unit",
 }
 
 

@@ -94,6 +94,11 @@ class AuditEvent(models.TextChoices):
     MATERIAL_SUBMIT = "material.submit", _("Examination material submitted")
     MATERIAL_APPROVE = "material.approve", _("Examination material approved")
     MATERIAL_RETURN = "material.return", _("Examination material returned")
+    # evaluation (成效评估)
+    EVALUATION_SET_UP = "evaluation.set_up", _("Evaluation set up")
+    EVALUATION_WEIGHTS = "evaluation.weights", _("Evaluation weights changed")
+    EVALUATION_SURVEY = "evaluation.survey", _("Satisfaction survey answered")
+    EVALUATION_RATE = "evaluation.rate", _("Unit rated by a guidance group")
     # notifications
     NOTIFICATIONS_READ = "notification.read", _("Notifications marked as read")
     # reading and taking data out

@@ -47,6 +47,7 @@ from .campaigns import (
     snapshot_days_2019,
 )
 from .cases import make_cases_demo
+from .evaluation import make_evaluation_demo
 from .ledger import _aware, make_ledger
 from .opinions import make_hearing_demo
 from .special import make_special_demo, publish_demo
@@ -381,6 +382,7 @@ def make_demo(
     say(f"special rectification: {make_special_demo(campaign, units, rng, now=now)}")
     say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
     say(f"cases: {make_cases_demo(campaign, units, now=now)}")
+    say(f"evaluation: {make_evaluation_demo(campaign, units, rng)}")
     rollup_counters.rebuild(campaign.pk)
     publish_demo(campaign, units, today=END_2019 if history else None)
     if history:

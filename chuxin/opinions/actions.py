@@ -31,6 +31,7 @@ from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import require_manage, require_record
 from chuxin.problems.actions import do_record_problem
 from chuxin.problems.models import Source
+from chuxin.rollups import tallies
 
 from . import abuse, grouping
 from .models import Channel, Opinion, OpinionGroup, OpinionStatus, default_answer_due
@@ -65,6 +66,24 @@ def _check_version(obj, expected) -> None:
 
 def _lock(opinion_id: int) -> Opinion:
     return Opinion.objects.select_for_update().select_related("unit", "handling_unit").get(pk=opinion_id)
+
+
+def _answer_tallies(op: Opinion, unit: Unit, sign: int) -> None:
+    """The roll-ups of answers owed and given (回应关切) at `unit`: +1 when the opinion starts counting there,
+    -1 when it stops (routed elsewhere, sent back). Only opinions with a contact are owed an answer."""
+    if op.has_contact:
+        tallies.add(
+            unit,
+            op.campaign_id,
+            {"opinions.owed_answer": sign, "opinions.answered": sign * bool(op.answered_at)},
+        )
+
+
+def _move_handling(op: Opinion, to_unit: Unit) -> None:
+    if to_unit.pk != op.handling_unit_id:
+        _answer_tallies(op, op.handling_unit, -1)
+        _answer_tallies(op, to_unit, 1)
+    op.handling_unit = to_unit
 
 
 def _save(acting_user, op: Opinion, action: str, before: dict) -> Opinion:
@@ -112,6 +131,7 @@ def _create(acting_user, *, campaign, unit, channel, text, name, phone, **extra)
                     receipt_code=_new_receipt(),
                     **extra,
                 )
+                _answer_tallies(op, unit, 1)
                 record(acting_user, AuditEvent.OPINION_CREATE, op, None, snapshot(op))
             return op
         except IntegrityError as exc:
@@ -214,7 +234,7 @@ def do_route_opinion(opinion: Opinion, to_unit: Unit, note: str = "", expected_v
                 % {"unit": to_unit.name, "hearing": op.unit.name}
             )
         before = snapshot(op)
-        op.handling_unit = to_unit
+        _move_handling(op, to_unit)
         op.status = OpinionStatus.ROUTED
         op.route_note = abuse.clean_text(note, 300)
         return _save(acting_user, op, AuditEvent.OPINION_ROUTE, before)
@@ -244,7 +264,7 @@ def do_send_back_opinion(opinion: Opinion, reason: str, expected_version=None, *
             raise ActionError(_("Say why the opinion is sent back."))
         before = snapshot(op)
         op.status = OpinionStatus.SENT_BACK
-        op.handling_unit = op.unit
+        _move_handling(op, op.unit)
         op.route_note = reason
         return _save(acting_user, op, AuditEvent.OPINION_SEND_BACK, before)
 
@@ -440,6 +460,8 @@ def do_answer_opinion(opinion: Opinion, text: str, expected_version=None, *, act
         if not text:
             raise ActionError(_("Write the answer."))
         before = snapshot(op)
+        if op.answered_at is None and op.has_contact:
+            tallies.add(op.handling_unit, op.campaign_id, {"opinions.answered": 1})
         op.answer = text
         op.answered_at = timezone.now()
         op.answered_by = acting_user

@@ -23,6 +23,9 @@ A strand follows the pattern in three steps (see chuxin/study/apps.py and chuxin
 
    (negative deltas when a row stops counting, e.g. a report returned to draft);
 3. read with `tallies.read(units, campaign_id, keys)`: one query for any number of units.
+
+A tally may also sum a column of its rows instead of counting them (`value="points"`): the evaluation's
+survey and rating points roll up this way, and the deltas given to `add()` are then the column's change.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, QuerySet, Sum
 
 from chuxin.orgs.models import Unit, subtree_q
 
@@ -44,6 +47,10 @@ class Tally:
     rows: Callable[[], QuerySet]  # the strand's rows this tally counts (all campaigns, all units)
     unit: str = "unit"  # lookup from a row to its unit
     campaign: str = "campaign"  # lookup from a row to its campaign
+    value: str | None = None  # a column to sum instead of counting the rows
+
+    def measure(self):
+        return Sum(self.value) if self.value else Count("pk")
 
     def in_subtree(self, unit: Unit, campaign_id: int) -> QuerySet:
         return self.rows().filter(
@@ -55,9 +62,14 @@ TALLIES: dict[str, Tally] = {}
 
 
 def declare(
-    key: str, rows: Callable[[], QuerySet], *, unit: str = "unit", campaign: str = "campaign"
+    key: str,
+    rows: Callable[[], QuerySet],
+    *,
+    unit: str = "unit",
+    campaign: str = "campaign",
+    value: str | None = None,
 ) -> None:
-    TALLIES[key] = Tally(key, rows, unit, campaign)
+    TALLIES[key] = Tally(key, rows, unit, campaign, value)
 
 
 def _ancestor_ids(unit: Unit) -> list[int]:
@@ -108,7 +120,9 @@ def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[i
 
 
 def recount(unit: Unit, campaign_id: int) -> dict[str, int]:
-    return {key: t.in_subtree(unit, campaign_id).count() for key, t in TALLIES.items()}
+    return {
+        key: t.in_subtree(unit, campaign_id).aggregate(n=t.measure())["n"] or 0 for key, t in TALLIES.items()
+    }
 
 
 def stored(unit: Unit, campaign_id: int) -> dict[str, int]:
@@ -131,10 +145,12 @@ def rebuild(campaign_ids: list[int]) -> int:
             t.rows()
             .filter(**{f"{t.campaign}_id__in": campaign_ids})
             .values(u=F(f"{t.unit}_id"), c=F(f"{t.campaign}_id"))
-            .annotate(n=Count("pk"))
+            .annotate(n=t.measure())
             .values_list("u", "c", "n")
         )
         for unit_id, cid, n in own:
+            if not n:
+                continue
             path = paths[unit_id]
             for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
                 total[(ids_by_path[path[:i]], cid, key)] += n

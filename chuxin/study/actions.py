@@ -18,6 +18,7 @@ from chuxin.problems.actions import do_record_problem
 from chuxin.rollups import tallies
 
 from .models import (
+    DONE_STATUSES,
     LIFE_MEETINGS,
     Attendance,
     AttendanceStatus,
@@ -146,6 +147,18 @@ def _check_row(meeting: Meeting, venue: Venue, person: Person, status: str, note
         raise ActionError(_("Give the reason why %(person)s was absent.") % {"person": person.name})
 
 
+def _attendance_tallies(campaign_id: int, rows) -> None:
+    """Roll-ups of attendance: rows of (venue unit, done, sign) for each row that stops (-1) or starts (+1)
+    counting at a venue; summed per unit, then one `tallies.add` per unit touched."""
+    per_unit: dict[int, list] = {}
+    for unit, done, sign in rows:
+        entry = per_unit.setdefault(unit.pk, [unit, 0, 0])
+        entry[1] += sign
+        entry[2] += sign * int(done)
+    for unit, n, done in per_unit.values():
+        tallies.add(unit, campaign_id, {"study.attendance": n, "study.attendance_done": done})
+
+
 def do_mark_attendance(
     meeting: Meeting, venue: Venue, person: Person, status: str, note: str = "", *, acting_user
 ) -> Attendance:
@@ -153,14 +166,24 @@ def do_mark_attendance(
     ensure_open_id(meeting.campaign_id)
     _check_row(meeting, venue, person, status, note)
     with transaction.atomic():
-        existing = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
+        existing = (
+            Attendance.objects.select_for_update()
+            .select_related("venue__unit")
+            .filter(meeting=meeting, person=person)
+            .first()
+        )
         before = snapshot(existing) if existing else None
+        changes = []
         if existing is None:
             existing = Attendance(meeting=meeting, person=person)
+        else:
+            changes.append((existing.venue.unit, existing.status in DONE_STATUSES, -1))
         existing.venue = venue
         existing.status = status
         existing.note = (note or "").strip()[:200]
         existing.save()
+        changes.append((venue.unit, status in DONE_STATUSES, 1))
+        _attendance_tallies(meeting.campaign_id, changes)  # roll-ups before audit, as in every action
         record(
             acting_user,
             AuditEvent.ATTENDANCE_CHANGE if before else AuditEvent.ATTENDANCE_CREATE,
@@ -190,19 +213,22 @@ def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> 
     with transaction.atomic():
         existing = {
             a.person_id: a
-            for a in Attendance.objects.select_for_update().filter(
-                meeting=meeting, person_id__in=[p.pk for p, _s, _n in rows]
-            )
+            for a in Attendance.objects.select_for_update()
+            .select_related("venue__unit")
+            .filter(meeting=meeting, person_id__in=[p.pk for p, _s, _n in rows])
         }
-        to_create, to_update, before, after = [], [], {}, {}
+        to_create, to_update, before, after, changes = [], [], {}, {}, []
         for person, status, note in rows:
             a = existing.get(person.pk)
             if a is None:
                 to_create.append(
                     Attendance(meeting=meeting, venue=venue, person=person, status=status, note=note)
                 )
+                changes.append((venue.unit, status in DONE_STATUSES, 1))
             elif (a.status, a.note, a.venue_id) != (status, note, venue.pk):
                 before[person.pk] = [a.status, a.note]
+                changes.append((a.venue.unit, a.status in DONE_STATUSES, -1))
+                changes.append((venue.unit, status in DONE_STATUSES, 1))
                 a.status, a.note, a.venue = status, note, venue
                 to_update.append(a)
             else:
@@ -210,6 +236,7 @@ def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> 
             after[person.pk] = [status, note]
         Attendance.objects.bulk_create(to_create, batch_size=500)
         Attendance.objects.bulk_update(to_update, ["status", "note", "venue"], batch_size=500)
+        _attendance_tallies(meeting.campaign_id, changes)
         record(
             acting_user,
             AuditEvent.ATTENDANCE_BULK,

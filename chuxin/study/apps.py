@@ -9,7 +9,14 @@ class StudyConfig(AppConfig):
         # The study strand's roll-ups (the pattern every strand follows: chuxin/rollups/tallies.py).
         from chuxin.rollups import tallies
 
-        from .models import Meeting, MeetingKind
+        from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
         tallies.declare("study.meetings", lambda: Meeting.objects.all())
         tallies.declare("study.sessions", lambda: Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION))
+        # Attendance recorded at a venue, and how much of it was present or made up: the study completion
+        # the evaluation reads (chuxin/evaluation). Counted at the venue's unit, where the people attended.
+        attendance = {"unit": "venue__unit", "campaign": "meeting__campaign"}
+        tallies.declare("study.attendance", lambda: Attendance.objects.all(), **attendance)
+        tallies.declare(
+            "study.attendance_done", lambda: Attendance.objects.filter(status__in=DONE_STATUSES), **attendance
+        )

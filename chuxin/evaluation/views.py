@@ -1,0 +1,117 @@
+"""Evaluation pages: a unit's assessment with its children worst first (倒排名), the campaign's scheme
+(weights) for its leading office, and a guidance group's rating of a unit assigned to it."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from chuxin.campaigns.access import campaign_for
+from chuxin.campaigns.views import get_campaign_for_user
+from chuxin.core.dbrouter import reads_from_replica
+from chuxin.core.errors import ActionError
+from chuxin.orgs.models import Unit
+from chuxin.orgs.scope import get_unit_for_user, scope_for
+
+from . import actions
+from .forms import WeightsForm
+from .models import DEFAULT_WEIGHTS, WEIGHT_FIELDS, Scheme
+from .scores import PARTS, assess, by_goal, questions_of, worst_first
+
+SORTS = ["total", *PARTS]
+
+
+def _method(scheme_weights: dict[str, int]) -> list[tuple[str, int]]:
+    from .scores import LABELS
+
+    return [(str(LABELS[k]), scheme_weights[f"w_{k}"]) for k in PARTS]
+
+
+@login_required
+@reads_from_replica
+def unit_evaluation(request, code):
+    """The assessment of the unit's subtree and of each child's, worst first: a fixed number of queries
+    whatever the size of the tree (scores.assess reads the roll-up rows of the unit and its children)."""
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    scheme = Scheme.objects.filter(campaign=campaign).first()
+    context = {
+        "unit": unit,
+        "campaign": campaign,
+        "scheme": scheme,
+        "can_manage": actions.can_manage(request.user, campaign),
+        "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
+    }
+    if scheme is None:
+        return render(request, "evaluation/unit.html", context)
+    questions = questions_of(scheme)
+    children = list(Unit.objects.children_of(unit))
+    found = assess([unit, *children], scheme, timezone.localdate(), questions)
+    me = found[unit.pk]
+    sort = request.GET.get("sort", "total")
+    if sort not in SORTS:
+        sort = "total"
+    goals, senses = by_goal(me)
+    context = {
+        **context,
+        **{
+            "me": me,
+            "goals": goals,
+            "senses": senses,
+            "ranked": worst_first([found[c.pk] for c in children], sort),
+            "sort": sort,
+            "sorts": [(k, me.part(k).label) for k in PARTS],
+            "w": scheme.weights(),
+            "w_indicators": sum(
+                scheme.weights()[f"w_{k}"] for k in ("study", "rectify", "overdue", "answers")
+            ),
+            "method": _method(scheme.weights()),
+            "survey_questions": questions[0],
+            "rating_questions": questions[1],
+        },
+    }
+    return render(request, "evaluation/unit.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scheme_edit(request, campaign_id):
+    """The campaign's weights, set by the office of its leading unit (403 for others who see it)."""
+    campaign = get_campaign_for_user(request.user, campaign_id, write=True)
+    scheme = Scheme.objects.filter(campaign=campaign).first()
+    initial = {
+        **(scheme.weights() if scheme else DEFAULT_WEIGHTS),
+        "version": scheme.version if scheme else "",
+    }
+    form = WeightsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        weights = {f: form.cleaned_data[f] for f in WEIGHT_FIELDS}
+        try:
+            if scheme is None:
+                actions.do_set_up_evaluation(campaign, weights, acting_user=request.user)
+                messages.success(request, _("The evaluation is set up."))
+            else:
+                actions.do_set_evaluation_weights(
+                    scheme, weights, form.cleaned_data.get("version"), acting_user=request.user
+                )
+                messages.success(request, _("The weights are saved."))
+        except ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("evaluation_scheme", campaign_id=campaign.pk)
+    questions = questions_of(scheme) if scheme else ([], [])
+    return render(
+        request,
+        "evaluation/scheme.html",
+        {
+            "campaign": campaign,
+            "scheme": scheme,
+            "form": form,
+            "survey_questions": questions[0],
+            "rating_questions": questions[1],
+        },
+    )
