@@ -59,6 +59,7 @@ urlpatterns = [
     path("examine/", include("chuxin.examine.urls")),
     path("evaluation/", include("chuxin.evaluation.urls")),
     path("p/", include("chuxin.opinions.urls_public")),  # public: no login
+    path("p/", include("chuxin.evaluation.urls_public")),  # public: the satisfaction survey
     # the admin's own log-in page would skip the second factor: every log-in goes through ours
     path("admin/login/", account_views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),

@@ -399,6 +399,18 @@ def _material_action_args(code):
     return {**_material_args(code), "verb": "submit"}
 
 
+def _rate_args(code):
+    """A guidance group rates the units assigned to it: inside, Foshan (440600), assigned to Guangdong's roving
+    group, which xunhui sits in; outside, Hubei."""
+    return {"code": "440600" if code == INSIDE else code}
+
+
+# Only a member of a group assigned the unit rates it (xunhui at Foshan); everyone else who sees it: 403.
+RATE = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses in READ.items()}
+RATE.update({"xunhui": (200, 404), "chancheng": (404, 404)})  # Foshan lies above Chancheng's scope
+POST_TABLES["evaluation_rate"] = RATE
+
+
 # Public routes, explicitly for a visitor without an account: (status for a unit inside Guangdong, in Hubei).
 # The same answer for every logged-in persona: a public page knows no scope.
 ANONYMOUS = {
@@ -406,6 +418,7 @@ ANONYMOUS = {
     "public_opinion_form": (200, 200),
     "public_challenge": (200, 200),
     "public_receipt": (200, 200),
+    "public_survey": (200, 200),
 }
 
 
@@ -572,6 +585,8 @@ ROUTES = {
     # evaluation
     "evaluation_unit": ("unit-read", _unit_args, "get"),
     "evaluation_scheme": ("campaign-write", _campaign_args, "get"),
+    "evaluation_rate": ("unit-read", _rate_args, "get"),
+    "public_survey": ("anonymous", _public_form_args, "get"),
 }
 
 
@@ -870,6 +885,7 @@ CAMPAIGN_BOUND = {
     "examine_unit",
     # evaluation
     "evaluation_unit",
+    "evaluation_rate",
 }
 
 

@@ -13,8 +13,9 @@ Every response and rating adds its points to the unit's and its ancestors' talli
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chuxin.audit.events import AuditEvent
@@ -22,9 +23,27 @@ from chuxin.audit.log import record
 from chuxin.campaigns.actions import ensure_open
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
+from chuxin.core.forms import is_bad_version
+from chuxin.opinions import abuse
+from chuxin.opinions.actions import Throttled
+from chuxin.orgs.models import GuidanceGroup, Unit
 from chuxin.orgs.scope import scope_for
+from chuxin.rollups import tallies
 
-from .models import DEFAULT_WEIGHTS, MAX_CRITERIA, MAX_QUESTIONS, WEIGHT_FIELDS, Part, Question, Scheme
+from .models import (
+    DEFAULT_WEIGHTS,
+    MAX_CRITERIA,
+    MAX_QUESTIONS,
+    WEIGHT_FIELDS,
+    Grade,
+    GroupRating,
+    Part,
+    Question,
+    Satisfaction,
+    Scheme,
+    SurveyResponse,
+    tally_key,
+)
 
 # The 2019 survey's wording (data, in the campaign's language, like the strands' descriptions).
 GOAL_QUESTION = "您对本单位党员干部在“{goal}”方面的成效是否满意？"
@@ -34,9 +53,11 @@ GOAL_CRITERION = "“{goal}”的实现情况"
 
 
 def _check_version(obj, expected) -> None:
-    if expected in (None, ""):
+    """None: the caller does not track versions (the demo, a test); a page always sends one, and a missing
+    or garbled one (core.forms.posted_version) is refused like a stale one."""
+    if expected is None:
         return
-    if not str(expected).isdigit() or int(expected) != obj.version:
+    if is_bad_version(expected) or not str(expected).isdigit() or int(expected) != obj.version:
         raise StaleVersion(
             _("Someone else changed this record since you opened it. Reload the page to see their change.")
         )
@@ -146,3 +167,179 @@ def do_set_evaluation_weights(scheme: Scheme, weights: dict, expected_version=No
             unit=campaign.root_unit,
         )
     return locked
+
+
+# --- the public satisfaction survey ---------------------------------------------------------------------
+
+
+class AlreadyAnswered(ActionError):
+    """This device has answered this campaign's survey already: nothing was written."""
+
+
+def _survey_snapshot(response: SurveyResponse) -> dict:
+    """What the audit log keeps of a response: the answers, never an address, device or challenge."""
+    data = model_to_dict(response, exclude=["device_hash", "ip_hash", "challenge_nonce"])
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _clean_points(values: dict, questions: list[Question], allowed: set[int], message: str) -> dict[int, int]:
+    out = {}
+    for q in questions:
+        raw = values.get(q.slot)
+        try:
+            v = int(raw)
+        except (TypeError, ValueError):
+            raise ActionError(message % {"question": q.label}) from None
+        if v not in allowed:
+            raise ActionError(message % {"question": q.label})
+        out[q.slot] = v
+    return out
+
+
+def scheme_of(campaign: Campaign) -> Scheme:
+    scheme = Scheme.objects.filter(campaign=campaign).first()
+    if scheme is None:
+        raise ActionError(_("The evaluation of this campaign is not set up yet."))
+    return scheme
+
+
+def has_answered(campaign: Campaign, device: str | None) -> bool:
+    return (
+        bool(device)
+        and SurveyResponse.objects.filter(campaign=campaign, device_hash=abuse.device_hash(device)).exists()
+    )
+
+
+def do_submit_survey(
+    *,
+    unit: Unit,
+    campaign: Campaign,
+    answers: dict[int, int],
+    comment: str = "",
+    address: str,
+    device: str | None,
+    token: str,
+    answer: str,
+    honeypot: str = "",
+    acting_user=None,
+) -> SurveyResponse:
+    """A public response (no account), checked like a public opinion: honeypot, rate limits, the image
+    challenge, then one response per device and campaign, every question answered."""
+    if honeypot:
+        raise ActionError(_("The answers could not be accepted."))
+    ensure_open(campaign)
+    survey, _rating = _questions(scheme_of(campaign))
+    if not device:
+        raise ActionError(
+            _("Your browser did not keep our cookie: allow cookies for this site and try again.")
+        )
+    if has_answered(campaign, device):
+        raise AlreadyAnswered(_("This device has already taken part in the survey. Thank you."))
+    address_hash = abuse.ip_hash(address)
+    if abuse.throttled(address_hash, unit.pk, rows=SurveyResponse.objects.all()):
+        raise Throttled(_("Too many answers have been sent from here in the last hour. Please try later."))
+    nonce = abuse.check_answer(token, answer)
+    if nonce is None:
+        raise ActionError(_("The answer to the sum in the picture is not right. Please try the new picture."))
+    points = _clean_points(
+        answers, survey, set(Satisfaction.values), _("Choose an answer to the question on %(question)s.")
+    )
+    response = SurveyResponse(
+        campaign=campaign,
+        unit=unit,
+        comment=abuse.clean_text(comment, 300),
+        device_hash=abuse.device_hash(device),
+        ip_hash=address_hash,
+        challenge_nonce=nonce,
+    )
+    for slot, v in points.items():
+        setattr(response, f"a{slot}", v)
+    try:
+        with transaction.atomic():
+            response.save()
+            deltas = {"evaluation.responses": 1, **{tally_key(Part.SURVEY, s): v for s, v in points.items()}}
+            tallies.add(unit, campaign.pk, deltas)  # roll-ups before audit, as in every action
+            record(
+                acting_user,
+                AuditEvent.EVALUATION_SURVEY,
+                response,
+                None,
+                _survey_snapshot(response),
+                unit=unit,
+            )
+    except IntegrityError as exc:
+        if SurveyResponse.objects.filter(challenge_nonce=nonce).exists():
+            raise ActionError(_("This picture was already used. Please answer the new one.")) from exc
+        raise AlreadyAnswered(_("This device has already taken part in the survey. Thank you.")) from exc
+    return response
+
+
+# --- the guidance groups' rating ------------------------------------------------------------------------
+
+
+def rating_groups(user, unit: Unit):
+    """The active groups the user sits in that are assigned this very unit: who may rate it."""
+    if not getattr(user, "is_authenticated", False):
+        return GuidanceGroup.objects.none()
+    return GuidanceGroup.objects.filter(
+        is_active=True,
+        members__person__user=user,
+        members__person__is_active=True,
+        assigned_units=unit,
+    ).distinct()
+
+
+def _rating_snapshot(rating: GroupRating) -> dict:
+    return {k: v for k, v in model_to_dict(rating).items() if v is not None}
+
+
+def do_rate_unit(
+    *,
+    group: GuidanceGroup,
+    campaign: Campaign,
+    unit: Unit,
+    grades: dict[int, int],
+    comment: str = "",
+    expected_version=None,
+    acting_user,
+) -> GroupRating:
+    """A member grades a unit assigned to the group on every criterion; the group's rating of the unit in
+    this campaign is one row, replaced by a later rating (versioned; the audit log keeps each)."""
+    if not rating_groups(acting_user, unit).filter(pk=group.pk).exists():
+        raise ActionForbidden(
+            _(
+                "Only the members of a guidance group rate the units assigned to it: %(unit)s is not assigned to you."
+            )
+            % {"unit": unit.name}
+        )
+    ensure_open(campaign)
+    _survey, criteria = _questions(scheme_of(campaign))
+    points = _clean_points(grades, criteria, set(Grade.values), _("Grade the criterion %(question)s."))
+    with transaction.atomic():
+        rating = (
+            GroupRating.objects.select_for_update().filter(group=group, campaign=campaign, unit=unit).first()
+        )
+        if rating is None:
+            rating = GroupRating(group=group, campaign=campaign, unit=unit, version=0)
+            before, deltas = None, {"evaluation.ratings": 1}
+        else:
+            _check_version(rating, expected_version)
+            before, deltas = _rating_snapshot(rating), {}
+        for slot, v in points.items():
+            old = getattr(rating, f"r{slot}") or 0
+            deltas[tally_key(Part.RATING, slot)] = v - (old if before is not None else 0)
+            setattr(rating, f"r{slot}", v)
+        rating.comment = abuse.clean_text(comment, 500)
+        rating.rated_by = acting_user
+        rating.rated_at = timezone.now()
+        rating.version += 1
+        rating.save()
+        tallies.add(unit, campaign.pk, deltas)
+        record(acting_user, AuditEvent.EVALUATION_RATE, rating, before, _rating_snapshot(rating), unit=unit)
+    return rating
+
+
+def _questions(scheme: Scheme):
+    from .scores import questions_of
+
+    return questions_of(scheme)

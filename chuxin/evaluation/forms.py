@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chuxin.core.forms import StyledForm
+from chuxin.opinions.forms import PublicChallengeForm
 
+from .models import Grade, Satisfaction
 from .scores import LABELS
 
 
@@ -15,7 +17,7 @@ class WeightsForm(StyledForm):
     w_answers = forms.IntegerField(label=LABELS["answers"], min_value=0, max_value=100)
     w_survey = forms.IntegerField(label=LABELS["survey"], min_value=0, max_value=100)
     w_rating = forms.IntegerField(label=LABELS["rating"], min_value=0, max_value=100)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)  # checked by the action
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,3 +25,63 @@ class WeightsForm(StyledForm):
             if name.startswith("w_"):
                 field.widget.attrs.update({"inputmode": "numeric", "style": "max-width: 7rem"})
                 field.help_text = _("percent")
+
+
+class SurveyForm(PublicChallengeForm):
+    """The public survey: one 5-level answer per question (rendered as buttons), a remark, the challenge."""
+
+    comment = forms.CharField(
+        label=_("Anything else you want to tell us (optional)"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 300}),
+    )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for q in self.questions:
+            self.fields[f"a{q.slot}"] = forms.TypedChoiceField(
+                label=q.text,
+                choices=Satisfaction.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose an answer to this question.")},
+            )
+
+    def rows(self):
+        """(question, bound field) for the template, in slot order."""
+        return [(q, self[f"a{q.slot}"]) for q in self.questions]
+
+    def answers(self) -> dict[int, int]:
+        return {q.slot: self.cleaned_data[f"a{q.slot}"] for q in self.questions}
+
+
+class RatingForm(StyledForm):
+    """A guidance group's grade per criterion, and its remarks."""
+
+    comment = forms.CharField(
+        label=_("Remarks of the group"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+    )
+    version = forms.CharField(widget=forms.HiddenInput, required=False)  # checked by the action
+
+    def __init__(self, *args, criteria=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for q in self.criteria:
+            self.fields[f"r{q.slot}"] = forms.TypedChoiceField(
+                label=q.text,
+                choices=Grade.choices,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Grade this criterion.")},
+            )
+
+    def rows(self):
+        return [(q, self[f"r{q.slot}"]) for q in self.criteria]
+
+    def grades(self) -> dict[int, int]:
+        return {q.slot: self.cleaned_data[f"r{q.slot}"] for q in self.criteria}

@@ -4,5 +4,6 @@ from . import views
 
 urlpatterns = [
     path("units/<str:code>/", views.unit_evaluation, name="evaluation_unit"),
+    path("units/<str:code>/rate/", views.rate_unit, name="evaluation_rate"),
     path("campaigns/<int:campaign_id>/scheme/", views.scheme_edit, name="evaluation_scheme"),
 ]

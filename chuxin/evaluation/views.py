@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -13,13 +15,14 @@ from django.views.decorators.http import require_http_methods
 from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.views import get_campaign_for_user
 from chuxin.core.dbrouter import reads_from_replica
-from chuxin.core.errors import ActionError
+from chuxin.core.errors import ActionError, ActionForbidden
+from chuxin.core.forms import posted_version
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 
 from . import actions
-from .forms import WeightsForm
-from .models import DEFAULT_WEIGHTS, WEIGHT_FIELDS, Scheme
+from .forms import RatingForm, WeightsForm
+from .models import DEFAULT_WEIGHTS, WEIGHT_FIELDS, Grade, GroupRating, Scheme
 from .scores import PARTS, assess, by_goal, questions_of, worst_first
 
 SORTS = ["total", *PARTS]
@@ -72,6 +75,9 @@ def unit_evaluation(request, code):
             "method": _method(scheme.weights()),
             "survey_questions": questions[0],
             "rating_questions": questions[1],
+            "can_rate": actions.rating_groups(request.user, unit).exists(),
+            "own_ratings": _own_ratings(unit, campaign, questions[1]),
+            "survey_url": request.build_absolute_uri(reverse("public_survey", args=[unit.code, campaign.pk])),
         },
     }
     return render(request, "evaluation/unit.html", context)
@@ -96,7 +102,7 @@ def scheme_edit(request, campaign_id):
                 messages.success(request, _("The evaluation is set up."))
             else:
                 actions.do_set_evaluation_weights(
-                    scheme, weights, form.cleaned_data.get("version"), acting_user=request.user
+                    scheme, weights, posted_version(request.POST.get("version")), acting_user=request.user
                 )
                 messages.success(request, _("The weights are saved."))
         except ActionError as exc:
@@ -113,5 +119,75 @@ def scheme_edit(request, campaign_id):
             "form": form,
             "survey_questions": questions[0],
             "rating_questions": questions[1],
+        },
+    )
+
+
+def _own_ratings(unit: Unit, campaign, criteria) -> list[tuple]:
+    """The groups' ratings of this very unit, each with its grade per criterion (one query)."""
+    rows = GroupRating.objects.filter(unit=unit, campaign=campaign).select_related("group")[:20]
+    out = []
+    for r in rows:
+        points = r.points()
+        grades = [
+            (q.label, Grade(points[q.slot]).label if points[q.slot] is not None else "—") for q in criteria
+        ]
+        out.append((r, grades))
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rate_unit(request, code):
+    """A guidance group's member grades a unit assigned to the group (403 for anyone else who sees it)."""
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    groups = list(actions.rating_groups(request.user, unit))
+    if not groups:
+        raise ActionForbidden(
+            _(
+                "Only the members of a guidance group rate the units assigned to it: %(unit)s is not assigned to you."
+            )
+            % {"unit": unit.name}
+        )
+    wanted = request.POST.get("group") or request.GET.get("group")
+    group = next((g for g in groups if str(g.pk) == str(wanted)), groups[0])
+    scheme = Scheme.objects.filter(campaign=campaign).first()
+    if scheme is None:
+        raise Http404("The evaluation is not set up")
+    _survey, criteria = questions_of(scheme)
+    rating = GroupRating.objects.filter(group=group, campaign=campaign, unit=unit).first()
+    initial = {}
+    if rating is not None:
+        grades = {f"r{s}": v for s, v in rating.points().items() if v is not None}
+        initial = {**grades, "comment": rating.comment, "version": rating.version}
+    form = RatingForm(request.POST or None, initial=initial, criteria=criteria)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_rate_unit(
+                group=group,
+                campaign=campaign,
+                unit=unit,
+                grades=form.grades(),
+                comment=form.cleaned_data["comment"],
+                expected_version=posted_version(request.POST.get("version")),
+                acting_user=request.user,
+            )
+        except ActionError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The rating of %(unit)s is saved.") % {"unit": unit.name})
+            return redirect(f"{reverse('evaluation_unit', args=[unit.code])}?campaign={campaign.pk}")
+    return render(
+        request,
+        "evaluation/rate.html",
+        {
+            "unit": unit,
+            "campaign": campaign,
+            "groups": groups,
+            "group": group,
+            "rating": rating,
+            "form": form,
+            "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
         },
     )

@@ -9,6 +9,10 @@
   nonce; the two numbers are an HMAC of the nonce, so the token reveals nothing, and an accepted
   opinion stores the nonce (unique), so one image answers one submission.
 * Length limits and HTML stripped (tags removed, entities unescaped, control characters dropped).
+* A device cookie (signed, random, two years): a form that takes one answer per device (the evaluation's
+  satisfaction survey) stores only an HMAC of it.
+
+The evaluation's public survey (chuxin/evaluation) uses the same pieces: its rows go to `throttled(rows=…)`.
 """
 
 from __future__ import annotations
@@ -84,18 +88,55 @@ def mask_name(name: str) -> str:
     return (name[0] + "*" * max(len(name) - 1, 1)) if name else ""
 
 
-def throttled(address_hash: str, unit_id: int, now=None) -> str | None:
-    """Which limit is reached ('address' or 'unit'), or None."""
-    from .models import Opinion
+def throttled(address_hash: str, unit_id: int, now=None, *, rows=None) -> str | None:
+    """Which limit is reached ('address' or 'unit'), or None. `rows` are the public submissions counted
+    (a queryset with ip_hash, unit and created_at, indexed on both): the public opinions by default."""
+    if rows is None:
+        from .models import Opinion
 
+        rows = Opinion.objects.filter(recorded_by=None)
     since = (now or timezone.now()) - timedelta(hours=1)
-    if Opinion.objects.filter(ip_hash=address_hash, created_at__gte=since).count() >= PER_ADDRESS_PER_HOUR:
+    if rows.filter(ip_hash=address_hash, created_at__gte=since).count() >= PER_ADDRESS_PER_HOUR:
         return "address"
-    if Opinion.objects.filter(unit_id=unit_id, created_at__gte=since, recorded_by=None).count() >= (
-        PER_UNIT_PER_HOUR
-    ):
+    if rows.filter(unit_id=unit_id, created_at__gte=since).count() >= PER_UNIT_PER_HOUR:
         return "unit"
     return None
+
+
+# --- one answer per device ----------------------------------------------------------------------------
+
+DEVICE_COOKIE = "chuxin_device"
+DEVICE_MAX_AGE = 2 * 365 * 24 * 60 * 60
+_DEVICE_SALT = "chuxin.public.device"
+
+
+def device_token(request) -> str | None:
+    """The device's random token from its signed cookie; None without one (or with a forged one)."""
+    value = request.get_signed_cookie(DEVICE_COOKIE, default=None, salt=_DEVICE_SALT)
+    return value if value and len(value) == 32 else None
+
+
+def remember_device(request, response) -> str:
+    """Give the browser a device cookie unless it has one; returns the token."""
+    token = device_token(request)
+    if token is None:
+        token = secrets.token_hex(16)
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            token,
+            salt=_DEVICE_SALT,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return token
+
+
+def device_hash(token: str) -> str:
+    """What is stored of a device: an HMAC of its token (the cookie's value is never stored)."""
+    key = hashlib.sha256(f"{settings.SECRET_KEY}|device".encode()).digest()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
 
 
 # --- the image challenge ------------------------------------------------------------------------------

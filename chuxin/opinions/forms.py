@@ -7,7 +7,25 @@ from .abuse import HONEYPOT_FIELD, MAX_TEXT
 from .models import OFFICE_CHANNELS
 
 
-class PublicOpinionForm(StyledForm):
+class PublicChallengeForm(StyledForm):
+    """The anti-abuse fields of every public form: the image's sum, its signed token and the honeypot."""
+
+    answer = forms.CharField(
+        label=_("The sum in the picture"),
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    token = forms.CharField(widget=forms.HiddenInput)
+    # The honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
+    website = forms.CharField(label="Website", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hp = self.fields[HONEYPOT_FIELD].widget.attrs
+        hp.update({"tabindex": "-1", "autocomplete": "off"})
+
+
+class PublicOpinionForm(PublicChallengeForm):
     text = forms.CharField(
         label=_("Your opinion or suggestion"),
         max_length=MAX_TEXT,
@@ -23,19 +41,6 @@ class PublicOpinionForm(StyledForm):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    answer = forms.CharField(
-        label=_("The sum in the picture"),
-        max_length=4,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    token = forms.CharField(widget=forms.HiddenInput)
-    # The honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
-    website = forms.CharField(label="Website", required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        hp = self.fields[HONEYPOT_FIELD].widget.attrs
-        hp.update({"tabindex": "-1", "autocomplete": "off"})
 
 
 class RecordOpinionForm(StyledForm):

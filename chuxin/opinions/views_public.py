@@ -17,14 +17,16 @@ from .forms import PublicOpinionForm, ReceiptForm
 from .models import Opinion
 
 
-def _public_unit(code: str) -> Unit:
+def public_unit(code: str) -> Unit:
+    """The unit of a public link: active, by code (404 otherwise). Every public page of a unit uses it."""
     unit = Unit.objects.filter(code=code, is_active=True).first()
     if unit is None:
         raise Http404("No such unit")
     return unit
 
 
-def _campaign_reaching(unit: Unit, campaign_id: int) -> Campaign:
+def campaign_reaching(unit: Unit, campaign_id: int) -> Campaign:
+    """The campaign a public link names, if it reaches the unit (404 otherwise)."""
     paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path) + 1, Unit.steplen)]
     campaign = Campaign.objects.filter(pk=campaign_id, root_unit__path__in=paths).first()
     if campaign is None:
@@ -35,7 +37,7 @@ def _campaign_reaching(unit: Unit, campaign_id: int) -> Campaign:
 @require_GET
 def public_entry(request, code):
     """The short link: the newest campaign that reaches the unit."""
-    unit = _public_unit(code)
+    unit = public_unit(code)
     return redirect("public_opinion_form", code=unit.code, campaign_id=campaign_for(request, unit).pk)
 
 
@@ -46,8 +48,8 @@ def public_url(request, unit: Unit, campaign: Campaign) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_form(request, code, campaign_id):
-    unit = _public_unit(code)
-    campaign = _campaign_reaching(unit, campaign_id)
+    unit = public_unit(code)
+    campaign = campaign_reaching(unit, campaign_id)
     status = 200
     if request.method == "POST":
         form = PublicOpinionForm(request.POST)
