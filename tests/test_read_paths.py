@@ -224,3 +224,11 @@ def test_the_ledger_shows_only_the_pages_campaign_once_there_are_two(central_off
     )
     assert not ledger_queryset(unit, {"subtree": True}, other).filter(pk=item.pk).exists()
     assert ledger_queryset(unit, {"subtree": True}, first).filter(pk=item.pk).exists()
+
+
+def test_the_ledger_table_escapes_its_texts_and_shows_the_days_overdue(as_user, guangdong_office):
+    item = make_item("440604", title="<script>alert(1)</script>文山会海")
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    html = as_user(guangdong_office).get("/ledger/units/440604/").content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;文山会海" in html and "<script>alert(1)" not in html
+    assert f'href="/ledger/items/{item.pk}/"' in html and "逾期3天" in html and "限期整改" in html

@@ -32,12 +32,9 @@ from .evidence import blob_path
 from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
 from .history import item_history, problem_history
 from .models import ACTIVE_STATUSES, Kind, Problem, RectificationItem, Source, Status
+from .tables import rows_by_id
 
 PER_PAGE = 50
-
-
-def _ledger_rows(qs):
-    return qs.select_related("problem", "unit", "responsible_person").order_by("-id")
 
 
 class LedgerPage:
@@ -54,7 +51,7 @@ class LedgerPage:
         ids = list(qs.order_by("-id").values_list("id", flat=True)[start : start + PER_PAGE + 1])
         self.has_next = len(ids) > PER_PAGE
         self.has_previous = self.number > 1
-        self.object_list = list(_ledger_rows(RectificationItem.objects.filter(id__in=ids[:PER_PAGE])))
+        self.object_list = rows_by_id(ids[:PER_PAGE])  # plain rows for the table (tables.py)
         self.total = None  # filled in when the roll-ups know it
 
     def next_page_number(self):
