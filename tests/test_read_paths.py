@@ -232,3 +232,27 @@ def test_the_ledger_table_escapes_its_texts_and_shows_the_days_overdue(as_user, 
     html = as_user(guangdong_office).get("/ledger/units/440604/").content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;文山会海" in html and "<script>alert(1)" not in html
     assert f'href="/ledger/items/{item.pk}/"' in html and "逾期3天" in html and "限期整改" in html
+
+
+def test_every_ledger_row_carries_its_problems_campaign(db):
+    from django.db.models import F
+
+    make_item("440604")  # through save(), as do_add_item does; the demo and the import write it themselves
+    assert RectificationItem.objects.exists()
+    assert not RectificationItem.objects.exclude(campaign_id=F("problem__campaign_id")).exists()
+
+
+def test_the_item_campaign_migration_fills_every_ledger_row(db):
+    from django.db.models import F
+
+    migration = importlib.import_module("chuxin.problems.migrations.0009_backfill_item_campaign")
+    with connection.cursor() as cur:  # as the rows stood before the copy: another campaign's id
+        other = Campaign.objects.create(
+            title="另一次",
+            root_unit=Unit.objects.get(code="000000"),
+            general_requirement="r",
+            fundamental_task="t",
+        )
+        cur.execute("UPDATE problems_rectificationitem SET campaign_id = %s", [other.pk])
+    migration.forward(None, type("Editor", (), {"connection": connection})())
+    assert not RectificationItem.objects.exclude(campaign_id=F("problem__campaign_id")).exists()

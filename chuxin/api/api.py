@@ -280,7 +280,7 @@ def item_list(request, code: str, f: Query[ItemFilters] = None):
     if f.overdue:
         qs = qs.overdue()
     if f.campaign is not None:
-        qs = qs.filter(problem__campaign=campaign_for(request, unit))  # 404 if it does not cover the unit
+        qs = qs.filter(campaign=campaign_for(request, unit))  # 404 if it does not cover the unit
     ids, nxt = _page_ids(qs, f.cursor, f.bounded())
     today = timezone.localdate()
     rows = _rows(RectificationItem.objects.select_related(*ITEM_JOINS), ids)

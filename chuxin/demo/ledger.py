@@ -193,6 +193,7 @@ def make_ledger(
         responsible = people[(i // len(problems)) % len(people)]
         item = RectificationItem(
             problem=problem,
+            campaign_id=problem.campaign_id,
             unit_id=problem.unit_id,
             unit_path=problem.unit_path,
             kind=kind,

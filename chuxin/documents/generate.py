@@ -100,7 +100,7 @@ def collect(unit: Unit, campaign, params: Params, children) -> dict:
     period's flows (new and closed items) and the names on the overdue list come from the items' dates."""
     d = dashboard(unit, campaign.pk, params.today, children, as_of=params.date_to)
     cut_off = d["cut_off"]
-    items = RectificationItem.objects.in_subtree(unit).filter(problem__campaign=campaign)
+    items = RectificationItem.objects.in_subtree(unit).filter(campaign=campaign)
     new = items.filter(created_at__date__gte=params.date_from, created_at__date__lte=params.date_to)
     closed_in_period = items.filter(
         closed_at__date__gte=params.date_from, closed_at__date__lte=params.date_to, status=Status.CLOSED

@@ -567,6 +567,7 @@ class _NewRowsWriter:
                 it["problem_id"], cid, tid = problem[0], campaign.pk, self.problem_defaults.get("topic_id")
             else:
                 it["problem_id"], cid, tid = problem.pk, problem.campaign_id, problem.topic_id
+            it["campaign_id"] = cid
             self.tally.item(it, cid, tid)
         bulk.insert_rows(RectificationItem, items, [it["id"] for it in items])
         stage_rows = [st for _i, st in stages]

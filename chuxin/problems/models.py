@@ -193,6 +193,11 @@ class RectificationItem(models.Model):
     # = unit.path, copied so the ledger's subtree filters are ranges of this table's own indexes
     # (see Meta.indexes); kept right by unit moves (problems.apps listens to unit_moved).
     unit_path = models.CharField(max_length=255, default="", editable=False)
+    # = problem.campaign, copied so every ledger index leads with the campaign: with a second campaign in
+    # the database the ledger's campaign check is then a range of the same index, not a join per row.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     measures = models.TextField(_("measures"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     requirements = models.TextField(_("requirements"), blank=True)
@@ -228,23 +233,25 @@ class RectificationItem(models.Model):
             models.Index(fields=["unit", "status"], name="items_unit_status"),  # the unit ledger by status
             models.Index(fields=["status", "due_date"], name="items_overdue"),  # overdue scans and reminders
             models.Index(fields=["responsible_person", "status"], name="items_my_items"),  # "my items"
-            # The ledger page over a subtree, newest first, one index per filter it offers (status,
-            # kind, overdue; source goes through problems_source_path). PostgreSQL needs the pattern
-            # ops for LIKE 'path%' (the database collation is not C); SQLite ignores opclasses and
-            # subtree_q gives it a plain range. The planner range-scans the path and sorts the
-            # matches' ids, or walks the primary key backwards when the subtree is most of the tree.
+            # The ledger page, newest first, one index per filter it offers (status, kind, overdue; source
+            # goes through problems_source_path), each led by the campaign and the unit's path copied onto
+            # the item. PostgreSQL needs the pattern ops for LIKE 'path%' (the database collation is not
+            # C); SQLite ignores opclasses and subtree_q gives it a plain range. The planner range-scans the
+            # path and sorts the matches' ids, or walks the index backwards when the subtree is most of it.
             models.Index(
-                fields=["unit_path", "id"], name="items_path", opclasses=["varchar_pattern_ops", ""]
+                fields=["campaign", "unit_path", "id"],
+                name="items_campaign_path",
+                opclasses=["", "varchar_pattern_ops", ""],
             ),
             models.Index(
-                fields=["status", "unit_path", "due_date", "id"],
-                name="items_status_path",  # status, and overdue = active statuses with due_date < today
-                opclasses=["", "varchar_pattern_ops", "", ""],
+                fields=["campaign", "status", "unit_path", "due_date", "id"],
+                name="items_campaign_status_path",  # status, and overdue = active statuses, due_date < today
+                opclasses=["", "", "varchar_pattern_ops", "", ""],
             ),
             models.Index(
-                fields=["kind", "unit_path", "status", "id"],
-                name="items_kind_path",  # kind, and kind with status
-                opclasses=["", "varchar_pattern_ops", "", ""],
+                fields=["campaign", "kind", "unit_path", "status", "id"],
+                name="items_campaign_kind_path",  # kind, and kind with status
+                opclasses=["", "", "varchar_pattern_ops", "", ""],
             ),
         ]
 
@@ -254,6 +261,8 @@ class RectificationItem(models.Model):
     def save(self, *args, **kwargs):
         if self.unit_id and not self.unit_path:
             self.unit_path = self.unit.path
+        if self.problem_id and not self.campaign_id:
+            self.campaign_id = self.problem.campaign_id
         super().save(*args, **kwargs)
 
     def days_overdue(self, today: date | None = None) -> int:

@@ -66,7 +66,7 @@ def export_items(unit, subtree: bool, campaign=None):
         RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
     )
     if campaign is not None:
-        qs = qs.filter(problem__campaign=campaign)
+        qs = qs.filter(campaign=campaign)
     latest = ProgressUpdate.objects.filter(item=OuterRef("pk")).exclude(text="").order_by("-at", "-id")
     return (
         qs.select_related(
