@@ -155,6 +155,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "chuxin.urls"
 WSGI_APPLICATION = "chuxin.wsgi.application"
 
+# Inputs and selects written in Python, the markup of Django's own widget templates (chuxin/core/formrender.py).
+FORM_RENDERER = "chuxin.core.formrender.FastRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
