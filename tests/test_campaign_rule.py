@@ -130,13 +130,17 @@ def test_the_ledger_lists_only_the_campaigns_items(as_user, county_staff):
     assert "只属于2019年主题教育的问题" in page
 
 
-def test_choosing_the_campaign_costs_one_query_per_unit(unit):
+def test_choosing_the_campaign_costs_one_small_query_per_request(unit):
+    chancheng, guangdong = unit("440604"), unit("440000")
+    access.campaign_for(FakeRequest(), chancheng)  # the process loads the campaign directory once
     request = FakeRequest()
-    chancheng = unit("440604")
     with CaptureQueriesContext(connection) as ctx:
         access.campaign_for(request, chancheng)
         access.campaign_for(request, chancheng)
-    assert len(ctx.captured_queries) == 1
+        access.campaign_for(request, guangdong)
+    assert [q["sql"] for q in ctx.captured_queries] == [
+        "SELECT token FROM campaigns_directorystamp WHERE id = 1"
+    ]
 
 
 def test_a_closed_campaign_refuses_new_problems_with_a_clear_message(county_staff, central_office, unit):
@@ -236,8 +240,63 @@ def test_an_import_under_campaign_b_never_lands_in_campaign_a(as_user, county_st
         ).status_code in (200, 302)
         assert Problem.objects.get(title="专项整治中导入的问题").campaign == guangdong
         # the worker never falls back to another campaign: a job naming one that does not cover the unit fails
-        book = SimpleUploadedFile("台账.xlsx", _book([_new_row(ledger, 问题描述="不该写入任何主题教育的问题")]))
+        book = SimpleUploadedFile(
+            "台账.xlsx", _book([_new_row(ledger, 问题描述="不该写入任何主题教育的问题")])
+        )
         sha = jobs.save_upload(book, "440604")
         jobs.ledger_import_task.enqueue(sha, county_staff.pk, "440604", True, "stop", hubei.pk)
         assert jobs.read_job("440604", sha)["status"] == "failed"
         assert not Problem.objects.filter(title="不该写入任何主题教育的问题").exists()
+
+
+def test_the_campaign_directory_answers_as_the_sql_rule_for_every_unit_and_scope(unit):
+    """access.covering() and Campaign.objects.visible_to() in SQL against the directory's answers in Python
+    (chuxin/campaigns/directory.py), with campaigns rooted at several levels, with and without batches,
+    planned and without a launch date."""
+    from chuxin.campaigns import directory
+    from chuxin.orgs.models import RoleAssignment
+    from chuxin.orgs.scope import Scope
+
+    guangdong = _campaign("440000", "广东省专项整治")
+    do_add_batch(
+        guangdong,
+        number=1,
+        name="第一批",
+        start=date(2026, 9, 1),
+        end=date(2026, 12, 31),
+        units=[unit("440600")],
+        acting_user=None,
+    )
+    _campaign("440600", "佛山市专项整治", launched=None)
+    _campaign("420000", "湖北省专项整治", status=CampaignStatus.PLANNED)
+    for u in Unit.objects.all():
+        assert [c.pk for c in directory.covering(u)] == [c.pk for c in access.covering(u)], u.code
+    scopes = [Scope(is_all=True), Scope()] + [
+        Scope(grants=[(r.role, r.unit.path)]) for r in RoleAssignment.objects.select_related("unit")[:40]
+    ]
+    for scope in scopes:
+        sql = access.newest_first(Campaign.objects.visible_to(scope))
+        assert [c.pk for c in directory.visible_to(scope)] == [c.pk for c in sql], scope
+
+
+def test_the_campaign_directory_sees_a_write_at_once(unit):
+    from chuxin.campaigns import directory
+
+    before = [c.pk for c in directory.covering(unit("440604"))]
+    hubei = _campaign("420000", "湖北省专项整治")
+    assert [c.pk for c in directory.covering(unit("420000"))][0] == hubei.pk
+    guangdong = _campaign("440000", "广东省专项整治")
+    assert [c.pk for c in directory.covering(unit("440604"))] == [guangdong.pk, *before]
+    do_add_batch(
+        guangdong,
+        number=1,
+        name="第一批",
+        start=date(2026, 9, 1),
+        end=date(2026, 12, 31),
+        units=[unit("440100")],
+        acting_user=None,
+    )
+    assert [c.pk for c in directory.covering(unit("440604"))] == before  # Foshan is not in the batch
+    copy = directory.covering(unit("440100"))[0]
+    copy.title = "改了也只是副本"
+    assert directory.covering(unit("440100"))[0].title == "广东省专项整治"

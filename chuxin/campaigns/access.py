@@ -24,8 +24,9 @@ root's whole subtree (it has just been created; its batches come later).
 Objects that belong to a campaign (problems, items, meetings, topics) carry it: their pages use
 `check_campaign_param(request, campaign)` so that a ``?campaign=`` naming another campaign is a 404 too.
 
-Cost: one query per (request, unit) — the covering campaigns, cached on the request. The shell's
-picker costs one more query per request (plus one for the strands), cached the same way.
+Cost: the covering campaigns and the shell's picker come from the campaign directory (directory.py), which
+each process holds and reloads when a campaign, a batch, a strand or a unit changed: one small read per
+request. `covering(unit)` below is the same rule in SQL, for callers that need a queryset.
 
 `current_campaign(user)` (models.py) is only the shell's default: never use it to choose where a
 record goes or which figures a page shows.
@@ -33,11 +34,12 @@ record goes or which figures a page shows.
 
 from __future__ import annotations
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from chuxin.orgs.models import Unit, ancestor_paths
 
+from . import directory
 from .models import Batch, Campaign, CampaignStatus
 
 SESSION_KEY = "chuxin_campaign"
@@ -50,7 +52,7 @@ def newest_first(qs: QuerySet) -> QuerySet:
         _planned=Case(
             When(status=CampaignStatus.PLANNED, then=Value(1)), default=Value(0), output_field=IntegerField()
         )
-    ).order_by("_planned", "-launched_on", "-id")
+    ).order_by("_planned", F("launched_on").desc(nulls_last=True), "-id")
 
 
 def covering(unit: Unit) -> QuerySet:
@@ -70,10 +72,10 @@ def covers(campaign: Campaign, unit: Unit) -> bool:
 
 
 def covering_cached(request, unit: Unit) -> list[Campaign]:
-    """`covering(unit)` evaluated once per request and unit."""
+    """`covering(unit)` once per request and unit, answered from the campaign directory (directory.py)."""
     cache = request.__dict__.setdefault("_chuxin_covering", {})
     if unit.pk not in cache:
-        cache[unit.pk] = list(covering(unit))
+        cache[unit.pk] = directory.covering(unit, request)
     return cache[unit.pk]
 
 
@@ -123,16 +125,11 @@ def check_campaign_param(request, campaign_id: int) -> None:
 
 def picker_campaigns(request) -> list[Campaign]:
     """The campaigns that reach the user's scope, newest first, with their strands: the shell's picker.
-    Cached per request (two queries)."""
+    Once per request, answered from the campaign directory (directory.py)."""
     if "_chuxin_picker" not in request.__dict__:
         from chuxin.orgs.scope import scope_for
 
-        qs = (
-            Campaign.objects.visible_to(scope_for(request.user))
-            .select_related("root_unit")
-            .prefetch_related("strands")
-        )
-        request._chuxin_picker = list(newest_first(qs))
+        request._chuxin_picker = directory.visible_to(scope_for(request.user), request)
     return request._chuxin_picker
 
 

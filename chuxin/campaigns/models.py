@@ -179,3 +179,10 @@ def current_campaign(user) -> Campaign | None:
     if user is not None and user.is_authenticated:
         user._chuxin_campaign = campaign
     return campaign
+
+
+class DirectoryStamp(models.Model):
+    """One row: a random token that changes whenever the campaigns, their batches' units, their strands
+    or the units change (chuxin/campaigns/directory.py), so every process knows when to reload them."""
+
+    token = models.CharField(max_length=32)
