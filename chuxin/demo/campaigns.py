@@ -243,6 +243,7 @@ def make_ledger_2019(campaign, units: list[Unit], people_by_unit, total_items: i
         responsible = people[(i // len(problems)) % len(people)]
         item = RectificationItem(
             problem=problem,
+            campaign_id=problem.campaign_id,
             unit_id=problem.unit_id,
             unit_path=problem.unit_path,
             kind=kind,
