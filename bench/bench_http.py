@@ -82,6 +82,7 @@ def main():
         "SECURE_SSL_REDIRECT": "false",
         "CHUXIN_BENCH_REFERENCE": "1",
         "CONN_MAX_AGE": "600",
+        "OTP_REQUIRED": "false",  # the session is made here, without the second factor the log-in asks
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
