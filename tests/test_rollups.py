@@ -57,7 +57,9 @@ operation = st.one_of(
         st.sampled_from(Kind.values),
         st.integers(1, 40),
         st.integers(0, 2),  # 0: no special-rectification topic; else one of the central topics
+        st.integers(0, 63),  # the problem's work areas (bits of WorkArea; 0: none)
     ),
+    st.tuples(st.just("areas"), st.integers(0, 50), st.integers(0, 63)),  # a problem re-tagged
     st.tuples(st.just("claim"), st.integers(0, 50)),
     st.tuples(st.just("verify"), st.integers(0, 50)),
     st.tuples(st.just("reject"), st.integers(0, 50)),
@@ -115,7 +117,7 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                     else:
                         research_actions.do_review_report(topic, note="n", accept=op[2], acting_user=staff)
             elif op[0] == "create":
-                _, code, kind, days, topic = op
+                _, code, kind, days, topic, work_areas = op
                 unit = Unit.objects.get(code=code)
                 problem = actions.do_record_problem(
                     campaign=campaign,
@@ -123,6 +125,7 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                     title="p",
                     source="special" if topic else "other",
                     topic=topics[topic - 1] if topic else None,
+                    work_areas=work_areas,
                     acting_user=staff,
                 )
                 extra = {"deadline": TODAY + timedelta(days=days), "requirements": "r"}
@@ -145,6 +148,10 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                 )
             elif not created:
                 continue
+            elif op[0] == "areas":
+                problem = created[op[1] % len(created)].problem
+                problem.refresh_from_db()
+                actions.do_edit_problem(problem, problem.version, work_areas=op[2], acting_user=staff)
             elif op[0] == "move":
                 do_move_unit(Unit.objects.get(code=op[1]), Unit.objects.get(code=op[2]), acting_user=None)
             else:
@@ -186,3 +193,33 @@ def test_verifyrollups_reports_drift_and_repairs(db, capsys):
     call_command("verifyrollups", unit="440000", repair=True)
     call_command("verifyrollups", unit="440000")
     assert "equal a recount" in capsys.readouterr().out
+
+
+def test_the_demo_has_work_area_figures_and_they_equal_a_recount(db):
+    from chuxin.rollups import areas
+
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    root = Unit.objects.get(code="000000")
+    stored = areas.stored(root, campaign.pk)
+    assert all(stored[a]["problems"] > 0 for a in areas.AREAS)
+    assert areas.drift(root, campaign.pk) == {}
+
+
+def test_the_area_backfill_migration_counts_what_a_rebuild_counts(db):
+    """The data migration's set-based SQL gives the same rows as areas.rebuild() (on this database)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from chuxin.rollups import areas
+    from chuxin.rollups.models import AreaCounts
+
+    backfill = importlib.import_module("chuxin.rollups.migrations.0009_backfill_area_counts")
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    AreaCounts.objects.all().delete()
+    assert areas.drift(Unit.objects.get(code="000000"), campaign.pk) != {}
+    backfill.forward(None, SimpleNamespace(connection=connection))
+    assert {code: areas.drift(Unit.objects.get(code=code), campaign.pk) for code in CHECK} == dict.fromkeys(
+        CHECK, {}
+    )

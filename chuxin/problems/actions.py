@@ -172,13 +172,15 @@ def do_edit_problem(problem: Problem, expected_version: int | None, *, acting_us
         locked = Problem.objects.select_for_update().get(pk=problem.pk)
         _check_version(locked, expected_version)
         before = snapshot(locked)
-        old_source = locked.source
+        old_source, old_areas = locked.source, locked.work_areas
         for k, v in fields.items():
             setattr(locked, k, v)
         locked.version += 1
         locked.save()
         if locked.source != old_source:
             counters.problem_source_changed(locked, old_source)
+        if locked.work_areas != old_areas:
+            counters.problem_areas_changed(locked, old_areas)
         record(acting_user, AuditEvent.PROBLEM_CHANGE, locked, before, snapshot(locked))
     return locked
 
@@ -561,14 +563,17 @@ class _NewRowsWriter:
             items, bulk.reserve_ids(RectificationItem, len(items)), item_problem, strict=True
         ):
             it["id"] = pk
+            areas = 0  # new problems of an import carry no work areas; an existing one keeps its own
             if isinstance(problem, dict):
                 it["problem_id"], cid, tid = problem["id"], problem["campaign_id"], problem.get("topic_id")
+                areas = problem.get("work_areas") or 0
             elif isinstance(problem, tuple):  # written by an earlier part: a new problem of this campaign
                 it["problem_id"], cid, tid = problem[0], campaign.pk, self.problem_defaults.get("topic_id")
             else:
                 it["problem_id"], cid, tid = problem.pk, problem.campaign_id, problem.topic_id
+                areas = problem.work_areas
             it["campaign_id"] = cid
-            self.tally.item(it, cid, tid)
+            self.tally.item(it, cid, tid, areas)
         bulk.insert_rows(RectificationItem, items, [it["id"] for it in items])
         stage_rows = [st for _i, st in stages]
         for (idx, st), pk in zip(stages, bulk.reserve_ids(Stage, len(stages)), strict=True):

@@ -21,10 +21,19 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from .models import ACTIVE_STATUSES, Kind, Status
+from .models import ACTIVE_STATUSES, Kind, Status, WorkArea
 
 # The columns of a row, in ItemRow's order: what `values_list` fetches for the table.
-COLUMNS = ("id", "problem__title", "unit__name", "kind", "responsible_person__name", "due_date", "status")
+COLUMNS = (
+    "id",
+    "problem__title",
+    "unit__name",
+    "kind",
+    "responsible_person__name",
+    "due_date",
+    "status",
+    "problem__work_areas",
+)
 
 BADGES = {
     Status.CLOSED: "text-bg-success",
@@ -42,6 +51,7 @@ class ItemRow:
     person: str
     due_date: date | None
     status: str
+    work_areas: int = 0  # the problem's central-task work areas (WorkArea bits)
 
     @classmethod
     def of(cls, item) -> ItemRow:
@@ -54,6 +64,7 @@ class ItemRow:
             item.responsible_person.name,
             item.due_date,
             item.status,
+            item.problem.work_areas,
         )
 
     def days_overdue(self, today: date) -> int:
@@ -90,7 +101,8 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
     statuses = {k: str(label) for k, label in Status.choices}
     date_fmt = get_format("DATE_FORMAT")
     item_url = reverse("item_detail", args=[0]).removesuffix("0/")  # + id + "/"
-    unit_cell = '<td class="small">{}</td>'
+    unit_cell = '<td class="small">{}</td><td class="small">{}</td>'
+    area_labels = [(a.value, str(a.label)) for a in WorkArea]
     rows = []
     for it in items:
         row = it if isinstance(it, ItemRow) else ItemRow.of(it)
@@ -99,7 +111,7 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
         rows.append(
             "\n    <tr>\n"
             f'      <td><a href="{item_url}{row.pk}/">{escape(row.title)}</a></td>\n'
-            f"      {unit_cell.format(escape(row.unit_name)) if show_unit else ''}\n"
+            f"      {unit_cell.format(escape(row.unit_name), escape('、'.join(label for bit, label in area_labels if (row.work_areas or 0) & bit) or '—')) if show_unit else ''}\n"
             f'      <td class="small">{kinds.get(row.kind, escape(row.kind))}</td>\n'
             f'      <td class="small">{escape(row.person)}</td>\n'
             f'      <td class="small text-nowrap">{due}</td>\n'
@@ -110,7 +122,11 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
         rows.append(
             f'<tr><td colspan="6" class="text-muted">{escape(gettext("No rectification items."))}</td></tr>'
         )
-    unit_head = f'<th scope="col">{escape(gettext("Unit"))}</th>' if show_unit else ""
+    unit_head = (
+        f'<th scope="col">{escape(gettext("Unit"))}</th><th scope="col">{escape(gettext("Work areas"))}</th>'
+        if show_unit
+        else ""
+    )
     head = (
         f'<th scope="col">{escape(gettext("Problem"))}</th>{unit_head}\n'
         f'    <th scope="col">{escape(gettext("Kind of rectification"))}</th>'

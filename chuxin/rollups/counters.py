@@ -12,7 +12,7 @@ from django.db.models import Count, F
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
-from . import tallies, topics
+from . import areas, tallies, topics
 from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
 
 
@@ -26,11 +26,14 @@ class ItemState:
     kind: str
     due_date: date | None
     topic_id: int | None = None  # the special-rectification topic of the item's problem
+    work_areas: int = 0  # the central-task work areas of the item's problem (bits of WorkArea)
 
     @classmethod
     def of(cls, item: RectificationItem) -> ItemState:
         p = item.problem
-        return cls(p.campaign_id, item.unit_id, item.status, item.kind, item.due_date, p.topic_id)
+        return cls(
+            p.campaign_id, item.unit_id, item.status, item.kind, item.due_date, p.topic_id, p.work_areas
+        )
 
     def fields(self) -> Counter:
         return Counter({"items": 1, STATUS_FIELDS[self.status]: 1, KIND_FIELDS[self.kind]: 1})
@@ -83,12 +86,20 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
         if state is not None and state.topic_id is not None:
             for k, v in topics.item_fields(state.status).items():
                 topic_deltas[(state.topic_id, state.unit_id)][k] += sign * v
+    area_deltas: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
+    for state, sign in ((before, -1), (after, 1)):
+        if state is not None:
+            for area in areas.bits(state.work_areas):
+                for k, v in areas.item_fields(state.status).items():
+                    area_deltas[(state.campaign_id, area, state.unit_id)][k] += sign * v
     ancestors: dict[int, list[int]] = {}
     for (campaign_id, unit_id), (delta, due) in groups.items():
         ancestors[unit_id] = _ancestor_ids(unit_id)
         _add(ancestors[unit_id], campaign_id, delta, due)
     for (topic_id, unit_id), delta in topic_deltas.items():
         topics.add(ancestors.get(unit_id) or _ancestor_ids(unit_id), topic_id, delta)
+    for (campaign_id, area, unit_id), delta in area_deltas.items():
+        areas.add(ancestors.get(unit_id) or _ancestor_ids(unit_id), campaign_id, area, delta)
 
 
 def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
@@ -108,26 +119,32 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
 
     counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
     topic_counts: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    area_counts: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
     due: Counter = Counter()
-    campaign_of = {p.pk: p.campaign_id for p in problems}
-    topic_of = {p.pk: p.topic_id for p in problems}
+    by_pk = {p.pk: p for p in problems}
     for p in problems:
         for a in ancestors(p.unit_id):
             counts[(a, p.campaign_id)].update({"problems": 1, SOURCE_FIELDS[p.source]: 1})
             if p.topic_id is not None:
                 topic_counts[(a, p.topic_id)]["problems"] += 1
+            for area in areas.bits(p.work_areas):
+                area_counts[(a, p.campaign_id, area)]["problems"] += 1
     for it in items:
-        cid = campaign_of.get(it.problem_id) or it.problem.campaign_id
-        tid = topic_of[it.problem_id] if it.problem_id in topic_of else it.problem.topic_id
-        state = ItemState(cid, it.unit_id, it.status, it.kind, it.due_date, tid)
+        p = by_pk.get(it.problem_id) or it.problem
+        cid, tid = p.campaign_id, p.topic_id
+        state = ItemState(cid, it.unit_id, it.status, it.kind, it.due_date, tid, p.work_areas)
         for a in ancestors(it.unit_id):
             counts[(a, cid)].update(state.fields())
             if state.due() is not None:
                 due[(a, cid, state.due())] += 1
             if tid is not None:
                 topic_counts[(a, tid)].update(topics.item_fields(it.status))
+            for area in areas.bits(p.work_areas):
+                area_counts[(a, cid, area)].update(areas.item_fields(it.status))
     for (a, tid), delta in topic_counts.items():
         topics.add([a], tid, delta)
+    for (a, cid, area), delta in area_counts.items():
+        areas.add([a], cid, area, delta)
     _write_bulk(counts, due)
 
 
@@ -163,7 +180,8 @@ class BulkTally:
         self.per_unit: dict[tuple[int, int], Counter] = defaultdict(Counter)
         self.per_unit_due: Counter = Counter()
         self.per_unit_topic: dict[tuple[int, int], Counter] = defaultdict(Counter)
-        self._states: Counter = Counter()  # (unit, campaign, topic, status, kind, due date) -> items
+        self.per_unit_area: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
+        self._states: Counter = Counter()  # (unit, campaign, topic, status, kind, due date, areas) -> items
 
     def problem(self, p: dict) -> None:
         c = self.per_unit[(p["unit_id"], p["campaign_id"])]
@@ -171,14 +189,25 @@ class BulkTally:
         c[SOURCE_FIELDS[p["source"]]] += 1
         if p.get("topic_id") is not None:
             self.per_unit_topic[(p["unit_id"], p["topic_id"])]["problems"] += 1
+        for area in areas.bits(p.get("work_areas")):
+            self.per_unit_area[(p["unit_id"], p["campaign_id"], area)]["problems"] += 1
 
-    def item(self, it: dict, campaign_id: int, topic_id: int | None) -> None:
-        self._states[(it["unit_id"], campaign_id, topic_id, it["status"], it["kind"], it["due_date"])] += 1
+    def item(self, it: dict, campaign_id: int, topic_id: int | None, work_areas: int = 0) -> None:
+        key = (
+            it["unit_id"],
+            campaign_id,
+            topic_id,
+            it["status"],
+            it["kind"],
+            it["due_date"],
+            work_areas or 0,
+        )
+        self._states[key] += 1
 
     def _fold(self) -> None:
         """Items of one state are counted once, times their number (most rows of a file share a state)."""
-        for (unit_id, cid, tid, status, kind, due_date), n in self._states.items():
-            state = ItemState(cid, unit_id, status, kind, due_date, tid)
+        for (unit_id, cid, tid, status, kind, due_date, mask), n in self._states.items():
+            state = ItemState(cid, unit_id, status, kind, due_date, tid, mask)
             c = self.per_unit[(unit_id, cid)]
             for k, v in state.fields().items():
                 c[k] += v * n
@@ -188,6 +217,10 @@ class BulkTally:
                 t = self.per_unit_topic[(unit_id, tid)]
                 for k, v in topics.item_fields(status).items():
                     t[k] += v * n
+            for area in areas.bits(mask):
+                a = self.per_unit_area[(unit_id, cid, area)]
+                for k, v in areas.item_fields(status).items():
+                    a[k] += v * n
         self._states.clear()
 
 
@@ -196,6 +229,7 @@ def bulk_created_rows(tally: BulkTally) -> None:
     summed per unit are carried to every ancestor and written with one upsert per table."""
     tally._fold()
     per_unit, per_unit_due, per_unit_topic = tally.per_unit, tally.per_unit_due, tally.per_unit_topic
+    per_unit_area = tally.per_unit_area
     paths = {}
     unit_ids = {u for u, _c in per_unit} | {u for u, _t in per_unit_topic}
     for pk, path in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "path"):
@@ -218,6 +252,8 @@ def bulk_created_rows(tally: BulkTally) -> None:
     for (u, tid), delta in per_unit_topic.items():
         for a in ancestors(u):
             topics.add([a], tid, delta)
+    for (u, cid, area), delta in per_unit_area.items():
+        areas.add(ancestors(u), cid, area, delta)
     _write_bulk(counts, due)
 
 
@@ -227,6 +263,13 @@ def problem_created(problem: Problem) -> None:
         ancestors, problem.campaign_id, Counter({"problems": 1, SOURCE_FIELDS[problem.source]: 1}), Counter()
     )
     topics.add(ancestors, problem.topic_id, Counter({"problems": 1}))
+    areas.add_masked(ancestors, problem.campaign_id, problem.work_areas, Counter({"problems": 1}))
+
+
+def problem_areas_changed(problem: Problem, old_mask: int) -> None:
+    """A problem's work areas changed (the problem row is locked by the caller, so its items are not
+    changing meanwhile: every item action locks its problem too)."""
+    areas.problem_areas_changed(problem, old_mask, _ancestor_ids(problem.unit_id))
 
 
 def problem_source_changed(problem: Problem, old_source: str) -> None:
@@ -246,6 +289,7 @@ def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[i
         _add(old_only, row.campaign_id, Counter(), Counter({row.due_date: -row.n}))
         _add(new_only, row.campaign_id, Counter(), Counter({row.due_date: row.n}))
     topics.unit_moved(unit, old_only, new_only)
+    areas.unit_moved(unit, old_only, new_only)
 
 
 # --- recounting: the ground truth the counters must equal ---------------------------------------
@@ -297,6 +341,7 @@ def drift(unit: Unit, campaign_id: int) -> dict:
 
     for topic_id in Topic.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True):
         out.update(topics.drift(unit, topic_id))
+    out.update(areas.drift(unit, campaign_id))
     out.update(tallies.drift(unit, campaign_id))
     return out
 
@@ -355,4 +400,5 @@ def rebuild(campaign_id: int | None = None) -> int:
     written += topics.rebuild(
         list(Topic.objects.filter(campaign_id__in=campaigns).values_list("pk", flat=True))
     )
+    written += areas.rebuild(campaigns)
     return written + tallies.rebuild(campaigns)

@@ -94,3 +94,26 @@ class TopicCounts(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit", "topic"], name="rollups_topic_row_per_unit")]
         # the per-topic table of a subtree and the per-child ranking: (topic, unit) lookups
         indexes = [models.Index(fields=["topic", "unit"], name="rollups_topic_unit")]
+
+
+AREA_COUNT_FIELDS = TOPIC_COUNT_FIELDS
+
+
+class AreaCounts(models.Model):
+    """The figures of one unit's subtree in one campaign under one central-task work area (M13: 稳增长、促改革、
+    调结构、惠民生、防风险、保稳定), kept like SubtreeCounts by the ledger's actions (see areas.py). A problem
+    tagged with two areas counts under both; its items inherit the problem's areas."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
+    area = models.PositiveSmallIntegerField()  # one WorkArea bit
+    problems = models.BigIntegerField(default=0)
+    items = models.BigIntegerField(default=0)
+    locals().update({f: models.BigIntegerField(default=0) for f in AREA_COUNT_FIELDS[2:]})
+
+    class Meta:
+        constraints = [
+            # one row per unit, campaign and area; also serves the dashboard panel (unit, campaign) and the
+            # per-child reads (units IN (…), campaign)
+            models.UniqueConstraint(fields=["unit", "campaign", "area"], name="rollups_area_unique"),
+        ]

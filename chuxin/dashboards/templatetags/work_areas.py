@@ -1,0 +1,36 @@
+"""The central tasks on a dashboard (M13): the subtree's outcomes per work area, from the roll-ups."""
+
+from django import template
+
+from chuxin.problems.models import WorkArea
+from chuxin.rollups import areas
+from chuxin.rollups.models import STATUS_FIELDS
+
+register = template.Library()
+
+
+def area_rows(unit, campaign_id: int) -> list[dict]:
+    """One row per work area, in WorkArea order: problems, items, rectified, kept up, not done, completion
+    (closed / items, as the subtree's own rate is counted). One indexed query of at most six rows."""
+    figs = areas.read([unit], campaign_id)[unit.pk]
+    rows = []
+    for area in WorkArea:
+        f = figs[area.value]
+        closed, kept = f[STATUS_FIELDS["closed"]], f[STATUS_FIELDS["kept_up"]]
+        rows.append(
+            {
+                "area": area,
+                "problems": f["problems"],
+                "items": f["items"],
+                "closed": closed,
+                "kept_up": kept,
+                "not_done": f["items"] - closed - kept,
+                "completion": round(100 * closed / f["items"], 2) if f["items"] else None,
+            }
+        )
+    return rows
+
+
+@register.inclusion_tag("dashboards/_work_areas.html")
+def work_areas_panel(unit, campaign):
+    return {"unit": unit, "campaign": campaign, "rows": area_rows(unit, campaign.pk)}

@@ -1,0 +1,156 @@
+"""Per work-area roll-ups (M13, 围绕中心、服务大局): the ledger's figures per central task, one row per
+(unit, campaign, area), kept like the ledger's own counters.
+
+A problem carries its work areas as bits (`Problem.work_areas`, see WorkArea); its items inherit them. So a
+problem tagged 防风险 and 保稳定 counts once under each, and the areas' figures do not add up to the
+subtree's total (a problem with no area counts under none). The rules are those of `counters` and `topics`:
+
+- every ledger change adds its delta to the unit's row and every ancestor's row, inside the change's own
+  transaction (`counters.item_changed`, `problem_created`, `problem_areas_changed`, the bulk paths);
+- a unit move carries its subtree's rows from the old ancestors to the new (`unit_moved`);
+- the ground truth is a recount of the ledger rows: `drift()` compares, `rebuild()` repairs; `verifyrollups`
+  and the hypothesis property test check them with the other counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.db.models import Count, F
+
+from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
+from chuxin.problems.models import Problem, RectificationItem, WorkArea
+
+from .models import AREA_COUNT_FIELDS, STATUS_FIELDS, AreaCounts
+
+AREAS = [a.value for a in WorkArea]
+
+
+def bits(mask: int | None) -> list[int]:
+    """The work areas a problem's mask names, in WorkArea order."""
+    return [a for a in AREAS if (mask or 0) & a]
+
+
+def item_fields(status: str) -> Counter:
+    return Counter({"items": 1, STATUS_FIELDS[status]: 1})
+
+
+def add(unit_ids: list[int], campaign_id: int, area: int, delta: Counter) -> None:
+    delta = Counter({k: v for k, v in delta.items() if v})
+    if not delta or not unit_ids:
+        return
+    AreaCounts.objects.bulk_create(
+        [AreaCounts(unit_id=u, campaign_id=campaign_id, area=area) for u in unit_ids], ignore_conflicts=True
+    )
+    AreaCounts.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, area=area).update(
+        **{f: F(f) + v for f, v in delta.items()}
+    )
+
+
+def add_masked(unit_ids: list[int], campaign_id: int, mask: int, delta: Counter) -> None:
+    for area in bits(mask):
+        add(unit_ids, campaign_id, area, delta)
+
+
+def problem_areas_changed(problem: Problem, old_mask: int, ancestor_ids: list[int]) -> None:
+    """A problem's areas changed: it and its items leave the areas it lost and join the ones it gained."""
+    lost, gained = (old_mask or 0) & ~problem.work_areas, problem.work_areas & ~(old_mask or 0)
+    if not (lost or gained):
+        return
+    held = Counter({"problems": 1})
+    for status, n in (
+        RectificationItem.objects.filter(problem=problem)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        held["items"] += n
+        held[STATUS_FIELDS[status]] += n
+    add_masked(ancestor_ids, problem.campaign_id, lost, Counter({k: -v for k, v in held.items()}))
+    add_masked(ancestor_ids, problem.campaign_id, gained, held)
+
+
+def unit_moved(unit: Unit, old_only: list[int], new_only: list[int]) -> None:
+    for row in AreaCounts.objects.filter(unit=unit):
+        values = Counter({f: getattr(row, f) for f in AREA_COUNT_FIELDS})
+        add(old_only, row.campaign_id, row.area, Counter({k: -v for k, v in values.items()}))
+        add(new_only, row.campaign_id, row.area, values)
+
+
+def read(units, campaign_id: int) -> dict[int, dict[int, dict[str, int]]]:
+    """unit id -> area -> figures of the unit's subtree, for any number of units in one query."""
+    ids = [u.pk for u in units]
+    out = {pk: {a: dict.fromkeys(AREA_COUNT_FIELDS, 0) for a in AREAS} for pk in ids}
+    for row in AreaCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id).values(
+        "unit_id", "area", *AREA_COUNT_FIELDS
+    ):
+        unit_id, area = row.pop("unit_id"), row.pop("area")
+        if area in out[unit_id]:
+            out[unit_id][area] = row
+    return out
+
+
+# --- recounting: the ground truth the counters must equal ---------------------------------------
+
+
+def recount(unit: Unit, campaign_id: int) -> dict[int, dict[str, int]]:
+    counts = {a: dict.fromkeys(AREA_COUNT_FIELDS, 0) for a in AREAS}
+    problems = Problem.objects.filter(subtree_q(unit.path, "unit__path"), campaign_id=campaign_id)
+    for mask, n in (
+        problems.exclude(work_areas=0).values_list("work_areas").annotate(n=Count("id")).order_by()
+    ):
+        for a in bits(mask):
+            counts[a]["problems"] += n
+    items = RectificationItem.objects.filter(
+        subtree_q(unit.path, "unit__path"), problem__campaign_id=campaign_id
+    ).exclude(problem__work_areas=0)
+    for mask, status, n in (
+        items.values_list("problem__work_areas", "status").annotate(n=Count("id")).order_by()
+    ):
+        for a in bits(mask):
+            counts[a]["items"] += n
+            counts[a][STATUS_FIELDS[status]] += n
+    return counts
+
+
+def stored(unit: Unit, campaign_id: int) -> dict[int, dict[str, int]]:
+    return read([unit], campaign_id)[unit.pk]
+
+
+def drift(unit: Unit, campaign_id: int) -> dict:
+    s, r = stored(unit, campaign_id), recount(unit, campaign_id)
+    return {
+        f"area {a} {f}": (s[a][f], r[a][f]) for a in AREAS for f in AREA_COUNT_FIELDS if s[a][f] != r[a][f]
+    }
+
+
+def rebuild(campaign_ids: list[int]) -> int:
+    """Recompute the areas' rows of these campaigns from the ledger (inside the caller's transaction)."""
+    AreaCounts.objects.filter(campaign_id__in=campaign_ids).delete()
+    paths = dict(Unit.objects.values_list("pk", "path"))
+    ids_by_path = {p: pk for pk, p in paths.items()}
+    own: dict[tuple[int, int, int], Counter] = defaultdict(Counter)  # (unit, campaign, mask)
+    problems = Problem.objects.filter(campaign_id__in=campaign_ids).exclude(work_areas=0)
+    for u, c, mask, n in (
+        problems.values_list("unit_id", "campaign_id", "work_areas").annotate(n=Count("id")).order_by()
+    ):
+        own[(u, c, mask)]["problems"] += n
+    items = RectificationItem.objects.filter(problem__campaign_id__in=campaign_ids).exclude(
+        problem__work_areas=0
+    )
+    for u, c, mask, status, n in (
+        items.values_list("unit_id", "problem__campaign_id", "problem__work_areas", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        own[(u, c, mask)]["items"] += n
+        own[(u, c, mask)][STATUS_FIELDS[status]] += n
+    total: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
+    for (unit_id, cid, mask), counts in own.items():
+        for p in ancestor_paths(paths[unit_id]):
+            for a in bits(mask):
+                total[(ids_by_path[p], cid, a)].update(counts)
+    AreaCounts.objects.bulk_create(
+        [AreaCounts(unit_id=u, campaign_id=c, area=a, **n) for (u, c, a), n in total.items()], batch_size=5000
+    )
+    return len(total)
