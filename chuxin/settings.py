@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "chuxin.opinions",
     "chuxin.examine",
     "chuxin.evaluation",
+    "chuxin.burden",
     "chuxin.demo",
 ]
 

@@ -58,6 +58,7 @@ urlpatterns = [
     path("opinions/", include("chuxin.opinions.urls")),
     path("examine/", include("chuxin.examine.urls")),
     path("evaluation/", include("chuxin.evaluation.urls")),
+    path("burden/", include("chuxin.burden.urls")),
     path("p/", include("chuxin.opinions.urls_public")),  # public: no login
     path("p/", include("chuxin.evaluation.urls_public")),  # public: the satisfaction survey
     # the admin's own log-in page would skip the second factor: every log-in goes through ours

@@ -411,6 +411,21 @@ RATE.update({"xunhui": (200, 404), "chancheng": (404, 404)})  # Foshan lies abov
 POST_TABLES["evaluation_rate"] = RATE
 
 
+def _burden_request_args(code):
+    """A request from the unit to the units below it (or, for a unit with none, from its parent to it)."""
+    from chuxin.burden.models import Receipt, Request
+
+    unit = Unit.objects.get(code=code)
+    below = list(Unit.objects.children_of(unit)[:2])
+    asker = unit if below else unit.get_parent()
+    req = Request.objects.create(
+        campaign=Campaign.objects.get(launched_on="2019-05-31"), from_unit=asker, kind="form", title="统计表"
+    )
+    for u in below or [unit]:
+        Receipt.objects.create(request=req, unit=u, received_on=req.created_at.date())
+    return {"request_id": req.pk}
+
+
 # Public routes, explicitly for a visitor without an account: (status for a unit inside Guangdong, in Hubei).
 # The same answer for every logged-in persona: a public page knows no scope.
 ANONYMOUS = {
@@ -505,6 +520,10 @@ ROUTES = {
     "special_referral_step": ("unit-referral-post", _referral_step_args, "post"),
     # cases
     "case_list": ("login", None, "get"),
+    # the burden meter: read by the subtree; requests recorded by the asking unit's office
+    "burden_meter": ("unit-read", _unit_args, "get"),
+    "burden_request_create": ("unit-write", _unit_args, "get"),
+    "burden_request_detail": ("unit-read", _burden_request_args, "get"),
     "case_create": ("unit-record", _unit_args, "get"),
     "case_detail": ("unit-read", _case_args, "get"),
     "case_promote": ("unit-object-post", _case_args, "post"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chuxin.burden import actions as burden_actions
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
 from chuxin.orgs.actions import do_move_unit
@@ -68,6 +69,12 @@ operation = st.one_of(
     st.tuples(st.just("overdue"), st.integers(0, 50), st.integers(1, 90)),
     st.tuples(st.just("meeting"), st.sampled_from(UNITS), st.sampled_from(["study_session", "work_meeting"])),
     st.tuples(st.just("topic"), st.sampled_from(UNITS)),
+    # the burden meter: a superior asks the units below for fields, some of them figures already computed
+    st.tuples(
+        st.just("request"),
+        st.sampled_from(["000000", "440000", "440600"]),
+        st.lists(st.sampled_from(["整改完成率", "问题总数", "意见建议", "联系人"]), min_size=1, max_size=4),
+    ),
     st.tuples(st.just("submit"), st.integers(0, 50)),
     st.tuples(st.just("review"), st.integers(0, 50), st.booleans()),
     st.tuples(
@@ -109,6 +116,17 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                     topic, problem_is="a", crux="b", solutions="c", acting_user=staff
                 )
                 research_topics.append(topic)
+            elif op[0] == "request":
+                asker = Unit.objects.get(code=op[1])
+                burden_actions.do_make_request(
+                    acting_user=staff,
+                    campaign=campaign,
+                    from_unit=asker,
+                    kind="form",
+                    title="r",
+                    fields=op[2],
+                    to_units=list(Unit.objects.children_of(asker)[:3]),
+                )
             elif op[0] in ("submit", "review"):
                 if research_topics:
                     topic = research_topics[op[1] % len(research_topics)]

@@ -4,7 +4,7 @@ roll-up counters that a recount proves (see test_rollups for the property test).
 import re
 
 from chuxin.campaigns.models import Campaign
-from chuxin.dashboards.templatetags.work_areas import area_rows
+from chuxin.dashboards.templatetags.outcomes import area_rows
 from chuxin.orgs.models import Unit
 from chuxin.problems import actions
 from chuxin.problems.models import Problem, RectificationItem, WorkArea
@@ -98,3 +98,17 @@ def test_area_completion_is_closed_over_items_as_the_subtree_rate_is(db):
         if r["items"]:
             assert r["completion"] == round(100 * r["closed"] / r["items"], 2)
             assert r["not_done"] >= 0
+
+
+def test_dashboards_lead_with_outcomes_before_activity_counts(as_user, guangdong_office):
+    client = as_user(guangdong_office)
+    body = client.get("/dashboards/units/440000/").content.decode()
+    cards = body[body.index('id="outcomes"') :]
+    assert cards.index("整改完成率") < cards.index("整改事项")  # what was solved before what was recorded
+    assert "基层负担监测" in body
+    progress = client.get("/dashboards/units/440000/progress/").content.decode()
+    assert (
+        progress.index("已整改到位") < progress.index("学习完成率")
+        if "学习完成率" in progress
+        else "已整改到位" in progress
+    )

@@ -74,6 +74,8 @@ class AuditEvent(models.TextChoices):
     CASE_PROMOTE = "cases.promote", _("Typical case promoted")
     CASE_ADOPT = "cases.adopt", _("Typical case adopted")
     CASE_USE = "cases.use", _("Typical case used as study material")
+    # the burden meter (为基层减负)
+    BURDEN_REQUEST_CREATE = "burden.request.create", _("Request to units below recorded")
     # opinions heard (征求意见) and self-examination (检视反思)
     OPINION_CREATE = "opinion.create", _("Opinion received")
     OPINION_ROUTE = "opinion.route", _("Opinion routed")

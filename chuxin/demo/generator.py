@@ -36,6 +36,7 @@ from chuxin.rollups import counters as rollup_counters
 from chuxin.rollups.snapshots import rebuild_history, take_snapshot
 
 from . import data
+from .burden import make_burden_demo
 from .campaigns import (
     END_2019,
     GD_PROBLEMS,
@@ -383,6 +384,7 @@ def make_demo(
     say(f"supervision: {make_supervision_demo(campaign, units, rng, _name)}")
     say(f"cases: {make_cases_demo(campaign, units, now=now)}")
     say(f"evaluation: {make_evaluation_demo(campaign, units, rng)}")
+    say(f"burden meter: {make_burden_demo(campaign, units)}")
     rollup_counters.rebuild(campaign.pk)
     publish_demo(campaign, units, today=END_2019 if history else None)
     if history:

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, QuerySet, Sum
 
-from chuxin.orgs.models import Unit, subtree_q
+from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 
 from .models import SubtreeTally
 
@@ -97,6 +97,36 @@ def add(unit: Unit, campaign_id: int, deltas: dict[str, int]) -> None:
         raise KeyError(f"undeclared tallies: {sorted(unknown)}")
     if any(deltas.values()):
         _apply(_ancestor_ids(unit), campaign_id, deltas)
+
+
+def add_many(units: list[Unit], campaign_id: int, deltas: dict[str, int]) -> None:
+    """`add()` for the same deltas at many units at once (a request sent to every unit below): the
+    ancestors' shares are summed first, then written with a few statements whatever the number of units
+    (one insert per key, one update per key and distinct share)."""
+    unknown = set(deltas) - set(TALLIES)
+    if unknown:
+        raise KeyError(f"undeclared tallies: {sorted(unknown)}")
+    if not units or not any(deltas.values()):
+        return
+    prefixes = {p for u in units for p in ancestor_paths(u.path)}
+    id_of = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "pk"))
+    share: dict[int, int] = defaultdict(int)  # ancestor id -> how many of the units lie under it
+    for u in units:
+        for p in ancestor_paths(u.path):
+            share[id_of[p]] += 1
+    by_share: dict[int, list[int]] = defaultdict(list)
+    for unit_id, n in share.items():
+        by_share[n].append(unit_id)
+    for key, v in deltas.items():
+        if not v:
+            continue
+        SubtreeTally.objects.bulk_create(
+            [SubtreeTally(unit_id=u, campaign_id=campaign_id, key=key) for u in share], ignore_conflicts=True
+        )
+        for n, unit_ids in by_share.items():
+            SubtreeTally.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, key=key).update(
+                n=F("n") + v * n
+            )
 
 
 def read(units, campaign_id: int, keys) -> dict[int, dict[str, int]]:

@@ -1,4 +1,5 @@
-"""The central tasks on a dashboard (M13): the subtree's outcomes per work area, from the roll-ups."""
+"""Outcomes on the dashboards: the subtree's outcomes per central task (M13) and the outcomes that lead a page
+before its activity counts (M14), from the roll-ups."""
 
 from django import template
 
@@ -34,3 +35,25 @@ def area_rows(unit, campaign_id: int) -> list[dict]:
 @register.inclusion_tag("dashboards/_work_areas.html")
 def work_areas_panel(unit, campaign):
     return {"unit": unit, "campaign": campaign, "rows": area_rows(unit, campaign.pk)}
+
+
+@register.inclusion_tag("dashboards/_outcomes_lead.html")
+def outcomes_lead(unit, campaign):
+    """Outcomes before activity counts (M14): the subtree's problems solved, on pages that otherwise lead
+    with counts of meetings and reports. One indexed row."""
+    from chuxin.rollups.models import SubtreeCounts
+
+    row = (
+        SubtreeCounts.objects.filter(unit=unit, campaign=campaign)
+        .values("items", STATUS_FIELDS["closed"], STATUS_FIELDS["kept_up"])
+        .first()
+    ) or {"items": 0, STATUS_FIELDS["closed"]: 0, STATUS_FIELDS["kept_up"]: 0}
+    items, closed, kept = row["items"], row[STATUS_FIELDS["closed"]], row[STATUS_FIELDS["kept_up"]]
+    return {
+        "unit": unit,
+        "campaign": campaign,
+        "items": items,
+        "solved": closed + kept,
+        "closed": closed,
+        "completion": round(100 * closed / items, 2) if items else None,
+    }
