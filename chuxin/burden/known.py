@@ -42,10 +42,12 @@ FIGURES = [
         "unit_dashboard",
     ),
     Figure("kept_up", _("Items kept up long-term"), ("长期坚持", "阶段性完成"), "unit_dashboard"),
-    Figure("items", _("Rectification items"), ("整改事项", "整改任务", "整改措施数"), "unit_dashboard"),
+    Figure(
+        "items", _("Number of rectification items"), ("整改事项", "整改任务", "整改措施数"), "unit_dashboard"
+    ),
     Figure(
         "problems",
-        _("Problems found"),
+        _("Number of problems found"),
         ("查摆问题", "检视问题数", "问题总数", "问题数", "问题清单"),
         "unit_dashboard",
     ),
@@ -63,7 +65,12 @@ FIGURES = [
     ),
     Figure("study.meetings", _("Meetings held"), ("召开会议", "会议次数", "会议场次"), "strand_progress"),
     Figure("research.reports", _("Research reports"), ("调研报告",), "strand_progress"),
-    Figure("research.topics", _("Research topics"), ("调研课题", "调研题目", "调研次数"), "strand_progress"),
+    Figure(
+        "research.topics",
+        _("Number of research topics"),
+        ("调研课题", "调研题目", "调研次数"),
+        "strand_progress",
+    ),
 ]
 BY_KEY = {f.key: f for f in FIGURES}
 

@@ -1,0 +1,62 @@
+"""In the browser, in Chinese: Guangdong's office records a request to its cities asking, among other things,
+for the completion rate the platform already computes; the city's burden meter flags it and names who
+asked. A dashboard shows the outcomes per central task. Screenshots at 1280 and 375 px under
+/tmp/shots/burden/."""
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import login
+
+pytestmark = pytest.mark.e2e
+SHOTS = Path("/tmp/shots/burden")
+TITLE = "全省整改工作进展情况调度表"
+
+
+def _shots(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((1280, 900), (375, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def test_a_redundant_request_is_flagged_on_the_burden_meter(page, server):
+    login(page, server, "guangdong")
+    page.goto(f"{server}/burden/units/440000/")
+    assert "基层负担监测" in page.inner_text("h1")
+    page.click("text=登记对下要求")
+    page.fill("#id_title", TITLE)
+    page.select_option("#id_kind", label="填报表格")
+    page.fill("#id_fields_asked", "整改完成率（%）\n逾期未整改事项数\n下一步工作打算")
+    page.click("button:has-text('登记要求')")
+    main = page.inner_text("main")
+    assert "要求已登记" in main and TITLE in main
+    assert "所列填报内容中有2项是平台已自动统计的数据" in main
+    _shots(page, "request")
+
+    page.goto(f"{server}/burden/units/440600/")
+    flagged = page.inner_text("#asked-again")
+    assert "整改完成率（%）" in flagged and "重复索要" in flagged
+    assert "广东省" in flagged and TITLE in flagged  # who asked, and for what
+    assert "下一步工作打算" not in flagged
+    _shots(page, "meter-city")
+
+    page.goto(f"{server}/burden/units/440000/")
+    assert TITLE in page.inner_text("main")  # a request of this subtree that asked again
+    _shots(page, "meter-province")
+
+
+def test_the_dashboard_shows_outcomes_by_central_task(page, server):
+    login(page, server, "guangdong")
+    page.goto(f"{server}/dashboards/units/440000/")
+    panel = page.inner_text("#work-areas")
+    assert "服务中心工作成效" in panel
+    for word in ("稳增长", "促改革", "调结构", "惠民生", "防风险", "保稳定"):
+        assert word in panel
+    cards = page.inner_text("#outcomes")
+    assert cards.index("整改完成率") < cards.index("整改事项")
+    _shots(page, "dashboard")
+    page.goto(f"{server}/ledger/units/440000/?subtree=on")
+    assert "服务中心工作" in page.inner_text("thead")
+    _shots(page, "ledger")
