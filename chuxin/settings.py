@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "chuxin.examine",
     "chuxin.evaluation",
     "chuxin.burden",
+    "chuxin.desk",
     "chuxin.demo",
 ]
 
@@ -172,6 +173,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chuxin.campaigns.context_processors.shell",
                 "chuxin.audit.context_processors.audit_nav",
+                "chuxin.desk.context_processors.desk",
             ],
         },
     }
@@ -236,7 +238,7 @@ SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "todo"  # the to-do page is where every role starts
 LOGOUT_REDIRECT_URL = "login"
 
 # Second factor (等保 level 3; django-otp TOTP, with one-time recovery codes from its static plugin): with

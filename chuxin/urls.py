@@ -63,6 +63,7 @@ urlpatterns = [
     path("p/", include("chuxin.evaluation.urls_public")),  # public: the satisfaction survey
     # the admin's own log-in page would skip the second factor: every log-in goes through ours
     path("admin/login/", account_views.admin_login, name="admin_login"),
+    path("", include("chuxin.desk.urls")),
     path("admin/", admin.site.urls),
 ]
 

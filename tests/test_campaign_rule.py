@@ -47,9 +47,17 @@ def test_a_problem_recorded_at_chancheng_lands_in_the_campaign_covering_it_not_i
     as_user, county_staff
 ):
     guangzhou = _campaign("440100", "广州市专项整治")  # newer, but 440604 (Foshan) is outside it
-    response = as_user(county_staff).post(
+    person = Unit.objects.get(code="440604").people.order_by("pk").first()
+    response = as_user(county_staff).post(  # the problem with its first item, on one page
         "/ledger/units/440604/problems/new/",
-        {"title": "窗口服务排队时间长", "source": "opinion", "severity": 1},
+        {
+            "title": "窗口服务排队时间长",
+            "source": "opinion",
+            "severity": 1,
+            "measures": "增设窗口",
+            "kind": "at_once",
+            "person": f"{person.name} · {person.position}" if person.position else person.name,
+        },
     )
     assert response.status_code == 302
     problem = Problem.objects.get(title="窗口服务排队时间长")

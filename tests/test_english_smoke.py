@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from chuxin.orgs.models import Unit
 from chuxin.problems.models import Problem, RectificationItem, Status
 
 TODAY = timezone.localdate()
@@ -26,25 +27,23 @@ def test_record_claim_and_verify_in_english(english, county_staff, guangdong_off
     client.force_login(county_staff)
     page = client.get(reverse("problem_create", args=["440604"])).content.decode()
     assert "Record a problem" in page and "Opinions heard" in page and "记录" not in page
-    response = client.post(
-        reverse("problem_create", args=["440604"]),
-        {"title": "Queues at the service window (smoke)", "source": "opinion", "severity": "2"},
-    )
-    assert response.status_code == 302, response.context["form"].errors if response.context else ""
-    problem = Problem.objects.get(title="Queues at the service window (smoke)")
-    person = problem.unit.people.order_by("pk").first()
+    person = Unit.objects.get(code="440604").people.order_by("pk").first()
     deadline = TODAY + timedelta(days=20)
-    response = client.post(
-        reverse("item_create", args=[problem.pk]),
+    response = client.post(  # the problem and its first item on one page
+        reverse("problem_create", args=["440604"]),
         {
+            "title": "Queues at the service window (smoke)",
+            "source": "opinion",
+            "severity": "2",
             "measures": "Open two more windows",
             "kind": "deadline",
-            "responsible_person": person.pk,
+            "person": f"{person.name} · {person.position}" if person.position else person.name,
             "deadline": deadline.isoformat(),
             "requirements": "By the end of the month",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors if response.context else ""
+    problem = Problem.objects.get(title="Queues at the service window (smoke)")
     item = RectificationItem.objects.get(problem=problem)
     page = client.get(reverse("item_detail", args=[item.pk])).content.decode()
     assert "Not started" in page and "未开始" not in page  # the badge follows the language
@@ -72,7 +71,7 @@ def test_record_claim_and_verify_in_english(english, county_staff, guangdong_off
     page = client.get(reverse("item_detail", args=[item.pk])).content.decode()
     assert (
         "Rectified and closed" in page
-        and "status changed from “Completion claimed” to “Rectified and closed”" in page
+        and "status changed from “Claimed, awaiting verification” to “Rectified and closed”" in page
     )
 
     ledger = client.get(reverse("unit_ledger", args=["440604"])).content.decode()

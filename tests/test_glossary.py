@@ -155,7 +155,8 @@ def test_each_choice_the_glossary_names_renders_its_word(concept, value, word):
     assert value in choices.values, (
         f"the glossary names {concept} {value!r} ({word}); the model has no such choice"
     )
-    assert str(choices(value).label) == word
+    # a label may carry the glossary's explanation too: 已申请销号（待验收） (issue 9 shows it on badges)
+    assert _word(str(choices(value).label)) == word
 
 
 def _options(body: str, name: str) -> dict[str, str]:
@@ -175,7 +176,7 @@ def test_the_ledger_filter_offers_the_glossary_words(as_user, county_staff):
     for concept in ("status", "kind", "source"):
         options = _options(body, concept)
         for value, word in _expect(concept).items():
-            assert options[value] == word, (concept, value)
+            assert _word(options[value]) == word, (concept, value)
 
 
 def test_the_problem_and_item_forms_offer_the_glossary_words(as_user, county_staff):

@@ -180,7 +180,9 @@ def test_a_rejected_claim_goes_back_with_reasons(county_staff, county_office):
         actions.do_reject_claim(item, "", acting_user=county_office)
     actions.do_reject_claim(item, "证明材料不足", acting_user=county_office)
     item.refresh_from_db()
-    assert item.status == Status.IN_PROGRESS
+    assert item.status == Status.RETURNED
+    with translation.override("zh-hans"):
+        assert item.get_status_display() == "已退回"
     assert item.updates.filter(kind="reject", text="证明材料不足").exists()
 
 
@@ -332,9 +334,11 @@ def test_ledger_page_filters_and_shows_overdue_of_subordinates(client, county_st
     item = record(county_staff)
     RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=3))
     client.force_login(guangdong_office)
-    body = client.get("/ledger/units/440000/", {"subtree": "on", "overdue": "on"}).content.decode()
+    body = client.get("/ledger/units/440000/", {"overdue": "on"}).content.decode()  # subordinates included
     assert "测试问题甲：窗口排队" in body
-    body = client.get("/ledger/units/440000/").content.decode()  # the province's own items only
+    body = client.get(
+        "/ledger/units/440000/", {"own": "on"}
+    ).content.decode()  # the province's own items only
     assert "测试问题甲：窗口排队" not in body
 
 

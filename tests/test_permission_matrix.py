@@ -55,6 +55,7 @@ POST_TABLES = {
     "opinion_group_run": WRITE,
     "opinion_group_action": WRITE,
     "examine_open": WRITE,
+    "extension_decide": WRITE,
 }
 
 
@@ -90,6 +91,25 @@ def _item_args(code):
 
 def _item_action_args(code):
     return {"item_id": _item(code).pk, "verb": "start"}
+
+
+def _go_args(_code):
+    return {"where": "ledger"}
+
+
+def _extension_args(code):
+    from datetime import timedelta
+
+    from chuxin.problems.models import ExtensionRequest
+
+    item = _item(code)
+    ext = ExtensionRequest.objects.create(
+        item=item,
+        old_deadline=item.deadline,
+        new_deadline=item.deadline + timedelta(days=30),
+        reason="材料未齐",
+    )
+    return {"extension_id": ext.pk}
 
 
 def _problem_args(code):
@@ -606,6 +626,13 @@ ROUTES = {
     "evaluation_scheme": ("campaign-write", _campaign_args, "get"),
     "evaluation_rate": ("unit-read", _rate_args, "get"),
     "public_survey": ("anonymous", _public_form_args, "get"),
+    # office
+    "todo": ("login", None, "get"),
+    "go": ("login", _go_args, "get"),
+    "care_mode": ("login", None, "get"),
+    "problem_list": ("unit-read", _unit_args, "get"),
+    "extension_request": ("unit-form-post", _item_args, "post"),
+    "extension_decide": ("unit-object-post", _extension_args, "post"),
 }
 
 
@@ -702,6 +729,7 @@ def test_route_respects_scope(name, persona, client, django_user_model):
             "unit-referral-post": REFERRAL_POST,
             "unit-group-read": GROUP_READ,
             "unit-group-act": GROUP_ACT,
+            "unit-form-post": RECORD,
         }.get(kind, WRITE)
         table = POST_TABLES.get(name, table)
         if kind == "unit-record-nojob":
@@ -712,6 +740,13 @@ def test_route_respects_scope(name, persona, client, django_user_model):
             url = reverse(name, kwargs=args(code))
             if kind == "unit-referral-post":
                 assert client.post(url, {"version": 1}).status_code == (302 if expected == 200 else expected)
+                continue
+            if kind == "unit-form-post":
+                # a scoped form POST: inside it is handled (a redirect, or the form again with its errors)
+                response = client.post(url)
+                assert response.status_code in ((302, 400) if expected == 200 else (expected,)), (
+                    f"{persona} post {url}"
+                )
                 continue
             if kind == "unit-object-post":
                 # a scoped POST: handled with the role (a redirect), 403 inside without it, 404 outside
@@ -905,6 +940,10 @@ CAMPAIGN_BOUND = {
     # evaluation
     "evaluation_unit",
     "evaluation_rate",
+    # office
+    "problem_list",
+    "extension_request",
+    "extension_decide",
 }
 
 
@@ -932,7 +971,12 @@ def test_a_campaign_that_does_not_cover_the_unit_is_not_found(name, persona, cli
     other = _hubei_campaign()
     right = Campaign.objects.get(launched_on="2019-05-31")
     client.force_login(django_user_model.objects.get(username=persona))
-    table = {"unit-read": READ, "unit-record": RECORD, "unit-object-post": RECORD}.get(kind, WRITE)
+    table = {
+        "unit-read": READ,
+        "unit-record": RECORD,
+        "unit-object-post": RECORD,
+        "unit-form-post": RECORD,
+    }.get(kind, WRITE)
     table = POST_TABLES.get(name, table)
     if kind == "unit-read-pdf":
         table = _pdf_table()
@@ -943,6 +987,9 @@ def test_a_campaign_that_does_not_cover_the_unit_is_not_found(name, persona, cli
         if kind == "unit-object-post":
             got = client.post(url).status_code
             assert got == (302 if want == 200 else want), f"{persona} post {url}"
+        elif kind == "unit-form-post":
+            got = client.post(url).status_code
+            assert got in ((302, 400) if want == 200 else (want,)), f"{persona} post {url}"
         else:
             assert client.get(url).status_code == want, f"{persona} get {url}"
 

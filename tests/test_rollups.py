@@ -65,6 +65,7 @@ operation = st.one_of(
     st.tuples(st.just("verify"), st.integers(0, 50)),
     st.tuples(st.just("reject"), st.integers(0, 50)),
     st.tuples(st.just("reopen"), st.integers(0, 50)),
+    st.tuples(st.just("extend"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("stage"), st.integers(0, 50)),
     st.tuples(st.just("overdue"), st.integers(0, 50), st.integers(1, 90)),
     st.tuples(st.just("meeting"), st.sampled_from(UNITS), st.sampled_from(["study_session", "work_meeting"])),
@@ -186,6 +187,14 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
                     actions.do_reject_claim(item, "no", acting_user=verifier)
                 elif op[0] == "reopen":
                     actions.do_reopen_item(item, "look-back", acting_user=verifier)
+                elif op[0] == "extend":  # 延期申请, approved or refused: the due date moves only on approval
+                    ext = actions.do_request_extension(
+                        item,
+                        (item.deadline or TODAY) + timedelta(days=60),
+                        "材料未齐",
+                        acting_user=staff,
+                    )
+                    actions.do_decide_extension(ext, op[2], "" if op[2] else "理由不足", acting_user=verifier)
                 elif op[0] == "stage":
                     stage = item.stages.filter(completed_at=None).first()
                     if stage:

@@ -31,6 +31,10 @@ class AuditEvent(models.TextChoices):
     ITEM_VERIFY = "item.verify", _("Verified and closed")
     ITEM_REJECT = "item.reject", _("Claim returned")
     ITEM_REOPEN = "item.reopen", _("Reopened by a look-back")
+    ITEM_EXTEND = "item.extend", _("Deadline extended as approved")
+    EXTENSION_REQUEST = "extension.request", _("Deadline extension requested")
+    EXTENSION_APPROVE = "extension.approve", _("Deadline extension approved")
+    EXTENSION_REFUSE = "extension.refuse", _("Deadline extension refused")
     STAGE_CREATE = "stage.create", _("Stage goal created")
     STAGE_COMPLETE = "stage.complete", _("Stage goal completed")
     EVIDENCE_ADD = "evidence.add", _("Evidence added")
@@ -103,6 +107,8 @@ class AuditEvent(models.TextChoices):
     EVALUATION_RATE = "evaluation.rate", _("Unit rated by a guidance group")
     # notifications
     NOTIFICATIONS_READ = "notification.read", _("Notifications marked as read")
+    # the page shell
+    PREFERENCE_CARE_MODE = "preference.care_mode", _("Large-text mode switched")
     # reading and taking data out
     EXPORT = "data.export", _("Data exported")
     EVIDENCE_DOWNLOAD = "evidence.download", _("Evidence downloaded")

@@ -3,7 +3,7 @@
 
 from chuxin.orgs.scope import get_scoped_or_404, scope_for
 
-from .models import Evidence, Problem, RectificationItem, Stage
+from .models import Evidence, ExtensionRequest, Problem, RectificationItem, Stage
 
 
 def items_for_user(user):
@@ -33,3 +33,8 @@ def get_stage_for_user(user, stage_id: int, need: str | None = None) -> Stage:
 def get_evidence_for_user(user, evidence_id: int) -> Evidence:
     qs = Evidence.objects.select_related("blob", "item")
     return get_scoped_or_404(user, qs, evidence_id, "item__unit__path")
+
+
+def get_extension_for_user(user, extension_id: int, need: str | None = None) -> ExtensionRequest:
+    qs = ExtensionRequest.objects.select_related("item__unit", "item__problem")
+    return get_scoped_or_404(user, qs, extension_id, "item__unit__path", need=need)

@@ -2,8 +2,12 @@
 
 Workflow of a rectification item:
     open -> in_progress -> claimed (with evidence) -> closed (销号) | kept_up (long-term only)
-    claimed -> in_progress (rejected with reasons)
+    claimed -> returned (已退回, with reasons) -> claimed again (with evidence)
     closed | kept_up -> in_progress (reopened by a look-back, with findings)
+While a claim is pending (claimed) the item cannot be edited. The deadline of an item never changes by
+editing: the unit asks for an extension (延期申请) and the verifying office approves or refuses it.
+Claims, returns, verifications and extension requests are announced with `signals.ledger_event` in
+their transaction; the reminders app turns them into notifications at once.
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from . import evidence as evidence_store
 from . import rules
 from .models import (
     ACTIVE_STATUSES,
+    WORKING_STATUSES,
     Evidence,
+    ExtensionRequest,
+    ExtensionStatus,
     Kind,
     Problem,
     ProblemListSignoff,
@@ -39,6 +46,7 @@ from .models import (
     Status,
     UpdateKind,
 )
+from .signals import ledger_event
 
 AT_ONCE_DAYS = rules.AT_ONCE_DAYS
 
@@ -245,7 +253,7 @@ def do_add_progress(
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
-        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+        if locked.status not in WORKING_STATUSES:
             raise ActionError(_("Progress can be added only while the item is being worked on."))
         before = snapshot(locked)
         if locked.status == Status.OPEN:
@@ -278,14 +286,15 @@ def do_complete_stage(stage: Stage, expected_version=None, *, acting_user) -> St
         st = Stage.objects.select_for_update().get(pk=stage.pk)
         if st.completed_at is not None:
             raise ActionError(_("This stage is already complete."))
-        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+        if locked.status not in WORKING_STATUSES:
             raise ActionError(_("Stages can be completed only while the item is being worked on."))
         st_before = snapshot(st)
         st.completed_at = timezone.now()
         st.save()
         record(acting_user, AuditEvent.STAGE_COMPLETE, st, st_before, snapshot(st), locked.pk)
         before = snapshot(locked)
-        locked.status = Status.IN_PROGRESS
+        if locked.status == Status.OPEN:
+            locked.status = Status.IN_PROGRESS
         _save_item(acting_user, locked, AuditEvent.ITEM_STAGE, before, st.goal, UpdateKind.STAGE)
     return st
 
@@ -300,7 +309,7 @@ def do_claim_item(
     with transaction.atomic():
         locked = _lock_item(item.pk)
         _check_version(locked, expected_version)
-        if locked.status not in (Status.OPEN, Status.IN_PROGRESS):
+        if locked.status not in WORKING_STATUSES:
             raise ActionError(
                 _("Completion can be claimed only for an item being worked on (now: %(status)s).")
                 % {"status": locked.get_status_display()}
@@ -314,6 +323,7 @@ def do_claim_item(
         locked.claimed_by = acting_user
         locked.claimed_at = timezone.now()
         _save_item(acting_user, locked, AuditEvent.ITEM_CLAIM, before, text.strip(), UpdateKind.CLAIM, files)
+        ledger_event.send("claim", item=locked, actor=acting_user, text=text.strip())
     return locked
 
 
@@ -347,6 +357,7 @@ def do_verify_item(
             text,
             UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY,
         )
+        ledger_event.send("verify", item=locked, actor=acting_user, text=text)
     return locked
 
 
@@ -362,8 +373,9 @@ def do_reject_claim(item: RectificationItem, reasons: str, expected_version=None
         if not (reasons or "").strip():
             raise ActionError(_("Say why the claim is rejected."))
         before = snapshot(locked)
-        locked.status = Status.IN_PROGRESS
+        locked.status = Status.RETURNED
         _save_item(acting_user, locked, AuditEvent.ITEM_REJECT, before, reasons.strip(), UpdateKind.REJECT)
+        ledger_event.send("return", item=locked, actor=acting_user, text=reasons.strip())
     return locked
 
 
@@ -401,7 +413,8 @@ def do_reopen_item(
 def do_edit_item(
     item: RectificationItem, expected_version: int | None, *, acting_user, **fields
 ) -> RectificationItem:
-    """Change an item's measures, people or deadline; refused when someone saved in between."""
+    """Change an item's measures, people or requirements; refused when someone saved in between, while a
+    claim is pending, and for the deadline, which moves only by an approved extension request."""
     require_record(acting_user, item.unit)
     with transaction.atomic():
         locked = _lock_item(item.pk)
@@ -427,6 +440,89 @@ def do_edit_item(
 
 
 IMPORT_PART = 5000  # rows written (and audited) together by do_import_new_rows
+
+
+def do_record_problem_with_item(*, acting_user, campaign, unit: Unit, problem: dict, item: dict):
+    """One page records a problem with its first item: both or neither (one transaction)."""
+    with transaction.atomic():
+        p = do_record_problem(acting_user=acting_user, campaign=campaign, unit=unit, **problem)
+        it = do_add_item(p, acting_user=acting_user, **item)
+    return p, it
+
+
+def do_request_extension(
+    item: RectificationItem, new_deadline: date, reason: str, expected_version=None, *, acting_user
+) -> ExtensionRequest:
+    """延期申请: the unit asks the verifying office to move a running item's deadline."""
+    require_record(acting_user, item.unit)
+    if not (reason or "").strip():
+        raise ActionError(_("Give the reason for the extension."))
+    with transaction.atomic():
+        locked = _lock_item(item.pk)
+        _check_version(locked, expected_version)
+        if locked.status not in WORKING_STATUSES:
+            raise ActionError(
+                _("An extension can be requested only for an item being worked on (now: %(status)s).")
+                % {"status": locked.get_status_display()}
+            )
+        if new_deadline is None or new_deadline < timezone.localdate():
+            raise ActionError(_("The requested deadline must be today or later."))
+        if locked.deadline is not None and new_deadline <= locked.deadline:
+            raise ActionError(_("The requested deadline must be later than the current one."))
+        if locked.extensions.filter(status=ExtensionStatus.PENDING).exists():
+            raise ActionError(_("An extension request for this item already awaits a decision."))
+        ext = ExtensionRequest.objects.create(
+            item=locked,
+            old_deadline=locked.deadline,
+            new_deadline=new_deadline,
+            reason=reason.strip(),
+            requested_by=acting_user,
+        )
+        record(acting_user, AuditEvent.EXTENSION_REQUEST, ext, None, snapshot(ext), locked.pk)
+        ledger_event.send("extension_request", item=locked, actor=acting_user, text=ext.reason, extension=ext)
+    return ext
+
+
+def do_decide_extension(
+    ext: ExtensionRequest, approve: bool, note: str = "", *, acting_user
+) -> ExtensionRequest:
+    """The office of the unit that verifies approves (the deadline moves) or refuses (with reasons)."""
+    with transaction.atomic():
+        locked = _lock_item(ext.item_id)
+        _require_verifier(acting_user, locked)
+        ext = ExtensionRequest.objects.select_for_update().get(pk=ext.pk)
+        if ext.status != ExtensionStatus.PENDING:
+            raise ActionError(_("This extension request is already decided."))
+        if ext.requested_by_id == acting_user.pk:
+            raise ActionError(_("Nobody decides their own extension request."))
+        if not approve and not (note or "").strip():
+            raise ActionError(_("Say why the extension is refused."))
+        before = snapshot(ext)
+        ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+        ext.decided_by = acting_user
+        ext.decided_at = timezone.now()
+        ext.decision_note = (note or "").strip()
+        ext.save()
+        record(
+            acting_user,
+            AuditEvent.EXTENSION_APPROVE if approve else AuditEvent.EXTENSION_REFUSE,
+            ext,
+            before,
+            snapshot(ext),
+            locked.pk,
+        )
+        if approve:
+            item_before = snapshot(locked)
+            locked.deadline = ext.new_deadline
+            text = _("Deadline extended from %(old)s to %(new)s.") % {
+                "old": ext.old_deadline.isoformat() if ext.old_deadline else "—",
+                "new": ext.new_deadline.isoformat(),
+            }
+            _save_item(acting_user, locked, AuditEvent.ITEM_EXTEND, item_before, text, UpdateKind.EXTEND)
+        ledger_event.send(
+            "extension_decide", item=locked, actor=acting_user, text=ext.decision_note, extension=ext
+        )
+    return ext
 
 
 def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *, acting_user) -> dict:

@@ -45,6 +45,10 @@ SENTENCES = {
     "item.change": gettext_lazy("%(who)s changed the item."),
     "evidence.add": gettext_lazy("%(who)s attached the evidence file %(name)s."),
     "stage.create": gettext_lazy("%(who)s set the stage goal “%(goal)s”."),
+    "extension.request": gettext_lazy("%(who)s requested a deadline extension."),
+    "extension.approve": gettext_lazy("%(who)s approved the deadline extension."),
+    "extension.refuse": gettext_lazy("%(who)s refused the deadline extension."),
+    "item.extend": gettext_lazy("%(who)s extended the deadline as approved."),
 }
 # Entries that repeat what another entry of the same act says (item.stage follows stage.complete).
 SILENT = {"stage.complete"}
@@ -58,6 +62,7 @@ UPDATE_KIND = {
     "item.keep_up": UpdateKind.KEEP_UP,
     "item.reject": UpdateKind.REJECT,
     "item.reopen": UpdateKind.REOPEN,
+    "item.extend": UpdateKind.EXTEND,
 }
 # Fields shown when they change, in this order; the rest (versions, counters, timestamps) are bookkeeping.
 ITEM_FIELDS = [

@@ -118,13 +118,16 @@ class Kind(models.TextChoices):
 class Status(models.TextChoices):
     OPEN = "open", _("Not started")
     IN_PROGRESS = "in_progress", _("In progress")
-    CLAIMED = "claimed", _("Completion claimed")
+    CLAIMED = "claimed", _("Claimed, awaiting verification")
+    RETURNED = "returned", _("Returned")
     CLOSED = "closed", _("Rectified and closed")
     KEPT_UP = "kept_up", _("Stage complete, kept up long-term")
 
 
 # Statuses that still need work: the ones that can be overdue.
-ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.CLAIMED)
+ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.CLAIMED, Status.RETURNED)
+# Statuses in which the unit works on the item (progress, stages, a claim); a claim waits for the office.
+WORKING_STATUSES = (Status.OPEN, Status.IN_PROGRESS, Status.RETURNED)
 
 
 class ItemQuerySet(models.QuerySet):
@@ -253,6 +256,9 @@ class RectificationItem(models.Model):
                 name="items_campaign_kind_path",  # kind, and kind with status
                 opclasses=["", "", "varchar_pattern_ops", "", ""],
             ),
+            models.Index(
+                fields=["status", "claimed_at"], name="items_claim_queue"
+            ),  # to-do: oldest claims first
         ]
 
     def __str__(self) -> str:
@@ -308,6 +314,7 @@ class UpdateKind(models.TextChoices):
     REJECT = "reject", _("Claim rejected")
     REOPEN = "reopen", _("Reopened by look-back")
     STAGE = "stage", _("Stage completed")
+    EXTEND = "extend", _("Deadline extended")
 
 
 class ProgressUpdate(models.Model):
@@ -364,3 +371,47 @@ def resync_unit_paths(unit: Unit) -> int:
     for model in (Problem, RectificationItem):
         n += model.objects.filter(unit_id__in=units).update(unit_path=models.Subquery(path_of))
     return n
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: the deadline of a running item moves only when the verifying office approves."""
+
+    item = models.ForeignKey(RectificationItem, on_delete=models.PROTECT, related_name="extensions")
+    old_deadline = models.DateField(_("current deadline"), null=True, blank=True)
+    new_deadline = models.DateField(_("requested deadline"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("opinion"), blank=True)
+
+    class Meta:
+        verbose_name = _("deadline extension request")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # at most one open request per item
+            models.UniqueConstraint(
+                fields=["item"], condition=models.Q(status="pending"), name="problems_one_pending_extension"
+            ),
+        ]
+        indexes = [
+            # the offices' to-do: pending requests, oldest first
+            models.Index(fields=["status", "requested_at"], name="problems_extension_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.old_deadline} → {self.new_deadline}"

@@ -11,7 +11,10 @@ every row at once; the actions raise the first one as an ActionError.
 - 长期坚持 (long-term) needs at least one stage goal (at most STAGE_GOAL_MAX characters) with its target date;
 - a deadline or a stage date may not be in the past, except in a campaign that has ended (a historical
   ledger, e.g. the 2019 campaign entered afterwards): its dates are history, not plans;
-- on an edit, the past-date rule applies only to a date that changes.
+- on an edit, the past-date rule applies only to a date that changes;
+- an item whose claim awaits verification (已申请销号（待验收）) is not edited at all, and the deadline of a
+  running item (started: 正在整改, 已退回, 已申请销号) moves only by an approved extension request (延期申请),
+  never by an edit or an import; before work starts (未开始) a deadline can still be corrected.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
-from .models import Kind
+from .models import Kind, Status
+
+RUNNING_STATUSES = (Status.IN_PROGRESS, Status.RETURNED, Status.CLAIMED)
 
 AT_ONCE_DAYS = 7  # 立查立改: finished within days
 TITLE_MAX = 200  # Problem.title
@@ -90,6 +95,15 @@ def check_new_item(
 def check_item_edit(*, item, fields: dict, today: date, allow_past: bool = False) -> list[tuple[str, str]]:
     """Errors of changing `fields` on an existing item (before they are set)."""
     errors: list[tuple[str, str]] = []
+    if item.status == Status.CLAIMED:
+        return [("status", _("While a claim of completion awaits verification, the item cannot be edited."))]
+    if "deadline" in fields and fields["deadline"] != item.deadline and item.status in RUNNING_STATUSES:
+        return [
+            (
+                "deadline",
+                _("The deadline of a running item is changed only by an approved extension request."),
+            )
+        ]
     if "measures" in fields:
         measures = (fields["measures"] or "").strip()
         if not measures:

@@ -39,7 +39,10 @@ BADGES = {
     Status.CLOSED: "text-bg-success",
     Status.KEPT_UP: "text-bg-info",
     Status.CLAIMED: "text-bg-warning",
+    Status.RETURNED: "text-bg-danger",
 }
+# a sign before the word, so the status is not told by colour alone
+MARKS = {Status.CLAIMED: "⏳ ", Status.RETURNED: "↩ "}
 
 
 @dataclass(slots=True)
@@ -87,7 +90,8 @@ def rows_by_id(ids: list[int]) -> list[ItemRow]:
 def status_badge(status: str, days_overdue: int, label: str | None = None) -> str:
     """The status badge, and the overdue badge when the item is overdue (HTML, escaped)."""
     css = BADGES.get(status, "text-bg-light border")
-    html = f'<span class="badge {css}">{escape(label if label is not None else str(Status(status).label))}</span>\n'
+    word = escape(label if label is not None else str(Status(status).label))
+    html = f'<span class="badge {css}">{MARKS.get(status, "")}{word}</span>\n'
     if days_overdue:
         text = ngettext("overdue %(d)s day", "overdue %(d)s days", days_overdue) % {"d": days_overdue}
         html += f' <span class="badge text-bg-danger">{escape(text)}</span>'
@@ -103,11 +107,21 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
     item_url = reverse("item_detail", args=[0]).removesuffix("0/")  # + id + "/"
     unit_cell = '<td class="small">{}</td><td class="small">{}</td>'
     area_labels = [(a.value, str(a.label)) for a in WorkArea]
-    rows = []
+    due_word = escape(gettext("Due"))
+    rows, cards = [], []
     for it in items:
         row = it if isinstance(it, ItemRow) else ItemRow.of(it)
         due = escape(format_date(row.due_date, date_fmt)) if row.due_date else "—"
         badge = status_badge(row.status, row.days_overdue(today), statuses.get(row.status, row.status))
+        cards.append(
+            '\n  <li class="card card-body p-2 item-card">\n'
+            f'    <a class="fw-semibold" href="{item_url}{row.pk}/">{escape(row.title)}</a>\n'
+            f'    <div class="small">{badge}</div>\n'
+            f'    <div class="small text-muted">{escape(row.unit_name) + " · " if show_unit else ""}'
+            f"{kinds.get(row.kind, escape(row.kind))} · {escape(row.person)} · {due_word} "
+            f'{row.due_date.isoformat() if row.due_date else "—"}</div>\n'
+            "  </li>"
+        )
         rows.append(
             "\n    <tr>\n"
             f'      <td><a href="{item_url}{row.pk}/">{escape(row.title)}</a></td>\n'
@@ -122,6 +136,7 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
         rows.append(
             f'<tr><td colspan="6" class="text-muted">{escape(gettext("No rectification items."))}</td></tr>'
         )
+        cards.append(f'<li class="text-muted">{escape(gettext("No rectification items."))}</li>')
     unit_head = (
         f'<th scope="col">{escape(gettext("Unit"))}</th><th scope="col">{escape(gettext("Work areas"))}</th>'
         if show_unit
@@ -134,7 +149,8 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
         f'    <th scope="col">{escape(gettext("Deadline"))}</th><th scope="col">{escape(gettext("Status"))}</th>'
     )
     return mark_safe(  # noqa: S308 — built from escaped values above
-        '<div class="table-responsive"><table class="table table-sm table-hover align-middle">\n'
+        '<div class="table-responsive d-none d-md-block"><table class="table table-sm table-hover align-middle">\n'
         f"  <thead><tr>\n    {head}\n  </tr></thead>\n"
         f"  <tbody>{''.join(rows)}</tbody>\n</table></div>\n"
+        f'<ul class="list-unstyled d-md-none item-cards">{"".join(cards)}\n</ul>\n'
     )

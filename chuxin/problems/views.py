@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +16,32 @@ from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
 from chuxin.core.forms import posted_version
 from chuxin.orgs.models import Person, ancestor_paths, subtree_q
-from chuxin.orgs.scope import get_unit_for_user, require_record, scope_for
+from chuxin.orgs.scope import get_unit_for_user, require_manage, require_record, scope_for
 from chuxin.rollups.queries import ledger_total
 
 from . import actions
 from .access import (
     get_evidence_for_user,
+    get_extension_for_user,
     get_item_for_user,
     get_problem_for_user,
     get_stage_for_user,
     items_for_user,
 )
 from .evidence import blob_path
-from .forms import ItemEditForm, ItemForm, LedgerFilterForm, ProblemForm
+from .forms import ExtensionForm, ItemEditForm, ItemForm, LedgerFilterForm, RecordForm
 from .history import item_history, problem_history
-from .models import ACTIVE_STATUSES, Kind, Problem, RectificationItem, Source, Status
+from .models import (
+    ACTIVE_STATUSES,
+    WORKING_STATUSES,
+    ExtensionStatus,
+    Kind,
+    Problem,
+    RectificationItem,
+    Source,
+    Status,
+    UpdateKind,
+)
 from .tables import rows_by_id
 
 PER_PAGE = 50
@@ -101,9 +112,10 @@ def unit_ledger(request, code):
     campaign = campaign_for(request, unit)
     form = LedgerFilterForm(request.GET or None)
     f = form.cleaned_data if form.is_valid() else {}
-    qs = ledger_queryset(unit, f, campaign)
+    subtree = not f.get("own")  # 本单位及下级单位 unless narrowed to the unit itself
+    qs = ledger_queryset(unit, {**f, "subtree": subtree}, campaign)
     page = LedgerPage(qs, request.GET.get("page"))
-    if f.get("subtree") and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
+    if subtree and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
         page.total = ledger_total(unit, campaign.pk, f.get("status"), f.get("kind"))
     scope = scope_for(request.user)
     query = request.GET.copy()
@@ -119,10 +131,49 @@ def unit_ledger(request, code):
             "query": query.urlencode(),
             "today": timezone.localdate(),
             "can_record": scope.can_record(unit),
+            "subtree": subtree,
             "signoff": unit.problem_list_signoffs.filter(campaign=campaign)
             .select_related("signed_by")
             .first(),
             "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
+        },
+    )
+
+
+@login_required
+def problem_list(request, code):
+    """问题清单: the unit's problems (with subordinates' on request), with the secretary's sign-off."""
+    unit = get_unit_for_user(request.user, code)
+    subtree = request.GET.get("subtree") == "on"
+    campaign = campaign_for(request, unit)
+    qs = Problem.objects.filter(campaign=campaign)
+    qs = qs.filter(subtree_q(unit.path, "unit__path")) if subtree else qs.filter(unit=unit)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    start = (number - 1) * PER_PAGE
+    ids = list(qs.order_by("-id").values_list("id", flat=True)[start : start + PER_PAGE + 1])
+    problems = list(
+        Problem.objects.filter(id__in=ids[:PER_PAGE])
+        .select_related("unit", "responsible_leader")
+        .annotate(n_items=Count("items"))
+        .order_by("-id")
+    )
+    return render(
+        request,
+        "problems/problem_list.html",
+        {
+            "unit": unit,
+            "problems": problems,
+            "subtree": subtree,
+            "page_number": number,
+            "has_next": len(ids) > PER_PAGE,
+            "can_record": scope_for(request.user).can_record(unit),
+            "signoff": unit.problem_list_signoffs.select_related("signed_by").first(),
+            "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
+            "own_count": Problem.objects.filter(unit=unit, campaign=campaign).count(),
+            "campaign": campaign,
         },
     )
 
@@ -140,7 +191,7 @@ def problem_list_sign_off(request, code):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The problem list is signed off."))
-    return redirect(_with_campaign(reverse("unit_ledger", kwargs={"code": unit.code}), campaign))
+    return redirect(_with_campaign(reverse("problem_list", kwargs={"code": unit.code}), campaign))
 
 
 def _with_campaign(url: str, campaign) -> str:
@@ -154,33 +205,91 @@ def _topics_for(campaign, unit):
     return [t for t in Topic.objects.filter(campaign=campaign).covering(unit) if t.applies_to(unit)]
 
 
+def _leaders_for(unit):
+    """The unit's committee, secretary first: who can be the responsible leader (一岗双责)."""
+    return [
+        cm.person
+        for cm in unit.committee.select_related("person").order_by("order", "id")
+        if cm.person.is_active
+    ]
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_create(request, code):
+    """One page records a problem with its first item. htmx asks this view for two fragments: the
+    kind's fields (?fragment=kind) and the leader suggested by the work domain (?fragment=leader);
+    both carry the whole form's values, so nothing typed is lost."""
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
     require_record(request.user, unit)
     topics = _topics_for(campaign, unit)
-    initial = {}
+    people = list(_people_for(unit))
+    leaders = _leaders_for(unit)
+    kw = {"unit": unit, "people": people, "leaders": leaders, "topics": topics}
+    fragment = request.GET.get("fragment")
+    if fragment in ("kind", "leader"):
+        form = RecordForm(request.GET, **kw)
+        ctx = {"unit": unit, "form": form, "people": people}
+        if fragment == "leader":
+            domain = unit.domains.filter(pk=request.GET.get("domain") or 0).first()
+            suggested = actions.default_leader(unit, domain)
+            ctx["suggested_leader"] = suggested
+        return render(request, f"problems/record.html#{fragment}_fields", ctx)
+    initial = {"source": request.GET.get("source") or Source.SELF_EXAMINATION}
     if request.GET.get("topic", "").isdigit() and int(request.GET["topic"]) in {t.pk for t in topics}:
         initial = {"topic": int(request.GET["topic"]), "source": Source.SPECIAL}
-    form = ProblemForm(request.POST or None, unit=unit, topics=topics, initial=initial)
+    form = RecordForm(request.POST or None, initial=initial, **kw)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["work_areas"] = sum(set(data["work_areas"]))
-        data["domain"] = unit.domains.filter(pk=data["domain"]).first() if data["domain"] else None
-        if "topic" in data:
-            data["topic"] = form.topics.get(data["topic"])
+        d = form.cleaned_data
+        domain = unit.domains.filter(pk=d["domain"]).first() if d["domain"] else None
+        leader = form.leaders.get(d["responsible_leader"]) if d["responsible_leader"] else None
         try:
-            problem = actions.do_record_problem(
-                campaign=campaign, unit=unit, **data, acting_user=request.user
+            problem, item = actions.do_record_problem_with_item(
+                acting_user=request.user,
+                campaign=campaign,
+                unit=unit,
+                problem={
+                    "topic": form.topics.get(d.get("topic")),
+                    "title": d["title"],
+                    "source": d["source"],
+                    "domain": domain,
+                    "responsible_leader": leader,
+                    "description": d["description"],
+                    "category": d["category"],
+                    "root_cause": d["root_cause"],
+                    "severity": d["severity"],
+                    "work_areas": sum(set(d["work_areas"])),
+                },
+                item={
+                    "measures": d["measures"],
+                    "kind": d["kind"],
+                    "responsible_person": d["person"],
+                    "deadline": d["deadline"] if d["kind"] != Kind.LONG_TERM else None,
+                    "requirements": d["requirements"],
+                    "stages": form.stages if d["kind"] == Kind.LONG_TERM else None,
+                },
             )
         except ActionError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Problem recorded. Now add its rectification items."))
-            return redirect("problem_detail", problem_id=problem.pk)
-    return render(request, "problems/problem_form.html", {"unit": unit, "form": form, "campaign": campaign})
+            messages.success(request, _("Problem and rectification item recorded."))
+            if "another" in request.POST:  # keep the unit and the source (and topic) for the next one
+                query = QueryDict(mutable=True)
+                query["campaign"] = campaign.pk
+                query["source"] = d["source"]
+                if d.get("topic"):
+                    query["topic"] = d["topic"]
+                return redirect(
+                    reverse("problem_create", kwargs={"code": unit.code}) + "?" + query.urlencode()
+                )
+            return redirect("item_detail", item_id=item.pk)
+    return render(
+        request,
+        "problems/record.html",
+        {"unit": unit, "form": form, "people": people, "campaign": campaign},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -240,10 +349,19 @@ def _timeline(item):
     return updates, audit
 
 
-def _item_context(request, item, error=None):
+def _item_context(request, item, error=None, posted_text="", extension_form=None):
     scope = scope_for(request.user)
     updates, audit = _timeline(item)
+    extensions = list(item.extensions.select_related("requested_by", "decided_by"))
+    rejects = [u for u in updates if u.kind == UpdateKind.REJECT]
     return {
+        "working": item.status in WORKING_STATUSES,
+        "return_reason": rejects[-1].text if rejects else "",
+        "extensions": extensions,
+        "pending_extension": any(e.status == ExtensionStatus.PENDING for e in extensions),
+        "can_decide_extension": scope.can_manage(item.unit),
+        "extension_form": extension_form,
+        "posted_text": posted_text,
         "item": item,
         "problem": item.problem,
         "unit": item.unit,
@@ -301,10 +419,71 @@ def item_action(request, item_id, verb):
         error = " ".join(exc.messages)
     item = get_item_for_user(request.user, item_id)
     if request.headers.get("HX-Request"):
-        return render(request, "problems/item_detail.html#panel", _item_context(request, item, error))
+        return render(
+            request,
+            "problems/item_detail.html#panel",
+            _item_context(request, item, error, text if error else ""),
+        )
+    if error and text.strip() and scope_for(request.user).can_record(item.unit):
+        # the page again, with what was typed (files must be chosen again: browsers forbid refilling)
+        return render(
+            request, "problems/item_detail.html", _item_context(request, item, error, text), status=400
+        )
     if error:
         messages.error(request, error)
     return redirect("item_detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def extension_request(request, item_id):
+    """延期申请 from the item page: the unit asks, the verifying office decides."""
+    item = get_item_for_user(request.user, item_id)
+    check_campaign_param(request, item.problem.campaign_id)
+    require_record(request.user, item.unit)
+    form = ExtensionForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            actions.do_request_extension(
+                item,
+                form.cleaned_data["new_deadline"],
+                form.cleaned_data["reason"],
+                posted_version(request.POST.get("version")),
+                acting_user=request.user,
+            )
+        except ActionError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(
+            f"{form.fields[k].label}: {' '.join(v)}" for k, v in form.errors.items() if k in form.fields
+        )
+    if error:
+        return render(
+            request,
+            "problems/item_detail.html",
+            _item_context(request, item, error, extension_form=form),
+            status=400,
+        )
+    else:
+        messages.success(request, _("The extension request is sent to the office that verifies."))
+    return redirect("item_detail", item_id=item.pk)
+
+
+@login_required
+@require_POST
+def extension_decide(request, extension_id):
+    ext = get_extension_for_user(request.user, extension_id)
+    check_campaign_param(request, ext.item.problem.campaign_id)
+    require_manage(request.user, ext.item.unit)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        actions.do_decide_extension(ext, approve, request.POST.get("note", ""), acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Extension approved.") if approve else _("Extension refused."))
+    return redirect("item_detail", item_id=ext.item_id)
 
 
 @login_required
@@ -313,12 +492,7 @@ def item_edit(request, item_id):
     item = get_item_for_user(request.user, item_id)
     check_campaign_param(request, item.problem.campaign_id)
     require_record(request.user, item.unit)
-    initial = {
-        "version": item.version,
-        "measures": item.measures,
-        "deadline": item.deadline,
-        "requirements": item.requirements,
-    }
+    initial = {"version": item.version, "measures": item.measures, "requirements": item.requirements}
     form = ItemEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

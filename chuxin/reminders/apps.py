@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class RemindersConfig(AppConfig):
     name = "chuxin.reminders"
     label = "reminders"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

@@ -218,22 +218,44 @@ def build_digests(today: date | None = None, send: bool = True) -> dict:
             [Digest(user_id=uid, date=today, events=len(evs), created_at=now) for uid, evs in fresh.items()],
             batch_size=BATCH,
         )
-        notes = [
-            Notification(
-                user_id=uid,
-                kind=e.kind,
-                item_id=e.item_id,
-                text=e.text,
-                due_date=e.due_date,
-                days_overdue=e.days_overdue,
-                level=e.level or Level.NONE,
-                created_at=now,
-                digest_date=today,
-            )
-            for uid, evs in fresh.items()
-            for e in evs
-        ]
+        # A return was already notified in-app at once (receivers.py): the digest adopts that
+        # notification for its e-mail instead of writing a second one.
+        immediate = {
+            (uid, item_id): pk
+            for pk, uid, item_id in Notification.objects.filter(
+                kind=NotificationKind.CLAIM_REJECTED,
+                digest_date__isnull=True,
+                user_id__in=list(fresh),
+                item_id__in={
+                    e.item_id
+                    for evs in fresh.values()
+                    for e in evs
+                    if e.kind == NotificationKind.CLAIM_REJECTED
+                },
+            ).values_list("pk", "user_id", "item_id")
+        }
+        adopted = []
+        notes = []
+        for uid, evs in fresh.items():
+            for e in evs:
+                if e.kind == NotificationKind.CLAIM_REJECTED and (uid, e.item_id) in immediate:
+                    adopted.append(immediate.pop((uid, e.item_id)))
+                    continue
+                notes.append(
+                    Notification(
+                        user_id=uid,
+                        kind=e.kind,
+                        item_id=e.item_id,
+                        text=e.text,
+                        due_date=e.due_date,
+                        days_overdue=e.days_overdue,
+                        level=e.level or Level.NONE,
+                        created_at=now,
+                        digest_date=today,
+                    )
+                )
         Notification.objects.bulk_create(notes, batch_size=BATCH)
+        Notification.objects.filter(pk__in=adopted).update(digest_date=today)
     result.digests = len(fresh)
     result.notifications = len(notes)
     for n in notes:

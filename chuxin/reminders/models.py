@@ -18,6 +18,11 @@ class NotificationKind(models.TextChoices):
     CLAIM_REJECTED = "claim_rejected", _("Claim rejected")
     ESCALATED = "escalated", _("Escalated to your office")
     ANSWER_OVERDUE = "answer_overdue", _("Answer to an opinion overdue")
+    # sent at once, in the transaction of the change (chuxin.reminders.receivers)
+    CLAIMED = "claimed", _("Claim awaiting your verification")
+    VERIFIED = "verified", _("Verified and closed")
+    EXT_REQUESTED = "ext_requested", _("Extension request awaiting your decision")
+    EXT_DECIDED = "ext_decided", _("Extension request decided")
 
 
 class Notification(models.Model):

@@ -1,6 +1,7 @@
-"""In the browser, in Chinese (the default): county staff record a problem and claim its item with evidence;
-the county office returns the claim with a reason; staff claim again; the office verifies (销号); a look-back
-(回头看) reopens it; the history reads as sentences."""
+"""In the browser, in Chinese: county staff record a problem with its item on one page and claim it with
+evidence; the county office returns the claim with a reason; the staff find the return on their to-do
+page and claim again; the office finds the claim on its to-do page and verifies; a look-back reopens it.
+The minimal recording path is measured: clicks and fields."""
 
 from datetime import date, timedelta
 
@@ -10,53 +11,72 @@ from .conftest import login
 
 pytestmark = pytest.mark.e2e
 
+TITLE = "浏览器测试：办事窗口排队时间长"
 
-def test_record_claim_verify_and_reopen(browser, server, tmp_path):
+
+def record_minimal(staff, server, title=TITLE):
+    """The minimal 限期整改 path from the to-do page; returns (clicks, fields) as counted here."""
+    clicks = fields = 0
+    staff.goto(f"{server}/todo/")
+    staff.click("nav >> text=整改落实")  # the menu opens the unit's ledger
+    clicks += 1
+    staff.click("main a.btn-danger >> text=登记问题")
+    clicks += 1
+    staff.wait_for_selector("#record-form")
+    person = staff.eval_on_selector("#people-list option", "o => o.value")
+    for selector, value in (
+        ("#id_title", title),
+        ("#id_measures", "增设窗口、推行预约"),
+        ("#id_person", person),
+        ("#id_deadline", (date.today() + timedelta(days=20)).isoformat()),
+        ("#id_requirements", "月底前完成"),
+    ):
+        staff.fill(selector, value)
+        fields += 1
+    staff.click("#record-save")
+    clicks += 1
+    staff.wait_for_load_state()
+    return clicks, fields
+
+
+def test_record_claim_return_claim_again_verify_and_reopen(browser, server, tmp_path, capsys):
     staff = browser.new_context(locale="zh-CN").new_page()
     login(staff, server, "chancheng")
-    staff.goto(f"{server}/ledger/units/440604/")
-    staff.click("a[href^='/ledger/units/440604/problems/new/']")
-    staff.fill("#id_title", "浏览器测试：办事窗口排队时间长")
-    staff.select_option("#id_source", "opinion")
-    staff.fill("#id_root_cause", "服务意识不强")
-    staff.click("form button[type=submit].btn-danger")
-    assert "/ledger/problems/" in staff.url
-    staff.click("a[href$='/items/new/']")
-    staff.fill("#id_measures", "增设窗口、推行预约")
-    staff.select_option("#id_kind", "deadline")
-    staff.fill("#id_deadline", (date.today() + timedelta(days=20)).isoformat())
-    staff.fill("#id_requirements", "月底前完成")
-    staff.click("form button[type=submit].btn-danger")
-    staff.click("table a[href^='/ledger/items/']")
+    assert staff.url.endswith("/todo/")  # the start page after login
+    clicks, fields = record_minimal(staff, server)
+    with capsys.disabled():
+        print(f"\nminimal recording path (限期整改): {clicks} clicks, {fields} fields")
+    assert fields <= 6 and clicks <= 3
     item_url = staff.url
-    assert "/ledger/items/" in item_url
+    assert "/ledger/items/" in item_url and TITLE in staff.inner_text("h1")
     proof = tmp_path / "整改报告.pdf"
     proof.write_bytes(b"%PDF-1.4 browser evidence")
     staff.fill("#progress-text", "已增设两个窗口")
     staff.set_input_files("#progress-files", str(proof))
     staff.click("button[formaction$='/claim/']")
     staff.wait_for_load_state()
-    assert staff.locator("#item-panel a[href^='/ledger/evidence/']").inner_text() == "整改报告.pdf"
+    assert "已申请销号（待验收）" in staff.inner_text("#item-panel")
     assert staff.locator("button[formaction$='/claim/']").count() == 0  # claimed: no second claim
 
     office = browser.new_context(locale="zh-CN").new_page()
     login(office, server, "chanchengban")
-    office.goto(item_url)
-    assert "已申请销号" in office.locator("#item-panel").inner_text()
-    office.fill("#verify-text", "证明材料不足")
-    office.click("#item-panel button[formaction$='/reject/']")
-    office.wait_for_selector("#item-panel >> text=销号申请已退回")
+    office.click(f"main a[href='{item_url.removeprefix(server)}']")  # the claim waits on the to-do page
+    office.fill("#verify-text", "佐证材料不足，请补充照片")
+    office.click("#item-panel form[action$='/verify/'] button[formaction$='/reject/']")
+    office.wait_for_selector("#item-panel >> text=已退回")
 
-    staff.reload()
-    again = tmp_path / "排队时长统计.pdf"
-    again.write_bytes(b"%PDF-1.4 second evidence")
-    staff.fill("#progress-text", "补充了排队时长统计")
-    staff.set_input_files("#progress-files", str(again))
+    staff.goto(f"{server}/todo/")
+    returned = staff.locator("main li", has_text=TITLE).first
+    assert "佐证材料不足，请补充照片" in returned.inner_text()
+    returned.locator("a").first.click()
+    staff.fill("#progress-text", "已补充现场照片")
+    staff.set_input_files("#progress-files", str(proof))
     staff.click("button[formaction$='/claim/']")
     staff.wait_for_load_state()
-    assert "已申请销号" in staff.locator("#item-panel").inner_text()
+    assert "已申请销号（待验收）" in staff.inner_text("#item-panel")
 
-    office.reload()
+    office.goto(f"{server}/todo/")
+    office.click(f"main a[href='{item_url.removeprefix(server)}']")
     office.fill("#verify-text", "经核查属实")
     office.click("#item-panel form[action$='/verify/'] button.btn-success")  # an htmx swap of the panel
     office.wait_for_selector("#reopen-text")
@@ -69,10 +89,10 @@ def test_record_claim_verify_and_reopen(browser, server, tmp_path):
     for sentence in (
         "申请销号。",
         "退回了销号申请。",
-        "理由或说明：证明材料不足",
+        "理由或说明：佐证材料不足，请补充照片",
         "验收销号。",
         "回头看后重新打开了整改事项。",
     ):
         assert sentence in history, sentence
-    assert "状态由“已申请销号”改为“已销号”" in history
+    assert "状态由“已申请销号（待验收）”改为“已销号”" in history
     assert "item." not in history and "claimed" not in history

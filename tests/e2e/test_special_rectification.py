@@ -35,15 +35,15 @@ def test_topic_to_public_page_and_referral(browser, server, tmp_path):
     staff.click("text=在该整治事项下列出问题")
     assert staff.locator("#id_topic").input_value() == topic_id  # the topic is chosen already
     staff.fill("#id_title", "办证窗口存在索要好处现象")
-    staff.click("form button[type=submit].btn-danger")
-    assert TITLE in staff.inner_text("main")
-    problem_url = staff.url
-    staff.click("a[href$='/items/new/']")
+    # the problem and its first item on one page (the kind defaults to 限期整改)
     staff.fill("#id_measures", "设立举报箱，窗口全程录像")
-    staff.select_option("#id_kind", "deadline")
+    staff.fill("#id_person", staff.eval_on_selector("#people-list option", "o => o.value"))
     staff.fill("#id_deadline", (date.today() + timedelta(days=20)).isoformat())
     staff.fill("#id_requirements", "月底前完成")
-    staff.click("form button[type=submit].btn-danger")
+    staff.click("#record-save")
+    staff.click("main a[href*='/ledger/problems/']")  # from the item to its problem
+    assert TITLE in staff.inner_text("main")
+    problem_url = staff.url
 
     province = browser.new_context(locale="zh-CN", accept_downloads=True).new_page()
     login(province, server, "guangdong")

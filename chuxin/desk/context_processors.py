@@ -1,0 +1,41 @@
+from django.utils import timezone
+from django.utils.formats import date_format
+
+SESSION_KEY = "chuxin_shell"
+
+
+def shell_facts(user) -> dict:
+    """The viewer's name and 关怀版 setting in one query (two outer joins from the user row)."""
+    from django.contrib.auth import get_user_model
+
+    name, care = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list("person__name", "preference__care_mode")
+        .first()
+    ) or (None, None)
+    name = user.get_full_name() or name or ""
+    who = f"{name} {user.username}" if name and name != user.username else user.username
+    return {"who": who, "care": bool(care)}
+
+
+def remember(request, user) -> None:
+    """Kept in the session at login (and when 关怀版 is switched), so pages add no query for the shell."""
+    request.session[SESSION_KEY] = shell_facts(user)
+
+
+def desk(request):
+    """The watermark (the viewer's name and today's date) and 关怀版 for the page shell."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    facts = request.session.get(SESSION_KEY)
+    if facts is None:
+        facts = shell_facts(user)
+        request.session[SESSION_KEY] = facts
+    today = date_format(timezone.localdate(), "DATE_FORMAT")
+    return {
+        "watermark_text": f"{facts['who']} {today}",
+        "watermark_tiles": range(48),
+        "care_mode": facts["care"],
+    }
