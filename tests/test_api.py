@@ -360,3 +360,23 @@ def test_the_token_page_shows_a_new_token_once_in_chinese(county_staff, client):
     assert secret not in client.get("/accounts/tokens/").content.decode()
     client.post(f"/accounts/tokens/{token.pk}/revoke/")
     assert client.get("/api/v1/units/440604", **_auth(secret)).status_code == 401
+
+
+def test_an_extension_request_goes_through_the_same_action(county_staff, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chuxin.problems.models import ExtensionRequest
+
+    item = make_item("440604")
+    wanted = timezone.localdate() + timedelta(days=90)
+    response = client.post(
+        f"/api/v1/items/{item.pk}/extension",
+        {"version": item.version, "new_deadline": wanted.isoformat(), "reason": "需协调上级部门"},
+        content_type="application/json",
+        **_auth(_token(county_staff, "write")),
+    )
+    assert response.status_code == 200, response.content
+    request = ExtensionRequest.objects.get(item=item)
+    assert request.reason == "需协调上级部门"

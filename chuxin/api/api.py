@@ -478,6 +478,19 @@ def item_reopen(request, item_id: int, body: s.ReopenIn):
     return _item_detail(request, item_id)
 
 
+@api.post(
+    "/items/{item_id}/extension",
+    response={200: s.ItemDetail, **WRITE_ERRORS},
+    url_name="api_item_extension",
+    tags=["ledger"],
+)
+def item_extension(request, item_id: int, body: s.ExtensionIn):
+    """Ask the verifying office to move the deadline (延期申请), with the reason; the office decides."""
+    item = get_item_for_user(request.user, item_id)
+    ledger.do_request_extension(item, body.new_deadline, body.reason, body.version, acting_user=request.user)
+    return _item_detail(request, item_id)
+
+
 # ----------------------------------------------------------------------------------------- figures
 
 

@@ -159,6 +159,12 @@ class ReturnIn(Schema):
     reasons: str
 
 
+class ExtensionIn(Schema):
+    version: int
+    new_deadline: date
+    reason: str
+
+
 class ReopenIn(Schema):
     version: int
     findings: str
