@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from chuxin.core.xlsx import SafeWorkbook
+from chuxin.orgs.watermark import watermark_text
 
 from .actions import do_record_export
 from .events import AuditEvent
@@ -54,7 +55,7 @@ def audit_export(request):
         AuditEvent.AUDIT_EXPORT, {"filters": request.GET.dict(), "rows": len(rows)}, acting_user=request.user
     )
     buf = io.BytesIO()
-    wb = SafeWorkbook(buf, {"in_memory": True})
+    wb = SafeWorkbook(buf, {"in_memory": True}, viewer=watermark_text(request.user))
     ws = wb.add_worksheet(_("Audit log")[:31])
     bold = wb.add_format({"bold": True})
     ws.write(

@@ -19,6 +19,8 @@ with = + - @, a tab or a carriage return also gets Excel's own "quote prefix" (t
 someone types '=…), so Excel, WPS and LibreOffice show it as the text it is and keep it text when the cell is
 edited (formula and DDE injection: `=HYPERLINK(…)`, `=cmd|…`). The text itself is unchanged, so a re-imported
 export reads back exactly what was exported. Every .xlsx the app writes goes through `SafeWorkbook`.
+An export made for someone names them: `SafeWorkbook(..., viewer=watermark_text(user))` puts the viewer's
+name and the date in every sheet's page header and footer (the watermark of the pages, in print).
 """
 
 from __future__ import annotations
@@ -374,13 +376,14 @@ class SafeWorkbook:
     Use it like xlsxwriter.Workbook (`add_format`, `add_worksheet`, `ws.write`, `write_row`, `write_string`,
     `merge_range`); formulas cannot be written through it."""
 
-    def __init__(self, target, options: dict | None = None):
+    def __init__(self, target, options: dict | None = None, *, viewer: str | None = None):
         import xlsxwriter
 
         options = {"strings_to_formulas": False, "strings_to_urls": False, **(options or {})}
         self._wb = xlsxwriter.Workbook(target, options)
         self._props: dict[int, dict] = {}
         self._quoted: dict[int | None, object] = {}
+        self._viewer = viewer
 
     def __getattr__(self, name):
         return getattr(self._wb, name)
@@ -398,7 +401,13 @@ class SafeWorkbook:
         return self._quoted[key]
 
     def add_worksheet(self, name: str | None = None):
-        return _SafeSheet(self, self._wb.add_worksheet(name))
+        ws = self._wb.add_worksheet(name)
+        if self._viewer:
+            # Excel's header/footer codes start with &: a literal & is written &&; small grey text
+            text = "&C&8&K808080" + self._viewer.replace("&", "&&")[:200]
+            ws.set_header(text)
+            ws.set_footer(text)
+        return _SafeSheet(self, ws)
 
     def close(self):
         self._wb.close()

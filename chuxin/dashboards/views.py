@@ -21,6 +21,7 @@ from chuxin.core.templatetags.numbers import num
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.models import Kind, Level, Source, Status, ladder_bands
 from chuxin.rollups.queries import dashboard
 from chuxin.rollups.snapshots import trend
@@ -83,12 +84,34 @@ def _children_rows(children, campaign_id: int, as_of_day: date | None = None) ->
     return mark_safe("".join(rows))  # noqa: S308 — built from escaped values above
 
 
+def _breadcrumb_ancestors(user, unit, campaign):
+    """The ancestors the user sees whose dashboard exists for this campaign: the breadcrumb climbs back up
+    the dashboards, never to a unit the campaign does not cover (that page would be a 404). Two queries."""
+    from chuxin.campaigns.models import Batch
+
+    scope = scope_for(user)
+    ancestors = [a for a in unit.ancestors() if scope.contains(a)]
+    root = campaign.root_unit.path
+    ancestors = [a for a in ancestors if a.path.startswith(root)]
+    if not ancestors:
+        return []
+    batches = Batch.units.through.objects.filter(batch__campaign=campaign)
+    listed = set(
+        batches.filter(unit__path__in=[a.path for a in ancestors]).values_list("unit__path", flat=True)
+    )
+    if not listed and not batches.exists():
+        return ancestors  # no batch yet: the campaign covers its root's whole subtree
+    # the leading unit is always covered; a batch covers the subtrees of the units it lists
+    return [a for a in ancestors if a.path == root or any(a.path.startswith(p) for p in listed)]
+
+
 @login_required
 @reads_from_replica
 def unit_dashboard(request, code):
     unit, campaign, d = _data(request, code)
     me = d["me"]
     history = trend(unit.pk, campaign.pk, until=d["cut_off"])
+    ranked = [k for k in d["children"] if k.completion is not None]
     chart = {
         "trend": {
             "dates": [date_format(h.date, "MONTH_DAY_FORMAT") for h in history],
@@ -97,9 +120,10 @@ def unit_dashboard(request, code):
         },
         "status": [{"name": Status(k).label, "value": v} for k, v in me.status_mix().items()],
         "kinds": [{"name": Kind(k).label, "value": v} for k, v in me.kind_mix().items()],
+        # worst first, every subordinate with items (the chart labels each bar and scrolls past 30)
         "children": {
-            "names": [k.unit.display_name for k in d["children"][:30]],
-            "completion": [k.completion or 0 for k in d["children"][:30]],
+            "names": [k.unit.display_name for k in ranked],
+            "completion": [k.completion for k in ranked],
         },
         "overdue": {"labels": _bucket_labels(), "values": me.buckets},
         "labels": {
@@ -107,7 +131,9 @@ def unit_dashboard(request, code):
             "kinds": _("Kinds"),
             "completion": _("Completion rate (%)"),
             "overdue": _("Overdue items by days"),
-            "trend_overdue": _("Overdue"),
+            "items_axis": _("Items"),
+            "date_axis": _("Date"),
+            "trend_overdue": _("Overdue items"),
             "trend_completion": _("Completion rate (%)"),
         },
     }
@@ -117,7 +143,7 @@ def unit_dashboard(request, code):
         {
             "unit": unit,
             "campaign": campaign,
-            "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
+            "ancestors": _breadcrumb_ancestors(request.user, unit, campaign),
             "chart": chart,
             # a snapshot keeps the overdue total, not its bands by days
             "bucket_rows": [] if d["historical"] else list(zip(_bucket_labels(), me.buckets, strict=True)),
@@ -142,7 +168,8 @@ def children_xlsx(request, code):
         AuditEvent.EXPORT, {"what": "dashboard_children.xlsx"}, acting_user=request.user, obj=unit
     )
     buf = io.BytesIO()
-    wb = SafeWorkbook(buf, {"in_memory": True})  # unit names are text, never formulas
+    # unit names are text, never formulas; the viewer's watermark in the page header and footer
+    wb = SafeWorkbook(buf, {"in_memory": True}, viewer=watermark_text(request.user))
     ws = wb.add_worksheet(_("Completion by unit")[:31])
     bold = wb.add_format({"bold": True})
     ws.write(

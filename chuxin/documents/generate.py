@@ -319,6 +319,15 @@ def build(unit: Unit, campaign, params: Params, children) -> bytes:
     return buf.getvalue()
 
 
+def with_viewer(body: bytes, text: str) -> bytes:
+    """The .docx `body` with the viewer's watermark in its page headers (layout.viewer_header)."""
+    doc = Document(io.BytesIO(body))
+    layout.viewer_header(doc, text)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
 def converter() -> str | None:
     return shutil.which("libreoffice") or shutil.which("soffice")
 

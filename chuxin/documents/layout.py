@@ -200,3 +200,19 @@ def build_base():
     )
     table.paragraph_format.line_spacing = Pt(20)
     return doc
+
+
+def viewer_header(doc, text: str) -> None:
+    """The viewer's watermark (name and date) as a small grey line in every page header, odd and even:
+    a document made for someone names them, as the pages they read it from do."""
+    from docx.shared import RGBColor
+
+    for section in doc.sections:
+        for header in (section.header, section.even_page_header, section.first_page_header):
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            p.paragraph_format.first_line_indent = Pt(0)
+            run = p.add_run(text)
+            run.font.size = Pt(8)
+            run.font.color.rgb = RGBColor(0x99, 0x99, 0x99)

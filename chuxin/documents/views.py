@@ -15,6 +15,7 @@ from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user
+from chuxin.orgs.watermark import watermark_text
 
 from . import generate
 from .forms import DocumentForm, defaults
@@ -89,7 +90,8 @@ def _build(request, code, kind):
     if error is not None:
         return unit, None, error
     children = Unit.objects.children_of(unit)  # children of a visible unit are inside the scope too
-    return unit, params, generate.build(unit, campaign, params, children)
+    body = generate.build(unit, campaign, params, children)
+    return unit, params, generate.with_viewer(body, watermark_text(request.user))
 
 
 def _filename(unit, params, ext):

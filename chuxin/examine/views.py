@@ -9,8 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
+from chuxin.documents.generate import with_viewer
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.models import Source
 
 from . import actions
@@ -195,7 +197,7 @@ def material_action(request, material_id, verb):
 @require_http_methods(["GET"])
 def material_export(request, material_id):
     m = get_material_for_user(request.user, material_id)
-    data = material_docx(m, actions.headings_for(m.campaign))
+    data = with_viewer(material_docx(m, actions.headings_for(m.campaign)), watermark_text(request.user))
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )

@@ -246,12 +246,13 @@ def opinion_export(request, code):
     """The subtree's opinions as .xlsx; contacts by the same rule as the pages, never an address or a
     receipt code (the submitter's key). Cells are written as text through SafeWorkbook."""
     from chuxin.core.xlsx import SafeWorkbook
+    from chuxin.orgs.watermark import watermark_text
 
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
     offices = office_unit_ids(request.user)
     buf = io.BytesIO()
-    wb = SafeWorkbook(buf, {"in_memory": True})
+    wb = SafeWorkbook(buf, {"in_memory": True}, viewer=watermark_text(request.user))
     ws = wb.add_worksheet("征求意见")
     bold = wb.add_format({"bold": True, "border": 1, "bg_color": "#D9E1F2"})
     now = timezone.localtime()

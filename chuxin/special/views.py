@@ -16,8 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.models import Campaign
 from chuxin.core.errors import ActionError
+from chuxin.documents.generate import with_viewer
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, require_manage, scope_for
+from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.access import get_problem_for_user
 from chuxin.rollups.models import TopicCounts
 
@@ -230,6 +232,7 @@ def topic_notice(request, code, topic_id):
             request, "special/notice_invalid.html", {"unit": unit, "topic": topic, "form": form}, status=400
         )
     body = notice.build(unit, campaign, topic, _ranking(unit, topic), **form.cleaned_data)
+    body = with_viewer(body, watermark_text(request.user))
     response = HttpResponse(body, content_type=DOCX)
     name = f"notice-special-{unit.code}-{topic.pk}-{form.cleaned_data['as_of'].isoformat()}.docx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
+from chuxin.documents.generate import with_viewer
 from chuxin.orgs.models import Unit
+from chuxin.orgs.watermark import watermark_text
 
 from . import actions, report
 from .forms import FindingForm, VisitForm, VisitLogForm
@@ -163,6 +165,7 @@ def group_report(request, group_id):
     body = report.build(
         group, list(group.visits.select_related("unit")), findings, actions.findings_progress(findings)
     )
+    body = with_viewer(body, watermark_text(request.user))
     response = HttpResponse(body, content_type=DOCX)
     response["Content-Disposition"] = (
         f'attachment; filename="guidance-report-{group.pk}-{timezone.localdate().isoformat()}.docx"'

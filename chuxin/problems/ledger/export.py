@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chuxin.core.i18n import zh_datetime
 from chuxin.core.xlsx import SafeWorkbook
+from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.models import ProgressUpdate, RectificationItem, Stage, Status
 
 from .layout import (
@@ -113,7 +114,7 @@ def row_values(item) -> dict:
 def write_ledger(target, unit, user, subtree: bool = False, campaign=None) -> int:
     """Write the unit's (or subtree's) ledger of one campaign (every campaign when None) to target (a path
     or a binary file); returns the row count."""
-    wb = SafeWorkbook(target, {"constant_memory": True})
+    wb = SafeWorkbook(target, {"constant_memory": True}, viewer=watermark_text(user))
     fmt = _formats(wb)
     now = timezone.localtime()
     meta = (
