@@ -36,6 +36,6 @@ def desk(request):
     today = date_format(timezone.localdate(), "DATE_FORMAT")
     return {
         "watermark_text": f"{facts['who']} {today}",
-        "watermark_tiles": range(48),
+        "watermark_tiles": range(60),
         "care_mode": facts["care"],
     }

@@ -55,8 +55,8 @@
         : [];
       chart("chart-children", {tooltip: {formatter: "{b}: {c}%"},
         grid: {left: 10, right: kids.names.length > PAGE ? 70 : 50, top: 24, bottom: 10, containLabel: true},
-        xAxis: {type: "value", min: 0, max: 100, name: L.completion, nameLocation: "end",
-                axisLabel: {formatter: "{value}%"}, position: "top"},
+        xAxis: {type: "value", min: 0, max: 100, position: "top",
+                axisLabel: {formatter: "{value}%"}},
         yAxis: {type: "category", inverse: true, data: kids.names, axisLabel: {interval: 0}},
         dataZoom: zoom,
         series: [{type: "bar", data: kids.completion, name: L.completion, barMaxWidth: 18,
