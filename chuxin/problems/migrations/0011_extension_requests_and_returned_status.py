@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0005_auditor_role'),
-        ('problems', '0007_ledger_indexes'),
+        ('problems', '0010_ledger_campaign_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
