@@ -119,7 +119,7 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
             f'    <div class="small">{badge}</div>\n'
             f'    <div class="small text-muted">{escape(row.unit_name) + " · " if show_unit else ""}'
             f"{kinds.get(row.kind, escape(row.kind))} · {escape(row.person)} · {due_word} "
-            f'{row.due_date.isoformat() if row.due_date else "—"}</div>\n'
+            f"{row.due_date.isoformat() if row.due_date else '—'}</div>\n"
             "  </li>"
         )
         rows.append(

@@ -5,55 +5,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('orgs', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubtreeCounts',
+            name="SubtreeCounts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('problems', models.BigIntegerField(default=0)),
-                ('items', models.BigIntegerField(default=0)),
-                ('st_open', models.BigIntegerField(default=0)),
-                ('st_in_progress', models.BigIntegerField(default=0)),
-                ('st_claimed', models.BigIntegerField(default=0)),
-                ('st_closed', models.BigIntegerField(default=0)),
-                ('st_kept_up', models.BigIntegerField(default=0)),
-                ('k_at_once', models.BigIntegerField(default=0)),
-                ('k_deadline', models.BigIntegerField(default=0)),
-                ('k_long_term', models.BigIntegerField(default=0)),
-                ('src_opinion', models.BigIntegerField(default=0)),
-                ('src_self_exam', models.BigIntegerField(default=0)),
-                ('src_research', models.BigIntegerField(default=0)),
-                ('src_dlm', models.BigIntegerField(default=0)),
-                ('src_guidance', models.BigIntegerField(default=0)),
-                ('src_special', models.BigIntegerField(default=0)),
-                ('src_assigned', models.BigIntegerField(default=0)),
-                ('src_other', models.BigIntegerField(default=0)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("problems", models.BigIntegerField(default=0)),
+                ("items", models.BigIntegerField(default=0)),
+                ("st_open", models.BigIntegerField(default=0)),
+                ("st_in_progress", models.BigIntegerField(default=0)),
+                ("st_claimed", models.BigIntegerField(default=0)),
+                ("st_closed", models.BigIntegerField(default=0)),
+                ("st_kept_up", models.BigIntegerField(default=0)),
+                ("k_at_once", models.BigIntegerField(default=0)),
+                ("k_deadline", models.BigIntegerField(default=0)),
+                ("k_long_term", models.BigIntegerField(default=0)),
+                ("src_opinion", models.BigIntegerField(default=0)),
+                ("src_self_exam", models.BigIntegerField(default=0)),
+                ("src_research", models.BigIntegerField(default=0)),
+                ("src_dlm", models.BigIntegerField(default=0)),
+                ("src_guidance", models.BigIntegerField(default=0)),
+                ("src_special", models.BigIntegerField(default=0)),
+                ("src_assigned", models.BigIntegerField(default=0)),
+                ("src_other", models.BigIntegerField(default=0)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'campaign'), name='rollups_one_row_per_unit')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("unit", "campaign"), name="rollups_one_row_per_unit")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SubtreeDue',
+            name="SubtreeDue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_date', models.DateField()),
-                ('n', models.BigIntegerField(default=0)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_date", models.DateField()),
+                ("n", models.BigIntegerField(default=0)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'campaign', 'due_date'), name='rollups_due_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "campaign", "due_date"), name="rollups_due_unique"
+                    )
+                ],
             },
         ),
     ]

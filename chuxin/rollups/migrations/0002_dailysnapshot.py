@@ -5,28 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('orgs', '0001_initial'),
-        ('rollups', '0001_initial'),
+        ("campaigns", "0001_initial"),
+        ("orgs", "0001_initial"),
+        ("rollups", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailySnapshot',
+            name="DailySnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('items', models.BigIntegerField(default=0)),
-                ('closed', models.BigIntegerField(default=0)),
-                ('kept_up', models.BigIntegerField(default=0)),
-                ('overdue', models.BigIntegerField(default=0)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("items", models.BigIntegerField(default=0)),
+                ("closed", models.BigIntegerField(default=0)),
+                ("kept_up", models.BigIntegerField(default=0)),
+                ("overdue", models.BigIntegerField(default=0)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'campaign', 'date'), name='rollups_snapshot_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("unit", "campaign", "date"), name="rollups_snapshot_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -4,23 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rollups', '0002_dailysnapshot'),
+        ("rollups", "0002_dailysnapshot"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TopicCounts',
+            name="TopicCounts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('problems', models.BigIntegerField(default=0)),
-                ('items', models.BigIntegerField(default=0)),
-                ('st_open', models.BigIntegerField(default=0)),
-                ('st_in_progress', models.BigIntegerField(default=0)),
-                ('st_claimed', models.BigIntegerField(default=0)),
-                ('st_closed', models.BigIntegerField(default=0)),
-                ('st_kept_up', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("problems", models.BigIntegerField(default=0)),
+                ("items", models.BigIntegerField(default=0)),
+                ("st_open", models.BigIntegerField(default=0)),
+                ("st_in_progress", models.BigIntegerField(default=0)),
+                ("st_claimed", models.BigIntegerField(default=0)),
+                ("st_closed", models.BigIntegerField(default=0)),
+                ("st_kept_up", models.BigIntegerField(default=0)),
             ],
         ),
     ]

@@ -5,30 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
-        ('rollups', '0003_topiccounts'),
-        ('special', '0001_initial'),
+        ("orgs", "0001_initial"),
+        ("rollups", "0003_topiccounts"),
+        ("special", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='topiccounts',
-            name='topic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='special.topic'),
+            model_name="topiccounts",
+            name="topic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="special.topic"
+            ),
         ),
         migrations.AddField(
-            model_name='topiccounts',
-            name='unit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit'),
+            model_name="topiccounts",
+            name="unit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+            ),
         ),
         migrations.AddIndex(
-            model_name='topiccounts',
-            index=models.Index(fields=['topic', 'unit'], name='rollups_topic_unit'),
+            model_name="topiccounts",
+            index=models.Index(fields=["topic", "unit"], name="rollups_topic_unit"),
         ),
         migrations.AddConstraint(
-            model_name='topiccounts',
-            constraint=models.UniqueConstraint(fields=('unit', 'topic'), name='rollups_topic_row_per_unit'),
+            model_name="topiccounts",
+            constraint=models.UniqueConstraint(fields=("unit", "topic"), name="rollups_topic_row_per_unit"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rollups', '0004_topiccounts_topic_topiccounts_unit_and_more'),
+        ("rollups", "0004_topiccounts_topic_topiccounts_unit_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subtreecounts',
-            name='src_inspection',
+            model_name="subtreecounts",
+            name="src_inspection",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='subtreecounts',
-            name='src_org_life',
+            model_name="subtreecounts",
+            name="src_org_life",
             field=models.BigIntegerField(default=0),
         ),
     ]

@@ -5,31 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0002_status_local_goals_emphases'),
-        ('orgs', '0005_auditor_role'),
-        ('rollups', '0007_backfill_tallies'),
+        ("campaigns", "0002_status_local_goals_emphases"),
+        ("orgs", "0005_auditor_role"),
+        ("rollups", "0007_backfill_tallies"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AreaCounts',
+            name="AreaCounts",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area', models.PositiveSmallIntegerField()),
-                ('problems', models.BigIntegerField(default=0)),
-                ('items', models.BigIntegerField(default=0)),
-                ('st_open', models.BigIntegerField(default=0)),
-                ('st_in_progress', models.BigIntegerField(default=0)),
-                ('st_claimed', models.BigIntegerField(default=0)),
-                ('st_closed', models.BigIntegerField(default=0)),
-                ('st_kept_up', models.BigIntegerField(default=0)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area", models.PositiveSmallIntegerField()),
+                ("problems", models.BigIntegerField(default=0)),
+                ("items", models.BigIntegerField(default=0)),
+                ("st_open", models.BigIntegerField(default=0)),
+                ("st_in_progress", models.BigIntegerField(default=0)),
+                ("st_claimed", models.BigIntegerField(default=0)),
+                ("st_closed", models.BigIntegerField(default=0)),
+                ("st_kept_up", models.BigIntegerField(default=0)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.unit"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('unit', 'campaign', 'area'), name='rollups_area_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("unit", "campaign", "area"), name="rollups_area_unique")
+                ],
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rollups', '0007_backfill_tallies'),
+        ("rollups", "0009_backfill_area_counts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subtreecounts',
-            name='st_returned',
+            model_name="subtreecounts",
+            name="st_returned",
             field=models.BigIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='topiccounts',
-            name='st_returned',
+            model_name="topiccounts",
+            name="st_returned",
             field=models.BigIntegerField(default=0),
         ),
     ]
