@@ -6,16 +6,19 @@ same sums as areas.rebuild(), without loading the tree into Python."""
 from django.db import migrations
 
 AREAS = [1, 2, 4, 8, 16, 32]  # problems.WorkArea's bits, as they stood when this migration was written
-STATUSES = ["open", "in_progress", "claimed", "closed", "kept_up"]
 STEPLEN = 4  # treebeard's path step for orgs.Unit
 TABLE = "rollups_areacounts"
 
 
 def forward(apps, schema_editor):
-    status_cols = ", ".join(f"st_{s}" for s in STATUSES)
-    status_sums = ", ".join(f"SUM(CASE WHEN i.status = '{s}' THEN 1 ELSE 0 END)" for s in STATUSES)
-    status_sets = ", ".join(f"st_{s} = {TABLE}.st_{s} + excluded.st_{s}" for s in STATUSES)
-    zeros = ", ".join("0" for _ in STATUSES)
+    # the status columns the table has when this runs (a later migration may have added one, e.g. st_returned)
+    with schema_editor.connection.cursor() as cur:
+        described = schema_editor.connection.introspection.get_table_description(cur, TABLE)
+    statuses = [c.name[3:] for c in described if c.name.startswith("st_")]
+    status_cols = ", ".join(f"st_{s}" for s in statuses)
+    status_sums = ", ".join(f"SUM(CASE WHEN i.status = '{s}' THEN 1 ELSE 0 END)" for s in statuses)
+    status_sets = ", ".join(f"st_{s} = {TABLE}.st_{s} + excluded.st_{s}" for s in statuses)
+    zeros = ", ".join("0" for _ in statuses)
     with schema_editor.connection.cursor() as cur:
         cur.execute("SELECT MAX(depth) FROM orgs_unit")
         depth = cur.fetchone()[0] or 0
