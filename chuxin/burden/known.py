@@ -31,7 +31,7 @@ FIGURES = [
     ),
     Figure(
         "overdue",
-        _("Overdue items"),
+        _("Number of overdue items"),
         ("逾期未整改", "逾期事项", "超期未完成", "逾期未完成"),
         "unit_dashboard",
     ),
