@@ -19,7 +19,8 @@ def test_a_bad_version_is_refused_without_a_500_and_changes_nothing(as_user, cou
     item = make_item("440604")
     data = {"text": "x"} if version == "" else {"text": "x", "version": version}
     response = as_user(county_staff).post(f"/ledger/items/{item.pk}/start/", data)
-    assert response.status_code == 302
+    # refused: the item page again, with the typed text kept (400), never a 500
+    assert response.status_code == 400 and 'name="text"' in response.content.decode()
     item.refresh_from_db()
     assert item.status == Status.OPEN
 

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -86,8 +86,8 @@ def care_mode(request):
         remember(request, request.user)
         messages.success(request, _("Large-text mode is on.") if on else _("Large-text mode is off."))
         nxt = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-            return redirect(nxt)
+        if nxt.startswith("/") and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+            return HttpResponseRedirect(nxt)
         return redirect("todo")
     pref = Preference.objects.filter(user=request.user).first()
     return render(request, "desk/care_mode.html", {"on": bool(pref and pref.care_mode)})
