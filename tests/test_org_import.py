@@ -116,6 +116,23 @@ def test_a_renamed_person_is_updated_by_staff_number_not_added(guangdong_office,
     assert Person.objects.filter(staff_number="GD0003").get().name == "黄小明"
 
 
+def test_an_applied_sheet_is_audited_and_a_check_is_not(guangdong_office, tmp_path):
+    from chuxin.audit.models import AuditEntry
+
+    province = Unit.objects.get(code=PROVINCE)
+    path = _path(tmp_path, _book(**GOOD))
+    do_import_org(unit=province, path=path, acting_user=guangdong_office)
+    assert not AuditEntry.objects.filter(action="org.import").exists()
+    created = AuditEntry.objects.filter(action="unit.create").count()
+    do_import_org(unit=province, path=path, confirm=True, acting_user=guangdong_office)
+    entry = AuditEntry.objects.get(action="org.import")
+    assert entry.actor == guangdong_office and entry.unit_id == province.pk
+    assert entry.after["counts"]["people"] == 3 and entry.after["counts"]["seats"] == 2
+    assert {p["staff_number"] for p in entry.after["people"]} == {"GD0001", "GD0002", "GD0003"}
+    assert zh(entry.get_event_display()) == "导入组织架构表"
+    assert AuditEntry.objects.filter(action="unit.create").count() == created + 2  # one per new unit
+
+
 def test_every_bad_row_is_named_and_nothing_is_written(guangdong_office, tmp_path):
     bad = {
         "units": [
