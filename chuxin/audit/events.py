@@ -123,3 +123,7 @@ class AuditEvent(models.TextChoices):
     LOCKOUT = "auth.lockout", _("Account locked")
     PASSWORD_CHANGE = "auth.password_change", _("Password changed")
     SESSION_EXPIRED = "auth.session_expired", _("Session expired")
+    SECOND_FACTOR_ENROL = "auth.second_factor_enrol", _("Two-step verification set up")
+    SECOND_FACTOR_FAILED = "auth.second_factor_failed", _("Verification code refused")
+    SECOND_FACTOR_RESET = "auth.second_factor_reset", _("Two-step verification reset")
+    RECOVERY_CODES_ISSUE = "auth.recovery_codes", _("Recovery codes issued")

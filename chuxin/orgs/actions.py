@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -204,3 +205,107 @@ def do_change_password(user, new_password: str, *, acting_user) -> None:
         user.set_password(new_password)
         user.save(update_fields=["password"])
         record(acting_user, AuditEvent.PASSWORD_CHANGE, user, None, {"username": user.username})
+
+
+# --- the second factor (chuxin/orgs/second_factor.py tells the flow) ---------------------------------
+
+
+def do_enrol_second_factor(user, key: str, code: str, *, acting_user) -> list[str]:
+    """Confirm a new authenticator: the code must come from `key`. Replaces any earlier authenticator and its
+    recovery codes; returns the new recovery codes (shown once)."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    code = (code or "").strip().replace(" ", "")
+    if not code.isdigit():
+        raise ActionError(_("Enter the six-digit code the app shows."))
+    device = TOTPDevice(user=user, key=key, name="authenticator", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    totp.time = time.time()
+    if not totp.verify(int(code), device.tolerance):
+        raise ActionError(
+            _("This code does not match the new key. Check the phone's time and try the next code.")
+        )
+    device.last_t = totp.t()  # the code used to confirm cannot log in again
+    with transaction.atomic():
+        replaced = TOTPDevice.objects.filter(user=user).count()
+        TOTPDevice.objects.filter(user=user).delete()
+        device.save()
+        codes = _new_recovery_codes(user)
+        record(
+            acting_user,
+            AuditEvent.SECOND_FACTOR_ENROL,
+            user,
+            None,
+            {"username": user.username, "device": "totp", "recovery_codes": len(codes), "replaced": replaced},
+        )
+    return codes
+
+
+def _new_recovery_codes(user) -> list[str]:
+    from django.conf import settings
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    # the same device with new codes: a session that logged in with a recovery code stays verified
+    device = StaticDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.OTP_RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    return codes
+
+
+def do_issue_recovery_codes(user, *, acting_user) -> list[str]:
+    """New recovery codes for an account with an authenticator; the old ones stop working."""
+    from .second_factor import has_second_factor
+
+    if not has_second_factor(user):
+        raise ActionError(_("Set up the authenticator app first."))
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        record(
+            acting_user,
+            AuditEvent.RECOVERY_CODES_ISSUE,
+            user,
+            None,
+            {"username": user.username, "recovery_codes": len(codes)},
+        )
+    return codes
+
+
+def do_check_second_factor(user, code: str, *, acting_user, ip: str = ""):
+    """The second step of a log-in: a code from the authenticator or an unused recovery code. Returns the
+    device that accepted it, or None (audited as a refused code; devices throttle repeated failures)."""
+    from django_otp import devices_for_user
+
+    code = (code or "").strip().replace(" ", "").lower()
+    with transaction.atomic():
+        if code:
+            for device in devices_for_user(user, for_verify=True):
+                if device.verify_token(code):
+                    return device
+    with transaction.atomic():
+        record(
+            acting_user, AuditEvent.SECOND_FACTOR_FAILED, user, None, {"username": user.username, "ip": ip}
+        )
+    return None
+
+
+def do_reset_second_factor(user, *, acting_user, reason: str = "") -> int:
+    """Remove the account's authenticator and recovery codes (a lost phone without codes). With OTP_REQUIRED
+    the account sets up a new one at its next log-in. Returns how many devices went."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        removed = TOTPDevice.objects.filter(user=user).delete()[1].get("otp_totp.TOTPDevice", 0)
+        removed += StaticDevice.objects.filter(user=user).delete()[1].get("otp_static.StaticDevice", 0)
+        record(
+            acting_user,
+            AuditEvent.SECOND_FACTOR_RESET,
+            user,
+            None,
+            {"username": user.username, "devices": removed, "reason": reason},
+        )
+    return removed
