@@ -54,11 +54,11 @@ def test_an_extension_request_is_approved_by_the_office_from_its_todo_page(brows
     office.fill("#ext-note", "同意，请按新时限完成")
     office.click("#extension button[value=approve]")
     office.wait_for_load_state()
-    assert "已同意" in office.inner_text("#extension")
+    assert "审核通过" in office.inner_text("#extension")
     assert f"{wanted.year}年{wanted.month}月{wanted.day}日" in office.inner_text("main")
 
     staff.goto(f"{server}/todo/")
-    mine = staff.locator("main li", has_text=TITLE).filter(has_text="已同意")
+    mine = staff.locator("main li", has_text=TITLE).filter(has_text="审核通过")
     assert mine.count() >= 1
     staff.goto(item_url)
     history = staff.locator("ol.history").inner_text()
