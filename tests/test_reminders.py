@@ -10,7 +10,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from chuxin.campaigns.models import Campaign
+from chuxin.campaigns import directory
+from chuxin.campaigns.models import Campaign, CampaignStatus
 from chuxin.orgs.models import Unit
 from chuxin.problems import actions
 from chuxin.problems.models import RectificationItem
@@ -86,6 +87,25 @@ def test_closed_items_are_not_reminded(staff, guangdong_office):
     RectificationItem.objects.filter(pk=item.pk).update(status="closed")
     build_digests(TODAY)
     assert not Notification.objects.filter(item=item).exists()
+
+
+def test_a_closed_campaigns_items_are_not_reminded(staff, guangdong_office):
+    """Closing a campaign ends its reminders: its overdue, due and rejected items are history."""
+    late = overdue(add_item(staff, title="已经逾期"), 10)
+    soon = add_item(staff, days=1, title="明天到期")
+    rejected = actions.do_claim_item(
+        add_item(staff, title="被退回"),
+        "已完成",
+        [SimpleUploadedFile("报告.pdf", b"%PDF-1.4 x")],
+        acting_user=staff,
+    )
+    actions.do_reject_claim(rejected, "证明材料不足", acting_user=guangdong_office)
+    Campaign.objects.filter(launched_on="2019-05-31").update(status=CampaignStatus.CLOSED)
+    directory.touch()
+    before = set(Notification.objects.values_list("pk", flat=True))  # the return's own, written when it happened
+    result = build_digests(TODAY)
+    assert not Notification.objects.filter(item__in=[late, soon, rejected]).exclude(pk__in=before).exists()
+    assert result["digests"] == 0
 
 
 def test_claim_rejected(staff, guangdong_office):

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from chuxin.campaigns.models import CampaignStatus
 from chuxin.orgs.models import Role, RoleAssignment, ancestor_paths
 from chuxin.problems.models import (
     ACTIVE_STATUSES,
@@ -86,10 +87,17 @@ def _escalated_before(today: date) -> date:
     return today - timedelta(days=first_day_of(Level.SUPERVISE) - 1)
 
 
+def _open_items():
+    """Active items of campaigns that have not closed: a closed campaign's items are history, nobody is
+    reminded of them (a join to the handful of campaigns, no extra query)."""
+    return RectificationItem.objects.filter(status__in=ACTIVE_STATUSES).exclude(
+        campaign__status=CampaignStatus.CLOSED
+    )
+
+
 def _account_items():
-    """Active items whose responsible person has an active account."""
-    return RectificationItem.objects.filter(
-        status__in=ACTIVE_STATUSES,
+    """Active items of open campaigns whose responsible person has an active account."""
+    return _open_items().filter(
         responsible_person__is_active=True,
         responsible_person__user__isnull=False,
         responsible_person__user__is_active=True,
@@ -135,6 +143,7 @@ def _rejection_events(today: date, now: datetime, events: dict[int, list[Event]]
         )
         .annotate(since=Coalesce(Subquery(last_digest), Value(floor), output_field=DateTimeField()))
         .filter(at__gt=F("since"))
+        .exclude(item__campaign__status=CampaignStatus.CLOSED)
         .values_list(
             "item_id",
             "item__due_date",
@@ -170,7 +179,8 @@ def _escalation_events(today: date, events: dict[int, list[Event]]) -> None:
     if not offices:
         return
     rows = (
-        RectificationItem.objects.filter(status__in=ACTIVE_STATUSES, due_date__lt=_escalated_before(today))
+        _open_items()
+        .filter(due_date__lt=_escalated_before(today))
         .values_list(*ITEM_FIELDS, "unit__path")
         .order_by("due_date", "id")
     )
