@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from chuxin.audit.models import AuditEntry
@@ -211,6 +212,17 @@ def test_the_extension_request_shows_on_both_todo_pages(client, county_staff, co
         client.force_login(user)
         body = client.get("/todo/", **ZH).content.decode()
         assert "延期申请" in body and "需要财政预算批复" in body
+
+
+def test_the_extension_card_names_the_people_not_their_accounts(client, county_staff, county_office):
+    item = record(county_staff)
+    ext = actions.do_request_extension(item, TODAY + timedelta(days=90), "人手不足", acting_user=county_staff)
+    actions.do_decide_extension(ext, True, "同意", acting_user=county_office)
+    client.force_login(county_office)
+    body = client.get(reverse("item_detail", args=[item.pk]), **ZH).content.decode()
+    card = body[body.index('id="extension"') :]
+    assert county_staff.person.name in card and county_office.person.name in card
+    assert f"· {county_staff.username} " not in card
 
 
 # --- recording on one page -----------------------------------------------------------------------

@@ -352,7 +352,7 @@ def _timeline(item):
 def _item_context(request, item, error=None, posted_text="", extension_form=None):
     scope = scope_for(request.user)
     updates, audit = _timeline(item)
-    extensions = list(item.extensions.select_related("requested_by", "decided_by"))
+    extensions = list(item.extensions.select_related("requested_by__person", "decided_by__person"))
     rejects = [u for u in updates if u.kind == UpdateKind.REJECT]
     return {
         "working": item.status in WORKING_STATUSES,
