@@ -217,7 +217,7 @@ PASSWORD_HASHERS = [
 # Passwords (等保 level 3): at least PASSWORD_MIN_LENGTH characters of three classes, not like the user
 # name, not a common password. Accounts that log in with a default or too-weak password must change it
 # first (PASSWORD_FORCE_CHANGE; off in the demo, whose accounts keep the published demo password).
-PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 12)  # OWASP ASVS 4.0.3 V2.1.1
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -85,7 +85,7 @@ def test_authenticated_responses_are_never_stored(as_user, guangdong_office, cli
 
 
 @pytest.mark.parametrize(
-    "password", ["Ab1-short", "abcdefghijkl", "abcdefgh1234", "guangdong2019A", "Password123"]
+    "password", ["Ab1-short", "Ab1-elevenx", "abcdefghijkl", "abcdefgh1234", "guangdong2019A", "Password123"]
 )
 def test_weak_passwords_are_refused(db, password):
     user = get_user_model().objects.get(username="guangdong")
