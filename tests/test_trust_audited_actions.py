@@ -72,3 +72,41 @@ def test_marking_notifications_read_is_an_audited_action(as_user, county_staff):
     assert not Notification.objects.filter(user=county_staff, read_at__isnull=True).exists()
     assert last(AuditEvent.NOTIFICATIONS_READ).actor_name == county_staff.username
     assert do_mark_notifications_read(acting_user=county_staff) == 0
+
+
+def test_every_write_in_the_administration_is_audited(client, superuser, county_staff):
+    """Adding, changing and deleting in the Django admin (django-otp's device pages included, one object or a
+    bulk delete) each leave an entry naming the administrator, the model and the object."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from chuxin.orgs.models import WorkDomain
+
+    client.force_login(superuser)
+    unit = Unit.objects.get(code="440604")
+    response = client.post(
+        "/admin/orgs/workdomain/add/", {"unit": unit.pk, "name": "乡村振兴", "order": 0}, follow=True
+    )
+    assert response.status_code == 200
+    domain = WorkDomain.objects.get(unit=unit, name="乡村振兴")
+    added = last(AuditEvent.ADMIN_WRITE)
+    assert added.actor_name == "admin" and added.model == "WorkDomain" and added.object_id == domain.pk
+    assert added.after["admin"] == "add" and added.unit_id == unit.pk
+
+    device = TOTPDevice.objects.create(user=county_staff, name="手机")
+    response = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not TOTPDevice.objects.filter(pk=device.pk).exists()
+    deleted = last(AuditEvent.ADMIN_WRITE)
+    assert deleted.after["admin"] == "delete" and deleted.after["model"] == "otp_totp.TOTPDevice"
+    assert deleted.object_id == device.pk and deleted.actor_name == "admin"
+
+    codes = [StaticDevice.objects.create(user=county_staff, name=f"备用码{i}") for i in range(2)]
+    before = AuditEntry.objects.filter(action=AuditEvent.ADMIN_WRITE).count()
+    client.post(
+        "/admin/otp_static/staticdevice/",
+        {"action": "delete_selected", "_selected_action": [d.pk for d in codes], "post": "yes"},
+    )
+    assert not StaticDevice.objects.filter(pk__in=[d.pk for d in codes]).exists()
+    bulk = AuditEntry.objects.filter(action=AuditEvent.ADMIN_WRITE).order_by("seq")[before:]
+    assert sorted(e.object_id for e in bulk) == sorted(d.pk for d in codes)
+    assert check_log().ok

@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self):
-        from . import security
+        from . import admin_log, security
 
         security.connect()
+        admin_log.connect()

@@ -116,6 +116,8 @@ class AuditEvent(models.TextChoices):
     AUDIT_EXPORT = "audit.export", _("Audit log exported")
     API_TOKEN_CREATE = "api_token.create", _("API token created")
     API_TOKEN_REVOKE = "api_token.revoke", _("API token revoked")
+    # the Django administration (every add, change and delete made there; audit/admin_log.py)
+    ADMIN_WRITE = "admin.write", _("Changed in the administration")
     # security events
     LOGIN = "auth.login", _("Logged in")
     LOGIN_FAILED = "auth.login_failed", _("Login failed")
