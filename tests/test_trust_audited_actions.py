@@ -110,3 +110,29 @@ def test_every_write_in_the_administration_is_audited(client, superuser, county_
     bulk = AuditEntry.objects.filter(action=AuditEvent.ADMIN_WRITE).order_by("seq")[before:]
     assert sorted(e.object_id for e in bulk) == sorted(d.pk for d in codes)
     assert check_log().ok
+
+
+def test_the_administration_cannot_move_add_or_delete_units(client, superuser):
+    """Moves and new units go through the unit pages (roll-ups, copied paths, audit); the admin edits names."""
+    client.force_login(superuser)
+    unit = Unit.objects.get(code="440604")
+    path = unit.path
+    assert client.get("/admin/orgs/unit/add/").status_code == 403
+    assert client.post(f"/admin/orgs/unit/{unit.pk}/delete/", {"post": "yes"}).status_code == 403
+    form = client.get(f"/admin/orgs/unit/{unit.pk}/change/").content.decode()
+    assert "_ref_node_id" not in form and "_position" not in form
+    data = {
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": "禅城",
+        "kind": unit.kind,
+        "level": unit.level,
+        "committee_type": unit.committee_type,
+        "is_active": "on",
+        "_ref_node_id": Unit.objects.get(code="420000").pk,  # ignored: not a field of the form
+        "_position": "first-child",
+    }
+    assert client.post(f"/admin/orgs/unit/{unit.pk}/change/", data).status_code == 302
+    unit.refresh_from_db()
+    assert unit.short_name == "禅城" and unit.path == path
+    assert last(AuditEvent.ADMIN_WRITE).object_id == unit.pk

@@ -1,16 +1,26 @@
 from django.contrib import admin
-from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
 
 from .models import CommitteeMember, Person, RoleAssignment, Unit, WorkDomain
 
 
 @admin.register(Unit)
-class UnitAdmin(TreeAdmin):
-    form = movenodeform_factory(Unit, exclude=["initials"])
+class UnitAdmin(admin.ModelAdmin):
+    """Names and kinds only. A unit is created and moved on the unit's own pages (orgs.actions
+    do_create_unit / do_move_unit), which carry the roll-ups, the copied paths and the audit entry with it:
+    a move here (treebeard's drag and drop or position fields) would leave them behind. Units are never
+    deleted (they are deactivated)."""
+
+    fields = ["code", "name", "short_name", "kind", "level", "committee_type", "is_active", "path"]
+    readonly_fields = ["path"]
     list_display = ["name", "code", "kind", "level", "is_active"]
     search_fields = ["code", "name", "initials"]
     list_filter = ["kind", "level"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Person)
