@@ -20,9 +20,9 @@ from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
 from chuxin.problems.actions import do_import_ledger
 from chuxin.problems.ledger import jobs
-from chuxin.problems.ledger.layout import COLUMNS, SOURCE_ZH, zh_date
+from chuxin.problems.ledger.layout import COLUMNS, SOURCE_ZH, areas_text, parse_areas, zh_date
 from chuxin.problems.ledger.read import parse_date
-from chuxin.problems.models import Kind, Problem, RectificationItem
+from chuxin.problems.models import Kind, Problem, RectificationItem, WorkArea
 from tests.test_ledger_xlsx import make_ledger
 
 TODAY = timezone.localdate()
@@ -250,6 +250,8 @@ def test_re_importing_an_export_with_long_text_changes_nothing(as_user, county_s
         ("问题描述", "窗口排队时间太长", "title"),
         ("问题来源", "检视剖析", "source"),
         ("根源剖析", "宗旨意识淡薄", "root_cause"),
+        ("服务中心工作", "稳增长、保稳定", "work_areas"),
+        ("服务中心工作", "", "work_areas"),  # emptied: the problem serves no central task any more
         ("NEW", "", "new"),
     ],
 )
@@ -259,16 +261,17 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
     data = _table(_export(as_user(county_staff)))
     i1 = ledger["items"][0]
     row = next(d for d in data if d["事项编号"] == f"I{i1.pk}")
+    problem_level = ("问题描述", "问题来源", "根源剖析", "服务中心工作")
     if column == "NEW":
-        data.append(_new(ledger, 问题描述="新问题（试算）", 整改措施="新措施（试算）"))
+        data.append(_new(ledger, 问题描述="新问题（试算）", 整改措施="新措施（试算）", 服务中心工作="调结构"))
     else:
         if value == "DEADLINE":
             value = zh_date(TODAY + timedelta(days=45))
         if value == "LEADER":
             value = ledger["leader"].name
         for d in data:  # a problem-level cell is the same on every row of the problem
-            if d["问题编号"] == row["问题编号"] or column not in ("问题描述", "问题来源", "根源剖析"):
-                if d is row or column in ("问题描述", "问题来源", "根源剖析"):
+            if d["问题编号"] == row["问题编号"] or column not in problem_level:
+                if d is row or column in problem_level:
                     d[column] = value
     path = _path(tmp_path, _book(data))
     dry = _import(county_staff, path, ledger["unit"])
@@ -280,11 +283,13 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
     written = AuditEntry.objects.filter(pk__gt=0).order_by("-id")[: AuditEntry.objects.count() - audit_before]
     if column == "NEW":
         item = RectificationItem.objects.get(measures="新措施（试算）")
-        assert {("整改措施", "新措施（试算）"), ("问题描述", "新问题（试算）")} <= {
-            (c, a) for _n, c, a in listed
-        }
+        assert {
+            ("整改措施", "新措施（试算）"),
+            ("问题描述", "新问题（试算）"),
+            ("服务中心工作", "调结构"),
+        } <= {(c, a) for _n, c, a in listed}
         assert {e.action for e in written} == {"problem.create", "item.create"}
-        assert item.problem.title == "新问题（试算）"
+        assert item.problem.title == "新问题（试算）" and item.problem.work_areas == WorkArea.STRUCTURE
         return
     assert {(c, a) for _n, c, a in listed} == {(column, value)}
     (entry,) = written  # one change, one audit entry: nothing else was touched
@@ -296,8 +301,15 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
         "deadline": lambda o: zh_date(o.deadline),
         "responsible_person": lambda o: o.responsible_person.name,
         "source": lambda o: SOURCE_ZH[o.source],
+        "work_areas": lambda o: areas_text(o.work_areas),
     }.get(field, lambda o: getattr(o, field))(obj)
     assert shown == value
+    if field == "work_areas":  # the areas' roll-ups moved with the problem, up to the root
+        from chuxin.orgs.models import Unit
+        from chuxin.rollups.counters import drift
+
+        for code in (COUNTY, "440000", "000000"):
+            assert drift(Unit.objects.get(code=code), obj.campaign_id) == {}
 
 
 # ------------------------------------------------------------------------------------------ modes
@@ -487,3 +499,125 @@ def test_an_applied_import_keeps_no_upload(as_user, county_staff, ledger):
     response = c.post(url, {"file": f})
     assert c.post(url, {"sha": response.context["sha"], "confirm": "1"}).status_code == 302
     assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))
+
+
+# ------------------------------------------------------------------------------------------ work areas (M13)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "惠民生、防风险",
+        "惠民生，防风险",
+        "惠民生,防风险",
+        "惠民生；防风险",
+        "惠民生;防风险",
+        "惠民生／防风险",
+        "惠民生/防风险",
+        "惠民生 防风险",
+        "惠民生\u3000防风险",  # an ideographic space
+        " 防风险 、 惠民生 ",  # any order, stray spaces
+        "惠民生、、防风险、惠民生",  # doubled separators and repeats
+    ],
+)
+def test_the_areas_cell_reads_the_separators_offices_use(cell):
+    assert parse_areas(cell) == (WorkArea.LIVELIHOOD | WorkArea.RISK, [])
+
+
+def test_an_unknown_area_is_refused_naming_the_cell_and_the_six_words(county_staff, ledger, tmp_path):
+    rows = [_new(ledger), _new(ledger, 整改措施="第二条", 服务中心工作="惠民生、促发展")]
+    before = _counts()
+    result = _import(county_staff, _path(tmp_path, _book(rows)), ledger["unit"], confirm=True)
+    assert not result.get("applied")
+    ((row, column, reason),) = result["errors"]
+    cell = f"{chr(ord('A') + COLUMNS.index('服务中心工作'))}5"  # the second row under two title rows and the header
+    assert (row, column) == (5, "服务中心工作")
+    assert f"单元格 {cell}" in reason and "促发展" in reason
+    assert "稳增长、促改革、调结构、惠民生、防风险、保稳定" in reason
+    assert _counts() == before
+
+
+def test_re_importing_an_export_leaves_the_areas_and_their_counts_as_they_were(
+    as_user, county_staff, ledger, tmp_path
+):
+    from chuxin.rollups.areas import stored
+
+    p1 = ledger["problems"][0]
+    data = _table(_export(as_user(county_staff)))
+    assert {d["服务中心工作"] for d in data if d["问题编号"] == f"P{p1.pk}"} == {"惠民生、防风险"}
+    figures = stored(ledger["unit"], p1.campaign_id)
+    before = _counts()
+    dry = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"])
+    assert dry["diffs"] == [] and dry["summary"]["unchanged"] == len(data)
+    assert _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"], confirm=True)["applied"]
+    assert _counts() == before
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK and p1.version == 1
+    assert stored(ledger["unit"], p1.campaign_id) == figures
+
+
+def test_a_file_without_the_areas_column_keeps_every_problems_areas(as_user, county_staff, ledger, tmp_path):
+    p1 = ledger["problems"][0]
+    data = _table(_export(as_user(county_staff)))
+    for d in data:
+        d["整改措施"] = d["整改措施"] + "（修订）" if d["问题编号"] == f"P{p1.pk}" else d["整改措施"]
+    header = [c for c in COLUMNS if c != "服务中心工作"]
+    result = _import(county_staff, _path(tmp_path, _book(data, header=header)), ledger["unit"], confirm=True)
+    assert result["applied"] and result["summary"]["changed"] == 2, result["errors"]
+    assert {c for _n, cells in result["diffs"] for c, _b, _a in cells} == {"整改措施"}
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK
+
+
+def test_an_edited_areas_cell_is_listed_before_and_after_and_moves_the_counts(
+    as_user, county_staff, ledger, tmp_path
+):
+    from chuxin.rollups.areas import stored
+
+    p1 = ledger["problems"][0]
+    data = _table(_export(as_user(county_staff)))
+    for d in data:
+        if d["问题编号"] == f"P{p1.pk}":
+            d["服务中心工作"] = "保稳定，稳增长"  # any order, a full-width comma
+    figures = stored(ledger["unit"], p1.campaign_id)
+    dry = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"])
+    (changed,) = [cells for _n, cells in dry["diffs"]]
+    assert changed == [["服务中心工作", "惠民生、防风险", "稳增长、保稳定"]]
+    assert _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"], confirm=True)["applied"]
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.GROWTH | WorkArea.STABILITY
+    after = stored(ledger["unit"], p1.campaign_id)
+    assert after[WorkArea.LIVELIHOOD]["items"] == figures[WorkArea.LIVELIHOOD]["items"] - 2
+    assert after[WorkArea.GROWTH]["items"] == figures[WorkArea.GROWTH]["items"] + 2
+    entry = AuditEntry.objects.filter(action="problem.change").latest("id")
+    assert (entry.before["work_areas"], entry.after["work_areas"]) == (
+        WorkArea.LIVELIHOOD | WorkArea.RISK,
+        WorkArea.GROWTH | WorkArea.STABILITY,
+    )
+
+
+def test_rows_of_one_problem_that_name_different_areas_are_refused(as_user, county_staff, ledger, tmp_path):
+    p1 = ledger["problems"][0]
+    data = _table(_export(as_user(county_staff)))
+    rows = [d for d in data if d["问题编号"] == f"P{p1.pk}"]
+    rows[0]["服务中心工作"], rows[1]["服务中心工作"] = "惠民生", "防风险"
+    result = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"], mode="skip", confirm=True)
+    assert {c for _n, c, _r in result["errors"]} == {"服务中心工作"}
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK
+
+
+def test_new_rows_give_their_new_problem_the_areas_of_the_cell(county_staff, ledger, tmp_path):
+    from chuxin.orgs.models import Unit
+    from chuxin.rollups.counters import drift
+
+    rows = [
+        _new(ledger, 服务中心工作="防风险；保稳定"),
+        _new(ledger, 整改措施="压缩文件", 服务中心工作="防风险；保稳定"),
+    ]
+    result = _import(county_staff, _path(tmp_path, _book(rows)), ledger["unit"], confirm=True)
+    assert result["applied"] and result["summary"]["new"] == 2
+    problem = Problem.objects.get(title="会议多文件多")
+    assert problem.work_areas == WorkArea.RISK | WorkArea.STABILITY and problem.items.count() == 2
+    for code in (COUNTY, "440000", "000000"):
+        assert drift(Unit.objects.get(code=code), problem.campaign_id) == {}

@@ -16,7 +16,7 @@ from chuxin.orgs.models import Person, Unit
 from chuxin.problems import actions, xlsx_views
 from chuxin.problems.ledger import layout as lx
 from chuxin.problems.ledger.read import parse_date
-from chuxin.problems.models import Kind, Problem, RectificationItem
+from chuxin.problems.models import Kind, Problem, RectificationItem, WorkArea
 
 TODAY = timezone.localdate()
 COUNTY = "440604"
@@ -47,7 +47,7 @@ def ledger(county_staff):
 
 
 def make_ledger(county_staff):
-    """Two problems at 禅城区: one with two items, one with one."""
+    """Two problems at 禅城区: one with two items (serving 惠民生 and 防风险), one with one (no work area)."""
     unit = Unit.objects.get(code=COUNTY)
     leader, person = _unique_people(unit)
     campaign = Campaign.objects.get(launched_on="2019-05-31")
@@ -58,6 +58,7 @@ def make_ledger(county_staff):
         source="opinion",
         root_cause="服务意识不强",
         responsible_leader=leader,
+        work_areas=WorkArea.LIVELIHOOD | WorkArea.RISK,
         acting_user=county_staff,
     )
     i1 = actions.do_add_item(
@@ -168,11 +169,13 @@ def test_export_has_layout_and_rows(as_user, county_staff, ledger):
     assert rows[2] == lx.COLUMNS
     body = rows[3:]
     assert len(body) == RectificationItem.objects.filter(unit=ledger["unit"]).count()  # one row per item
-    by_id = {r[17]: dict(zip(lx.COLUMNS, r, strict=True)) for r in body}
+    code = lx.COLUMNS.index("事项编号")
+    by_id = {r[code]: dict(zip(lx.COLUMNS, r, strict=True)) for r in body}
     i1, i2, i3 = ledger["items"]
     r1 = by_id[f"I{i1.pk}"]
     assert r1["单位代码"] == COUNTY and r1["问题来源"] == "征求意见" and r1["问题描述"] == "窗口排队时间长"
     assert r1["根源剖析"] == "服务意识不强" and r1["整改措施"] == "增设窗口"
+    assert r1["服务中心工作"] == "惠民生、防风险"  # the glossary's words, in WorkArea order
     assert r1["责任领导"] == ledger["leader"].name and r1["责任人"] == ledger["person"].name
     assert (
         r1["整改时限"] == lx.zh_date(i1.deadline)
@@ -182,6 +185,7 @@ def test_export_has_layout_and_rows(as_user, county_staff, ledger):
     assert r1["问题编号"] == f"P{i1.problem_id}" and r1["事项编号"] == f"I{i1.pk}"
     assert by_id[f"I{i2.pk}"]["整改类型"] == "立查立改" and by_id[f"I{i3.pk}"]["整改类型"] == "持续整改"
     r3 = by_id[f"I{i3.pk}"]
+    assert r3["服务中心工作"] == ""  # a problem serving no central task
     assert r3["阶段目标"] == "制定制度" and r3["阶段时限"] == lx.zh_date(TODAY + timedelta(days=60))
 
 
@@ -204,6 +208,7 @@ def test_template_downloads_with_validation(as_user, outsider):
 
     sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
     assert "dataValidation" in sheet and "征求意见" in sheet and "限期整改" in sheet
+    assert "稳增长、促改革、调结构、惠民生、防风险、保稳定" in sheet  # the hint of 服务中心工作
 
 
 def test_import_page_shows_form(as_user, county_staff):
@@ -292,7 +297,7 @@ def test_excel_date_cells_are_read(ledger):
     assert parse_date(43799.0) == date(2019, 11, 30)
     content = _book([_new_row(ledger, 整改时限=TODAY + timedelta(days=5))])
     rows = _rows(content)
-    assert parse_date(rows[3][9]) == TODAY + timedelta(days=5)
+    assert parse_date(rows[3][lx.COLUMNS.index("整改时限")]) == TODAY + timedelta(days=5)
 
 
 def test_dry_run_lists_row_errors_and_writes_nothing(as_user, county_staff, ledger):

@@ -529,7 +529,7 @@ def do_import_new_rows(campaign, rows, joins=None, today: date | None = None, *,
     """Create many problems and items at once (the Excel import's bulk apply): the rules of do_add_item
     (`rules.check_new_item`), but written with bulk inserts, bulk audit entries and summed counter updates in
     one transaction. `rows` carry unit, source, title, root_cause, leader, measures, kind, deadline, stages,
-    person and row (the file's row number, for messages); rows with the same (unit, source, title) share one
+    person, work_areas (the new problem's WorkArea bits, its first row's) and row (the file's row number, for messages); rows with the same (unit, source, title) share one
     problem; `joins` maps (unit id, title) to an existing problem.
 
     The rows are written IMPORT_PART at a time (problems, items, stages, their audit entries), so that the
@@ -570,8 +570,8 @@ class _NewRowsWriter:
         self.problem_defaults = _defaults(Problem)
         self.item_defaults = _defaults(RectificationItem)
         self.stage_defaults = _defaults(Stage)
-        # (unit, source, title) -> (id, responsible leader) of the problems written by earlier parts
-        self.written: dict[tuple, tuple[int, int | None]] = {}
+        # (unit, source, title) -> (id, responsible leader, work areas) of the problems written by earlier parts
+        self.written: dict[tuple, tuple[int, int | None, int]] = {}
         self.tally = counters.BulkTally()
         self.problems_created = self.items_created = 0
 
@@ -615,6 +615,7 @@ class _NewRowsWriter:
                     "title": r.title.strip(),
                     "source": r.source,
                     "root_cause": r.root_cause,
+                    "work_areas": getattr(r, "work_areas", 0) or 0,
                     "recorded_by_id": user.pk,
                     "responsible_leader_id": r.leader.pk if r.leader else self.secretaries.get(r.unit.pk),
                     "created_at": now,
@@ -659,12 +660,13 @@ class _NewRowsWriter:
             items, bulk.reserve_ids(RectificationItem, len(items)), item_problem, strict=True
         ):
             it["id"] = pk
-            areas = 0  # new problems of an import carry no work areas; an existing one keeps its own
+            areas = 0  # a new problem's areas are its first row's 服务中心工作; an existing one keeps its own
             if isinstance(problem, dict):
                 it["problem_id"], cid, tid = problem["id"], problem["campaign_id"], problem.get("topic_id")
                 areas = problem.get("work_areas") or 0
             elif isinstance(problem, tuple):  # written by an earlier part: a new problem of this campaign
                 it["problem_id"], cid, tid = problem[0], campaign.pk, self.problem_defaults.get("topic_id")
+                areas = problem[2]
             else:
                 it["problem_id"], cid, tid = problem.pk, problem.campaign_id, problem.topic_id
                 areas = problem.work_areas
@@ -685,7 +687,7 @@ class _NewRowsWriter:
         )
         for key, p in problems.items():
             self.tally.problem(p)
-            self.written[key] = (p["id"], p["responsible_leader_id"])
+            self.written[key] = (p["id"], p["responsible_leader_id"], p.get("work_areas") or 0)
         self.problems_created += len(new_problems)
         self.items_created += len(items)
 

@@ -20,6 +20,9 @@ Import rules (documented for the offices):
 - Fix-by-deadline rows use the measures as the requirements (the ledger has no separate column). A new
   long-term row takes its stage goals from 阶段目标 / 阶段时限 (one per line), else one stage (its measures)
   with 整改时限 as the target date. Stage goals of an existing item change on its page.
+- 服务中心工作 (the problem's central tasks, M13): the six words 稳增长、促改革、调结构、惠民生、防风险、保稳定,
+  separated by 、，, ; / or spaces (full-width too); any other word refuses the row, naming the cell. An empty
+  cell means no area; a file without the column leaves every problem's areas as they are.
 - The kind of an existing item, and its unit, are not changed by an import.
 - Deadlines may lie in the past only in a campaign that has ended.
 - Modes: stop (default: any refused row and nothing is written), skip (refused rows are listed and the others

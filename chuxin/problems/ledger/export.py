@@ -16,11 +16,14 @@ from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.models import ProgressUpdate, RectificationItem, Stage, Status
 
 from .layout import (
+    AREA_COLUMN,
     COLUMNS,
     KIND_ZH,
     SOURCE_ZH,
     STATUS_ZH,
     WIDTHS,
+    area_words,
+    areas_text,
     item_code,
     problem_code,
     title_for,
@@ -96,6 +99,7 @@ def row_values(item) -> dict:
         "问题来源": SOURCE_ZH.get(p.source, p.source),
         "问题描述": p.title,
         "根源剖析": p.root_cause,
+        AREA_COLUMN: areas_text(p.work_areas),
         "整改措施": item.measures,
         "责任领导": leader.name if leader else "",
         "责任人": item.responsible_person.name,
@@ -151,6 +155,18 @@ def write_template(target) -> None:
         last,
         col,
         {"validate": "any", "input_title": "整改时限", "input_message": "例：2019年11月30日"},
+    )
+    col = COLUMNS.index(AREA_COLUMN)  # several areas per cell: a list validation cannot hold them, a hint can
+    ws.data_validation(
+        3,
+        col,
+        last,
+        col,
+        {
+            "validate": "any",
+            "input_title": AREA_COLUMN,
+            "input_message": f"可填多项，以“、”分隔：{'、'.join(area_words())}"[:255],
+        },
     )
     wb.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -10,10 +11,11 @@ from django.utils import translation
 
 from chuxin.core.i18n import zh, zh_date  # noqa: F401 (zh_date: the 台账's dates, imported from here)
 from chuxin.problems import rules
-from chuxin.problems.models import Kind, Source, Status
+from chuxin.problems.models import Kind, Source, Status, WorkArea
 
 # The order of the export. 问题编号 (P…) and 事项编号 (I…) are the stable codes; 阶段目标 and 阶段时限 hold a
-# long-term item's stage goals, one per line, and their target dates on the same lines.
+# long-term item's stage goals, one per line, and their target dates on the same lines. 服务中心工作 holds the
+# problem's central tasks (M13) in the glossary's words, separated by 、 (see `parse_areas`).
 COLUMNS = [
     "序号",
     "单位代码",
@@ -21,6 +23,7 @@ COLUMNS = [
     "问题来源",
     "问题描述",
     "根源剖析",
+    "服务中心工作",
     "整改措施",
     "责任领导",
     "责任人",
@@ -34,7 +37,7 @@ COLUMNS = [
     "问题编号",
     "事项编号",
 ]
-WIDTHS = [6, 10, 18, 14, 40, 30, 40, 10, 10, 15, 10, 30, 16, 30, 12, 16, 9, 9]
+WIDTHS = [6, 10, 18, 14, 40, 30, 16, 40, 10, 10, 15, 10, 30, 16, 30, 12, 16, 9, 9]
 REQUIRED = ["问题来源", "问题描述", "整改措施", "责任人", "整改时限", "整改类型"]
 READ_ONLY = {
     "序号",
@@ -54,6 +57,7 @@ LIMITS = {
     "责任领导": rules.NAME_MAX,
     "责任人": rules.NAME_MAX,
     "阶段目标": 20 * (rules.STAGE_GOAL_MAX + 1),
+    "服务中心工作": 100,  # six words and their separators, with room for spaces
 }
 
 
@@ -94,6 +98,7 @@ ALIASES = {
     },
     Kind: {"立行立改": Kind.AT_ONCE, "长期坚持": Kind.LONG_TERM},
 }
+AREA_COLUMN = "服务中心工作"
 BIG_IMPORT_ROWS = 2000  # more rows than this are parsed and applied in the worker
 
 
@@ -139,3 +144,44 @@ def item_code(pk: int) -> str:
 
 def problem_code(pk: int) -> str:
     return f"P{pk}"
+
+
+# --- 服务中心工作: the problem's work areas (WorkArea bits) as a cell -----------------------------------------
+
+# What offices put between the words: 、，, ; / and spaces (full-width ones become these under NFKC)
+_AREA_SEPARATORS = re.compile(r"[、,;/\s]+")
+
+
+def area_words() -> list[str]:
+    """The six words, in WorkArea order (稳增长 … 保稳定): the only ones the column accepts."""
+    return [zh(a.label) for a in WorkArea]
+
+
+@lru_cache(maxsize=1)
+def _area_map() -> dict[str, int]:
+    # the Chinese words only: the sheet is Chinese, and spaces separate words (the English labels have them)
+    return {norm(zh(area.label)): area.value for area in WorkArea}
+
+
+def areas_text(mask: int | None) -> str:
+    """The cell the export writes: the areas' Chinese words in WorkArea order, separated by 、 ("" for none)."""
+    return "、".join(zh(a.label) for a in WorkArea if (mask or 0) & a.value)
+
+
+def parse_areas(value) -> tuple[int, list[str]]:
+    """(mask, words that name no area) of a cell: 惠民生、防风险 / 惠民生，防风险 / 惠民生; 防风险 / 惠民生 防风险,
+    full-width or not, in any order, repeats ignored; an empty cell is no area."""
+    if value is None:
+        return 0, []
+    s = unicodedata.normalize("NFKC", str(value)).strip()
+    mask, unknown = 0, []
+    known = _area_map()
+    for word in _AREA_SEPARATORS.split(s):
+        if not word:
+            continue
+        bit = known.get(norm(word))
+        if bit is None:
+            unknown.append(word)
+        else:
+            mask |= bit
+    return mask, unknown

@@ -16,6 +16,11 @@ Keys and fingerprints (so that a re-sent file never duplicates):
   unit and problem text in the file that carries an item's code. A new row whose problem text already exists
   at its unit otherwise is refused with the problem's code, never silently added or duplicated.
 
+Work areas (服务中心工作): a problem-level cell like 问题来源 and 根源剖析 — the problem's central tasks in the
+glossary's words, separated by 、，, ; / or spaces (full-width too; `layout.parse_areas`); an unknown word refuses
+the row naming the cell and the six words; an empty cell is "no area". A file without the column leaves every
+problem's areas as they are. A new row's problem takes the areas of its first row.
+
 Cells: over-long text is refused with the column's limit (layout.LIMITS, the model's); a formula cell is
 refused with its address unless its stored value equals what the export shows now; read-only columns
 (序号, 整改进展, 完成情况, 销号情况) are never imported.
@@ -43,15 +48,19 @@ from chuxin.problems.models import ACTIVE_STATUSES, Kind, Problem, Rectification
 
 from .export import row_values
 from .layout import (
+    AREA_COLUMN,
     COLUMNS,
     KIND_ZH,
     LIMITS,
     READ_ONLY,
     SOURCE_ZH,
+    area_words,
+    areas_text,
     item_code,
     label_map,
     norm,
     norm_str,
+    parse_areas,
     problem_code,
 )
 from .layout import zh_date as _zh_date
@@ -82,6 +91,7 @@ class NewRow:
     leader: Person | None
     person: Person
     stages: list = field(default_factory=list)
+    work_areas: int = 0  # the new problem's central tasks (WorkArea bits); 0 when the file has no such column
 
 
 @dataclass
@@ -218,6 +228,9 @@ class _Row:
     ntitle: str  # title, measures and person as the fingerprint compares them (layout.norm)
     nmeasures: str
     nperson: str
+    areas: int | None = (
+        None  # WorkArea bits of 服务中心工作; None: the file has no such column (keep the problem's)
+    )
     unit: Unit | None = None
     unit_errs: list = field(default_factory=list)
     cands: list | None = None  # items of the ledger with this row's fingerprint
@@ -344,6 +357,8 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
     kind_of = _Memo(lambda raw: kinds.get(norm(raw)))
     codes = _Memo(code)
     dates = _Memo(_parse_date)
+    areas_of = _Memo(parse_areas)
+    area_col = cols.get(AREA_COLUMN)  # None: the file has no such column, the problems keep their areas
 
     def code_of(v) -> str:
         return codes[v] if type(v) is str else code(v)
@@ -410,6 +425,26 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                     n, "阶段目标", _("Each stage goal needs its target date on the same line of 阶段时限.")
                 )
             )
+        areas = None
+        if area_col is not None:
+            raw = text(r[area_col])
+            areas, unknown = areas_of[raw] if raw else (0, [])
+            if unknown:
+                errs.append(
+                    RowError(
+                        n,
+                        AREA_COLUMN,
+                        _(
+                            "Cell %(cell)s: %(words)s is not a central task. Write one or more of "
+                            "%(allowed)s, separated by 、."
+                        )
+                        % {
+                            "cell": f"{col_letters(area_col + 1)}{n}",
+                            "words": "、".join(unknown),
+                            "allowed": "、".join(area_words()),
+                        },
+                    )
+                )
         # codes: 事项编号 I…, or an old export's 问题编号 I…; 问题编号 P… names a problem
         for label in ("事项编号", "问题编号"):
             ref = code_of(r[at[label]])
@@ -444,6 +479,7 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             norm_str(title),
             norm_str(measures),
             norm(person_name),
+            areas,
         )
 
     def look_up(block: list[_Row]) -> None:
@@ -613,7 +649,18 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 _refuse(plan, n, r, errs, cols)
                 return
             new = NewRow(
-                n, unit, row.source, title, row.root_cause, measures, kind, deadline, leader, person, stages
+                n,
+                unit,
+                row.source,
+                title,
+                row.root_cause,
+                measures,
+                kind,
+                deadline,
+                leader,
+                person,
+                stages,
+                row.areas or 0,
             )
             fp = (unit.pk, row.ntitle, row.nmeasures, row.nperson, deadline)  # person.name is the cell's
             state.fp_rows[fp].append(n)
@@ -666,7 +713,10 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
         problem = item.problem
         state.coded_titles.setdefault((unit.pk, row.ntitle), problem)
         plan.joins.setdefault((unit.pk, title), problem)
-        for fname, value in (("title", title), ("source", row.source), ("root_cause", row.root_cause)):
+        proposed = [("title", title), ("source", row.source), ("root_cause", row.root_cause)]
+        if row.areas is not None:
+            proposed.append(("work_areas", row.areas))
+        for fname, value in proposed:
             if getattr(problem, fname) != value:
                 state.problem_proposals[problem.pk][fname][value] = n
         if by_fp:
@@ -802,10 +852,7 @@ def _finish(plan: Plan, state: _State, ledger: _Ledger, cols) -> None:
             else:
                 value, n = next(iter(proposals.items()))
                 changes[fname] = value
-                before = {"source": SOURCE_ZH.get(problem.source, problem.source)}.get(
-                    fname, getattr(problem, fname)
-                )
-                after = SOURCE_ZH.get(value, value) if fname == "source" else value
+                before, after = _shown(fname, getattr(problem, fname)), _shown(fname, value)
                 plan.diffs.setdefault(n, []).append((COLUMN_OF[fname], before, after))
         if not changes:
             del plan.problem_changes[pid]
@@ -838,12 +885,22 @@ def new_diff(row: NewRow) -> list[tuple[str, str, str]]:
             ("责任人", row.person.name),
             ("整改时限", zh_date(row.deadline)),
             ("整改类型", KIND_ZH[row.kind]),
+            (AREA_COLUMN, areas_text(row.work_areas)),
         )
         if v
     ]
 
 
-COLUMN_OF = {"title": "问题描述", "source": "问题来源", "root_cause": "根源剖析"}
+COLUMN_OF = {"title": "问题描述", "source": "问题来源", "root_cause": "根源剖析", "work_areas": AREA_COLUMN}
+
+
+def _shown(fname: str, value) -> str:
+    """A problem field's value as the 台账 shows it (the dry run's before and after)."""
+    if fname == "source":
+        return SOURCE_ZH.get(value, value)
+    if fname == "work_areas":
+        return areas_text(value)
+    return value
 
 
 def _refuse(plan: Plan, n: int, row, errors: list[RowError], cols) -> None:
