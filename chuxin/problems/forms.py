@@ -111,6 +111,14 @@ class LedgerFilterForm(StyledForm):
         label=_("Kind of rectification"), choices=[("", _("All"))] + Kind.choices, required=False
     )
     source = forms.ChoiceField(label=_("Source"), choices=[("", _("All"))] + Source.choices, required=False)
+    # 服务中心工作 (M13): the items of problems tagged with this one central task (a WorkArea bit)
+    area = forms.TypedChoiceField(
+        label=_("Work areas"),
+        choices=[("", _("All"))] + WorkArea.choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     person = forms.CharField(label=_("Responsible person"), max_length=60, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     # The ledger shows the unit and its subordinates (本单位及下级单位); this narrows it to the unit itself.

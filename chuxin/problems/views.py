@@ -75,7 +75,8 @@ def ledger_queryset(unit, f: dict, campaign=None):
     """The ledger rows the filters select. Every combination is a range of one index: the unit's
     own rows by (unit, status); a subtree by the campaign and the path copied onto the items, with
     status, kind or overdue next (see RectificationItem.Meta.indexes); a source through the problems'
-    (source, unit_path) index; a person through their name's index."""
+    (source, unit_path) index, a work area through their (work_areas, unit_path) index (see
+    Problem.masks_with); a person through their name's index."""
     subtree = bool(f.get("subtree"))
     qs = (
         RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
@@ -88,6 +89,12 @@ def ledger_queryset(unit, f: dict, campaign=None):
         qs = qs.filter(kind=f["kind"])
     if f.get("source"):
         problems = Problem.objects.filter(source=f["source"])
+        problems = (
+            problems.filter(subtree_q(unit.path, "unit_path")) if subtree else problems.filter(unit=unit)
+        )
+        qs = qs.filter(problem_id__in=problems.values("pk"))
+    if f.get("area"):
+        problems = Problem.objects.filter(work_areas__in=Problem.masks_with(f["area"]))
         problems = (
             problems.filter(subtree_q(unit.path, "unit_path")) if subtree else problems.filter(unit=unit)
         )
@@ -115,7 +122,9 @@ def unit_ledger(request, code):
     subtree = not f.get("own")  # 本单位及下级单位 unless narrowed to the unit itself
     qs = ledger_queryset(unit, {**f, "subtree": subtree}, campaign)
     page = LedgerPage(qs, request.GET.get("page"))
-    if subtree and not (f.get("source") or f.get("person") or f.get("overdue") or f.get("topic")):
+    if subtree and not (
+        f.get("source") or f.get("area") or f.get("person") or f.get("overdue") or f.get("topic")
+    ):
         page.total = ledger_total(unit, campaign.pk, f.get("status"), f.get("kind"))
     scope = scope_for(request.user)
     query = request.GET.copy()
