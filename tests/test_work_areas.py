@@ -112,3 +112,109 @@ def test_dashboards_lead_with_outcomes_before_activity_counts(as_user, guangdong
         if "学习完成率" in progress
         else "已整改到位" in progress
     )
+
+
+# --- the ledger filtered by a work area -------------------------------------------------------------------
+
+
+def _ledger(client, code="440000", **query):
+    response = client.get(f"/ledger/units/{code}/", {"campaign": _campaign().pk, **query})
+    assert response.status_code == 200
+    return response
+
+
+def _expected(code, area, own=False, **lookups):
+    """The newest 50 items of the subtree (or unit) whose problem serves `area`, by a bit test in the
+    database: the filter's IN list of masks must select exactly these."""
+    from django.db.models import F
+
+    from chuxin.orgs.models import subtree_q
+
+    unit = Unit.objects.get(code=code)
+    qs = RectificationItem.objects.filter(campaign=_campaign(), **lookups)
+    qs = qs.filter(unit=unit) if own else qs.filter(subtree_q(unit.path, "unit__path"))
+    qs = qs.annotate(bit=F("problem__work_areas").bitand(int(area))).filter(bit__gt=0)
+    return list(qs.order_by("-id").values_list("pk", flat=True)[:50])
+
+
+def _ids(response):
+    return [row.pk for row in response.context["page"].object_list]
+
+
+def test_the_ledger_filters_by_a_work_area_within_the_subtree(as_user, guangdong_office, central_office):
+    _p, risky = _record(central_office, "440604", WorkArea.RISK | WorkArea.STABILITY, title="燃气管道隐患")
+    _p, growth = _record(central_office, "440604", WorkArea.GROWTH, title="项目审批慢")
+    _p, hubei = _record(central_office, "420000", WorkArea.RISK, title="湖北的防风险问题")
+    response = _ledger(as_user(guangdong_office), area=WorkArea.RISK)
+    ids = _ids(response)
+    assert risky.pk in ids and growth.pk not in ids and hubei.pk not in ids
+    assert ids == _expected("440000", WorkArea.RISK) and len(ids) > 1
+    body = response.content.decode()
+    assert "燃气管道隐患" in body and "项目审批慢" not in body
+
+
+def test_the_work_area_filter_combines_with_the_other_filters(as_user, guangdong_office, central_office):
+    _p, item = _record(central_office, "440604", WorkArea.LIVELIHOOD, title="群众反映办证难")
+    client = as_user(guangdong_office)
+    area = WorkArea.LIVELIHOOD
+    assert _ids(_ledger(client, area=area, status="open")) == _expected("440000", area, status="open")
+    assert _ids(_ledger(client, area=area, kind="at_once")) == _expected("440000", area, kind="at_once")
+    by_source = _ids(_ledger(client, area=area, source="other"))
+    assert by_source == _expected("440000", area, problem__source="other") and item.pk in by_source
+    own = _ids(_ledger(client, "440604", area=area, own="on"))
+    assert own == _expected("440604", area, own=True) and item.pk in own
+    # another area: the item is not there, whatever else is chosen
+    assert item.pk not in _ids(_ledger(client, area=WorkArea.REFORM, source="other"))
+
+
+def test_the_work_area_filter_is_a_select_of_the_six_in_chinese(as_user, county_staff):
+    body = _ledger(as_user(county_staff), "440604").content.decode()
+    select = body[body.index('name="area"') :]
+    select = select[: select.index("</select>")]
+    for area in WorkArea:
+        assert f'value="{area.value}"' in select
+    for word in ("全部", "稳增长", "促改革", "调结构", "惠民生", "防风险", "保稳定"):
+        assert word in select, word
+    assert '<label class="form-label small" for="id_area">服务中心工作</label>' in body
+
+
+def test_a_bad_work_area_is_ignored_not_an_error(as_user, county_staff):
+    client = as_user(county_staff)
+    for bad in ("abc", "7", "64", "-8", "8' OR 1=1", "８"):
+        response = client.get("/ledger/units/440604/", {"area": bad})
+        assert response.status_code == 200, bad
+
+
+def test_the_work_area_filter_stays_inside_the_users_scope(as_user, county_staff, central_office):
+    _p, other = _record(central_office, "440605", WorkArea.RISK, title="邻区的防风险问题")
+    client = as_user(county_staff)
+    assert other.pk not in _ids(_ledger(client, "440604", area=WorkArea.RISK))
+    assert client.get("/ledger/units/440000/", {"area": WorkArea.RISK}).status_code == 404
+
+
+# --- the panel on a past day ------------------------------------------------------------------------------
+
+
+def test_the_panel_on_a_past_day_says_it_has_no_figures_for_that_day(as_user, guangdong_office):
+    from datetime import date
+
+    from chuxin.rollups.snapshots import take_snapshot
+
+    take_snapshot(date(2019, 10, 31))
+    body = (
+        as_user(guangdong_office).get("/dashboards/units/440000/", {"as_of": "2019-10-31"}).content.decode()
+    )
+    panel = body[body.index('id="work-areas"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "服务中心工作成效不保留每日快照，无法显示截至2019年10月31日的数据。" in panel
+    assert "惠民生</th>" not in panel  # today's figures are not shown under that day
+    assert "as_of=" in panel and "查看当前数据" in panel
+
+
+def test_the_panel_today_shows_the_live_figures(as_user, guangdong_office):
+    from django.utils import timezone
+
+    today = timezone.localdate().isoformat()
+    body = as_user(guangdong_office).get("/dashboards/units/440000/", {"as_of": today}).content.decode()
+    panel = body[body.index('id="work-areas"') :]
+    assert "不保留每日快照" not in panel[: panel.index("</section>")] and "惠民生</th>" in panel

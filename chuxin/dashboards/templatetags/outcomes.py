@@ -33,8 +33,23 @@ def area_rows(unit, campaign_id: int) -> list[dict]:
 
 
 @register.inclusion_tag("dashboards/_work_areas.html")
-def work_areas_panel(unit, campaign):
-    return {"unit": unit, "campaign": campaign, "rows": area_rows(unit, campaign.pk)}
+def work_areas_panel(unit, campaign, cut_off=None, historical=False):
+    """The subtree's outcomes per central task. The per-area counters are live only: the daily snapshots
+    (rollups/snapshots.py, what a past `as_of` reads) keep the subtree's totals, not its areas. So on a
+    past day the panel says it has no figures for that day instead of showing today's under that date, as
+    the status, kind and source mixes are hidden there."""
+    if historical:
+        from django.utils import timezone
+
+        return {
+            "unit": unit,
+            "campaign": campaign,
+            "rows": [],
+            "historical": True,
+            "cut_off": cut_off,
+            "today": timezone.localdate(),  # the link to the live figures names today, as the page's own does
+        }
+    return {"unit": unit, "campaign": campaign, "rows": area_rows(unit, campaign.pk), "historical": False}
 
 
 @register.inclusion_tag("dashboards/_outcomes_lead.html")
