@@ -151,6 +151,7 @@ def test_the_ledger_filters_by_a_work_area_within_the_subtree(as_user, guangdong
     assert ids == _expected("440000", WorkArea.RISK) and len(ids) > 1
     body = response.content.decode()
     assert "燃气管道隐患" in body and "项目审批慢" not in body
+    assert "服务中心工作：防风险、保稳定" in body  # the phone card of the item names its areas
 
 
 def test_the_work_area_filter_combines_with_the_other_filters(as_user, guangdong_office, central_office):

@@ -108,9 +108,11 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
     unit_cell = '<td class="small">{}</td><td class="small">{}</td>'
     area_labels = [(a.value, str(a.label)) for a in WorkArea]
     due_word = escape(gettext("Due"))
+    areas_line = gettext("Work areas: %(areas)s")
     rows, cards = [], []
     for it in items:
         row = it if isinstance(it, ItemRow) else ItemRow.of(it)
+        areas = "、".join(label for bit, label in area_labels if (row.work_areas or 0) & bit)
         due = escape(format_date(row.due_date, date_fmt)) if row.due_date else "—"
         badge = status_badge(row.status, row.days_overdue(today), statuses.get(row.status, row.status))
         cards.append(
@@ -120,12 +122,18 @@ def items_table(items, show_unit: bool, today: date | None = None) -> SafeString
             f'    <div class="small text-muted">{escape(row.unit_name) + " · " if show_unit else ""}'
             f"{kinds.get(row.kind, escape(row.kind))} · {escape(row.person)} · {due_word} "
             f"{row.due_date.isoformat() if row.due_date else '—'}</div>\n"
-            "  </li>"
+            # on a phone the table's 服务中心工作 column is this line (a ledger filtered by area shows why)
+            + (
+                f'    <div class="small text-muted">{escape(areas_line % {"areas": areas})}</div>\n'
+                if show_unit and areas
+                else ""
+            )
+            + "  </li>"
         )
         rows.append(
             "\n    <tr>\n"
             f'      <td><a href="{item_url}{row.pk}/">{escape(row.title)}</a></td>\n'
-            f"      {unit_cell.format(escape(row.unit_name), escape('、'.join(label for bit, label in area_labels if (row.work_areas or 0) & bit) or '—')) if show_unit else ''}\n"
+            f"      {unit_cell.format(escape(row.unit_name), escape(areas or '—')) if show_unit else ''}\n"
             f'      <td class="small">{kinds.get(row.kind, escape(row.kind))}</td>\n'
             f'      <td class="small">{escape(row.person)}</td>\n'
             f'      <td class="small text-nowrap">{due}</td>\n'

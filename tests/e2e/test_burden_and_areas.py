@@ -60,3 +60,41 @@ def test_the_dashboard_shows_outcomes_by_central_task(page, server):
     page.goto(f"{server}/ledger/units/440000/?subtree=on")
     assert "服务中心工作" in page.inner_text("thead")
     _shots(page, "ledger")
+
+
+def test_the_county_ledger_filtered_by_a_central_task(page, server):
+    """Chancheng's staff narrow their ledger (with the subordinates) to 惠民生: every row serves it.
+    Screenshots at 1280 and 375 px under /tmp/shots/burden/ledger-area-*.png."""
+    login(page, server, "chancheng")
+    page.goto(f"{server}/ledger/units/440604/")
+    page.select_option("#id_area", label="惠民生")
+    page.click("button:has-text('筛选')")
+    page.wait_for_load_state()
+    assert "area=8" in page.url
+    assert page.input_value("#id_area") == "8"  # the choice stays shown
+    rows = page.locator("table tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        assert "惠民生" in rows.nth(i).locator("td").nth(2).inner_text()
+    _shots(page, "ledger-area")
+    # on a phone the cards stand for the table: each names its central tasks
+    cards = page.locator(".item-cards li")
+    assert cards.count() == rows.count()
+    for i in range(cards.count()):
+        assert "服务中心工作：" in cards.nth(i).text_content() and "惠民生" in cards.nth(i).text_content()
+
+
+def test_the_central_task_panel_on_a_past_day_says_it_keeps_no_history(page, server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day = timezone.localdate() - timedelta(days=30)
+    login(page, server, "guangdong")
+    page.goto(f"{server}/dashboards/units/440000/?as_of={day.isoformat()}")
+    panel = page.inner_text("#work-areas")
+    assert "服务中心工作成效不保留每日快照" in panel and "惠民生" not in panel
+    _shots(page, "dashboard-past")
+    page.click("#work-areas >> text=查看当前数据")
+    page.wait_for_load_state()
+    assert "惠民生" in page.inner_text("#work-areas")
