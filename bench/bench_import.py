@@ -107,26 +107,31 @@ def _build_file(path: Path, rng: random.Random) -> None:
         code, uname, names = rng.choice(units)
         title = f"问题{n:06d}：{rng.choice(['作风不实', '调研不深', '服务不优', '落实不力'])}"
         source = rng.choice(sources)
+        areas = rng.choice(
+            ["", "惠民生", "促改革", "防风险、保稳定", "稳增长，调结构"]
+        )  # one problem, one cell
         for k in range(min(rng.randint(1, 3), SCALE - n)):
             n += 1
             kind = rng.choice(kinds)
             deadline = today + timedelta(days=rng.randint(10, 200))
-            values = [
-                n,
-                code,
-                uname,
-                source,
-                title,
-                "思想认识不到位",
-                f"整改措施{n}-{k}",
-                rng.choice(names),
-                rng.choice(names),
-                lx.zh_date(deadline) if rng.random() < 0.5 else deadline.isoformat(),
-                kind,
-            ]
+            cells = {  # by column name: the layout's order may change (服务中心工作 came after 根源剖析)
+                "序号": n,
+                "单位代码": code,
+                "单位名称": uname,
+                "问题来源": source,
+                "问题描述": title,
+                "根源剖析": "思想认识不到位",
+                "服务中心工作": areas,
+                "整改措施": f"整改措施{n}-{k}",
+                "责任领导": rng.choice(names),
+                "责任人": rng.choice(names),
+                "整改时限": lx.zh_date(deadline) if rng.random() < 0.5 else deadline.isoformat(),
+                "整改类型": kind,
+            }
             if kind == "立行立改":
-                values[9] = ""
-            for j, v in enumerate(values):
+                cells["整改时限"] = ""
+            for h, v in cells.items():
+                j = lx.COLUMNS.index(h)
                 if isinstance(v, int):
                     ws.write_number(r, j, v)
                 else:
