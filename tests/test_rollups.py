@@ -250,3 +250,24 @@ def test_the_area_backfill_migration_counts_what_a_rebuild_counts(db):
     assert {code: areas.drift(Unit.objects.get(code=code), campaign.pk) for code in CHECK} == dict.fromkeys(
         CHECK, {}
     )
+
+
+def test_verifyrollups_finds_and_repairs_stale_copies_of_unit_paths(db, capsys):
+    """A unit moved behind the actions' back (the tree library called directly, as the admin once allowed)
+    leaves its problems and items with the old path: the subtree filters would miss them. The check names
+    them; --repair copies the paths again."""
+    from chuxin.problems.models import Problem, stale_unit_paths
+
+    county = Unit.objects.get(code="440604")
+    n_items = RectificationItem.objects.filter(unit_path__startswith=county.path).count()
+    n_problems = Problem.objects.filter(unit_path__startswith=county.path).count()
+    assert n_items and n_problems
+    Unit.objects.move(county, Unit.objects.get(code="420000"), pos="last-child")  # no signal, no resync
+    assert stale_unit_paths() == {"Problem": n_problems, "RectificationItem": n_items}
+    with pytest.raises(Exception, match="unit paths"):
+        call_command("verifyrollups", unit="440604")
+    assert "carry a stale copy" in capsys.readouterr().out
+    call_command("verifyrollups", unit="440604", repair=True)
+    assert stale_unit_paths() == {"Problem": 0, "RectificationItem": 0}
+    county.refresh_from_db()
+    assert RectificationItem.objects.filter(unit_path__startswith=county.path).count() == n_items

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chuxin.campaigns.models import Campaign
 from chuxin.orgs.models import Unit
+from chuxin.problems.models import stale_unit_paths
 from chuxin.rollups.counters import drift, rebuild
 from chuxin.rollups.models import SubtreeCounts
 
@@ -17,6 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, unit=None, repair=False, **options):
         campaigns = list(Campaign.objects.values_list("pk", flat=True))
+        # The ledger's subtree filters and the recount read the unit path copied onto problems and items:
+        # check it first (and repair it before the counters, which are rebuilt from it).
+        stale = {k: n for k, n in stale_unit_paths(repair=repair).items() if n}
+        for model, n in stale.items():
+            self.stdout.write(f"{n} {model} row(s) carry a stale copy of their unit's path")
+        if stale and repair:
+            self.stdout.write("copied unit paths repaired")
         if unit:
             units = list(Unit.objects.filter(code=unit))
             if not units:
@@ -39,4 +47,6 @@ class Command(BaseCommand):
             self.stdout.write("counters rebuilt from the ledger")
         if bad and not repair:
             raise CommandError(f"{bad} unit(s) drifted from a recount; run with --repair to rebuild")
+        if stale and not repair:
+            raise CommandError("stale copies of unit paths; run with --repair to copy them again")
         self.stdout.write(self.style.SUCCESS(f"roll-ups equal a recount at {len(units)} units"))
