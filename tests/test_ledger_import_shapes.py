@@ -179,6 +179,8 @@ def test_a_new_row_joins_an_existing_problem_only_by_its_code(county_staff, ledg
     result = _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"], confirm=True)
     assert result["applied"] and result["summary"]["new"] == 1
     assert p1.items.filter(measures="延长服务时间").exists()
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK  # its empty 服务中心工作 cell said nothing
 
 
 # ------------------------------------------------------------------------------------------ no silent writes
@@ -621,3 +623,48 @@ def test_new_rows_give_their_new_problem_the_areas_of_the_cell(county_staff, led
     assert problem.work_areas == WorkArea.RISK | WorkArea.STABILITY and problem.items.count() == 2
     for code in (COUNTY, "440000", "000000"):
         assert drift(Unit.objects.get(code=code), problem.campaign_id) == {}
+
+
+def test_a_row_that_adds_an_item_to_a_problem_proposes_its_areas_never_ignores_them(
+    county_staff, ledger, tmp_path
+):
+    p1 = ledger["problems"][0]
+    row = _new(
+        ledger,
+        问题描述="窗口排队时间长",
+        整改措施="延长服务时间",
+        问题编号=f"P{p1.pk}",
+        服务中心工作="惠民生",
+    )
+    dry = _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"])
+    listed = [cell for _n, cells in dry["diffs"] for cell in cells if cell[0] == "服务中心工作"]
+    assert ["服务中心工作", "惠民生、防风险", "惠民生"] in listed
+    assert _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"], confirm=True)["applied"]
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD and p1.items.filter(measures="延长服务时间").exists()
+
+
+def test_a_joining_row_whose_areas_disagree_with_the_problems_rows_is_refused(
+    as_user, county_staff, ledger, tmp_path
+):
+    p1 = ledger["problems"][0]
+    data = _table(_export(as_user(county_staff)))
+    for d in data:
+        if d["问题编号"] == f"P{p1.pk}":
+            d["服务中心工作"] = "稳增长"
+    data.append(
+        _new(
+            ledger,
+            问题描述="窗口排队时间长",
+            整改措施="延长服务时间",
+            问题编号=f"P{p1.pk}",
+            服务中心工作="保稳定",
+        )
+    )
+    before = _counts()
+    result = _import(county_staff, _path(tmp_path, _book(data)), ledger["unit"], mode="skip", confirm=True)
+    assert result["applied"] and result["summary"]["new"] == 0
+    assert {c for _n, c, _r in result["errors"]} == {"服务中心工作"}
+    assert _counts()[1] == before[1]  # the joining row was refused with the others, not added
+    p1.refresh_from_db()
+    assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK

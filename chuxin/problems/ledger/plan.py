@@ -19,7 +19,8 @@ Keys and fingerprints (so that a re-sent file never duplicates):
 Work areas (服务中心工作): a problem-level cell like 问题来源 and 根源剖析 — the problem's central tasks in the
 glossary's words, separated by 、，, ; / or spaces (full-width too; `layout.parse_areas`); an unknown word refuses
 the row naming the cell and the six words; an empty cell is "no area". A file without the column leaves every
-problem's areas as they are. A new row's problem takes the areas of its first row.
+problem's areas as they are. A new problem takes the areas of its first row; a new row that joins an existing
+problem (问题编号 P…) proposes its cell, when not empty, for that problem like the problem's other rows.
 
 Cells: over-long text is refused with the column's limit (layout.LIMITS, the model's); a formula cell is
 refused with its address unless its stored value equals what the export shows now; read-only columns
@@ -834,6 +835,12 @@ def _finish(plan: Plan, state: _State, ledger: _Ledger, cols) -> None:
             continue
         if problem is not None:
             plan.joins[(row.unit.pk, row.title)] = problem
+            if AREA_COLUMN in cols and row.work_areas and row.work_areas != problem.work_areas:
+                # the areas belong to the problem: a row that adds an item to it and names areas proposes
+                # them as its other rows do (listed before/after, or refused when the rows disagree), never
+                # ignored; left empty, it says nothing about them
+                state.problem_proposals[problem.pk]["work_areas"][row.work_areas] = n
+                plan.problem_changes.setdefault(problem.pk, (problem, {}))
         plan.new_rows.append(row)
 
     # problem-level changes: one proposed value per field, else the rows disagree
@@ -858,6 +865,7 @@ def _finish(plan: Plan, state: _State, ledger: _Ledger, cols) -> None:
             del plan.problem_changes[pid]
     refused = {e.row for e in plan.errors}
     plan.item_changes = [c for c in plan.item_changes if c[0] not in refused]
+    plan.new_rows = [r for r in plan.new_rows if r.row not in refused]  # a joined row whose areas disagree
     plan.unchanged = len(state.unchanged_rows - refused)
     plan.errors.sort(key=lambda e: e.row)
 
