@@ -81,6 +81,8 @@ class AuditEvent(models.TextChoices):
     CASE_USE = "cases.use", _("Typical case used as study material")
     # the burden meter (为基层减负)
     BURDEN_REQUEST_CREATE = "burden.request.create", _("Request to units below recorded")
+    BURDEN_REQUEST_WITHDRAW = "burden.request.withdraw", _("Request to units below withdrawn")
+    BURDEN_REQUEST_ANSWER = "burden.request.answer", _("Request marked answered by a unit asked")
     # opinions heard (征求意见) and self-examination (检视反思)
     OPINION_CREATE = "opinion.create", _("Opinion received")
     OPINION_ROUTE = "opinion.route", _("Opinion routed")

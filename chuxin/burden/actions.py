@@ -1,6 +1,16 @@
-"""Recording what a superior asks of the units below it. One verb: a request is recorded once, with its
-fields and the units asked; its counts join the roll-ups (tallies burden.requests/fields/known) in the same
-transaction. A request is never deleted: it happened, and the meter counts it."""
+"""Recording what a superior asks of the units below it, and what becomes of it. Every verb runs in one
+transaction with its roll-ups (tallies burden.requests/fields/known/answered) and its audit entry.
+
+make      the office of the asking unit records a request: its fields and the units asked; each unit asked
+          counts one request, its fields and the fields the platform already knew.
+withdraw  the office of the asking unit (or an office above it: a superior may call off a request that
+          burdens the grassroots) withdraws it, with a reason. It is never deleted — it happened, the
+          request page shows it as withdrawn — but it stops counting as burden: every count it added
+          (also its answers) is taken back from the units asked and their ancestors.
+answer    a unit asked marks that it answered: someone who records for that unit through a role held below
+          the asking unit (scope.require_record_below): the unit itself, not the asker or those above it.
+          Once per unit and request; not for a withdrawn request.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +26,7 @@ from chuxin.campaigns.access import covers
 from chuxin.campaigns.actions import ensure_open
 from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Unit
-from chuxin.orgs.scope import require_manage
+from chuxin.orgs.scope import require_manage, require_record_below
 from chuxin.rollups import tallies
 
 from . import known
@@ -110,3 +120,65 @@ def do_make_request(
             unit=from_unit,
         )
     return req
+
+
+def do_withdraw_request(req: Request, *, reason: str = "", acting_user) -> Request:
+    """The asking unit's office withdraws a request: kept, shown as withdrawn, no longer counted."""
+    require_manage(acting_user, req.from_unit)
+    ensure_open(req.campaign)
+    reason = (reason or "").strip()[:200]
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=req.pk)
+        if locked.withdrawn_at is not None:
+            raise ActionError(_("This request has already been withdrawn."))
+        before = snapshot(locked)
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = acting_user
+        locked.withdraw_reason = reason
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+        receipts = list(Receipt.objects.filter(request=locked).select_related("unit"))
+        tallies.add_many(
+            [r.unit for r in receipts],
+            locked.campaign_id,
+            {
+                "burden.requests": -1,
+                "burden.fields": -locked.fields_asked,
+                "burden.known": -locked.fields_known,
+            },
+        )
+        tallies.add_many(
+            [r.unit for r in receipts if r.answered_at is not None],
+            locked.campaign_id,
+            {"burden.answered": -1},
+        )
+        record(
+            acting_user,
+            AuditEvent.BURDEN_REQUEST_WITHDRAW,
+            locked,
+            before,
+            snapshot(locked),
+            unit=locked.from_unit,
+        )
+    return locked
+
+
+def do_mark_request_answered(receipt: Receipt, *, acting_user) -> Receipt:
+    """A unit asked marks the request answered (once); the asker's office cannot do it for the unit."""
+    req = receipt.request
+    require_record_below(acting_user, receipt.unit, req.from_unit)
+    ensure_open(req.campaign)
+    with transaction.atomic():
+        locked = Receipt.objects.select_for_update().select_related("request").get(pk=receipt.pk)
+        if locked.request.withdrawn_at is not None:
+            raise ActionError(_("This request was withdrawn: there is nothing to answer."))
+        if locked.answered_at is not None:
+            raise ActionError(_("%(unit)s has already answered this request.") % {"unit": receipt.unit.name})
+        before = snapshot(locked)
+        locked.answered_at = timezone.now()
+        locked.answered_by = acting_user
+        locked.save(update_fields=["answered_at", "answered_by"])
+        tallies.add(receipt.unit, req.campaign_id, {"burden.answered": 1})
+        record(
+            acting_user, AuditEvent.BURDEN_REQUEST_ANSWER, locked, before, snapshot(locked), unit=receipt.unit
+        )
+    return locked

@@ -39,6 +39,12 @@ class Request(models.Model):
     recipients = models.PositiveIntegerField(default=0)
     fields_asked = models.PositiveIntegerField(default=0)
     fields_known = models.PositiveIntegerField(default=0)
+    # Withdrawn by the asking unit's office: kept (it happened), but no longer counted as burden.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
 
     class Meta:
         indexes = [
@@ -49,6 +55,10 @@ class Request(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
 
 class Receipt(models.Model):
     """One unit asked by one request."""
@@ -56,6 +66,11 @@ class Receipt(models.Model):
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="receipts")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
     received_on = models.DateField()  # the request's date, copied: the meter's months
+    # Marked answered by the unit asked (someone recording for it, below the asking unit).
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -48,7 +48,7 @@ from .campaigns import (
     snapshot_days_2019,
 )
 from .cases import make_cases_demo
-from .evaluation import make_evaluation_demo
+from .evaluation import make_evaluation_demo, make_guangdong_evaluation_demo
 from .ledger import _aware, make_ledger
 from .opinions import make_hearing_demo
 from .special import make_special_demo, publish_demo
@@ -395,6 +395,7 @@ def make_demo(
         if guangdong is not None:
             in_gd = guangdong_units(units)
             gd = make_ledger(guangdong, in_gd, people_by_unit, len(in_gd), rng, problems_pool=GD_PROBLEMS)
+            say(f"{guangdong.title} evaluation: {make_guangdong_evaluation_demo(guangdong, in_gd, rng)}")
             rollup_counters.rebuild(guangdong.pk)
             began = guangdong.launched_on
             n = rebuild_history(

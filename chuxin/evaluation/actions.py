@@ -1,6 +1,7 @@
 """Every change to an evaluation goes through here: checked, counted, audited, one transaction.
 
-Scheme:    set up once per campaign by the office of its leading unit (weights and the questions drawn
+Scheme:    set up once per campaign by the office of its leading unit (weights, the minimum number of survey
+           responses before the survey counts, and the questions drawn
            from the campaign's specific goals, plus 获得感、幸福感、安全感); its weights change later
            (versioned). Questions are fixed once answers exist: their slots are the roll-ups' keys.
 Survey:    a public response at a unit (no account): honeypot, rate limits and the image challenge of the
@@ -31,8 +32,10 @@ from chuxin.orgs.scope import scope_for
 from chuxin.rollups import tallies
 
 from .models import (
+    DEFAULT_MIN_RESPONSES,
     DEFAULT_WEIGHTS,
     MAX_CRITERIA,
+    MAX_MIN_RESPONSES,
     MAX_QUESTIONS,
     WEIGHT_FIELDS,
     Grade,
@@ -118,11 +121,32 @@ def default_questions(campaign: Campaign) -> list[Question]:
     return survey + rating
 
 
-def do_set_up_evaluation(campaign: Campaign, weights: dict | None = None, *, acting_user) -> Scheme:
-    """The campaign's evaluation: weights (the defaults unless given) and the default questions."""
+def _clean_minimum(value) -> int:
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        v = 0
+    if not 1 <= v <= MAX_MIN_RESPONSES:
+        raise ActionError(
+            _("The minimum number of survey responses is a whole number from 1 to %(max)s.")
+            % {"max": MAX_MIN_RESPONSES}
+        )
+    return v
+
+
+def do_set_up_evaluation(
+    campaign: Campaign,
+    weights: dict | None = None,
+    *,
+    min_responses: int = DEFAULT_MIN_RESPONSES,
+    acting_user,
+) -> Scheme:
+    """The campaign's evaluation: weights (the defaults unless given), the minimum number of survey
+    responses before the survey counts, and the default questions."""
     _require_owner(acting_user, campaign)
     ensure_open(campaign)
     clean = _clean_weights(weights or DEFAULT_WEIGHTS)
+    clean["min_responses"] = _clean_minimum(min_responses)
     with transaction.atomic():
         Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # one set-up at a time
         if Scheme.objects.filter(campaign=campaign).exists():
@@ -145,11 +169,16 @@ def do_set_up_evaluation(campaign: Campaign, weights: dict | None = None, *, act
     return scheme
 
 
-def do_set_evaluation_weights(scheme: Scheme, weights: dict, expected_version=None, *, acting_user) -> Scheme:
+def do_set_evaluation_weights(
+    scheme: Scheme, weights: dict, expected_version=None, *, min_responses: int | None = None, acting_user
+) -> Scheme:
+    """New weights (and, if given, a new minimum number of survey responses), versioned and audited."""
     campaign = scheme.campaign
     _require_owner(acting_user, campaign)
     ensure_open(campaign)
     clean = _clean_weights(weights)
+    if min_responses is not None:
+        clean["min_responses"] = _clean_minimum(min_responses)
     with transaction.atomic():
         locked = Scheme.objects.select_for_update().get(pk=scheme.pk)
         _check_version(locked, expected_version)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from chuxin.core.forms import StyledForm
 from chuxin.opinions.forms import PublicChallengeForm
 
-from .models import Grade, Satisfaction
+from .models import MAX_MIN_RESPONSES, Grade, Satisfaction
 from .scores import LABELS
 
 
@@ -17,10 +17,20 @@ class WeightsForm(StyledForm):
     w_answers = forms.IntegerField(label=LABELS["answers"], min_value=0, max_value=100)
     w_survey = forms.IntegerField(label=LABELS["survey"], min_value=0, max_value=100)
     w_rating = forms.IntegerField(label=LABELS["rating"], min_value=0, max_value=100)
+    min_responses = forms.IntegerField(
+        label=_("Minimum number of survey responses"),
+        min_value=1,
+        max_value=MAX_MIN_RESPONSES,
+        required=False,  # left empty: unchanged (30 at set-up)
+        help_text=_(
+            "A subtree with fewer responses shows “too few responses”; its survey weight goes to the other parts."
+        ),
+    )
     version = forms.CharField(widget=forms.HiddenInput, required=False)  # checked by the action
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["min_responses"].widget.attrs.update({"inputmode": "numeric", "style": "max-width: 7rem"})
         for name, field in self.fields.items():
             if name.startswith("w_"):
                 field.widget.attrs.update({"inputmode": "numeric", "style": "max-width: 7rem"})

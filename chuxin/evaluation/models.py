@@ -69,6 +69,10 @@ DEFAULT_WEIGHTS = {
 }
 
 
+DEFAULT_MIN_RESPONSES = 30
+MAX_MIN_RESPONSES = 10_000
+
+
 class Scheme(models.Model):
     """How a campaign evaluates its units: the weights of the parts (summing to 100) and the questions."""
 
@@ -79,6 +83,11 @@ class Scheme(models.Model):
     w_answers = models.PositiveSmallIntegerField(_("weight of opinions answered"))
     w_survey = models.PositiveSmallIntegerField(_("weight of public satisfaction"))
     w_rating = models.PositiveSmallIntegerField(_("weight of the guidance groups' rating"))
+    # A survey score counts only from this many responses in the subtree: below it the score is shown as
+    # 样本不足 and its weight goes to the other parts (a handful of answers says little about a unit).
+    min_responses = models.PositiveIntegerField(
+        _("minimum number of survey responses"), default=DEFAULT_MIN_RESPONSES
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -6,7 +6,10 @@ Every part is a score out of 100 for the unit's whole subtree (本单位及下�
 * rectification        = items closed or kept up long-term / items                (SubtreeCounts)
 * items on time        = 100 − overdue items / items × 100                        (SubtreeDue)
 * opinions answered    = opinions answered / opinions owed an answer (with a contact) (tallies opinions.*)
-* public satisfaction  = mean points of the survey's answers (很满意 100 … 不满意 0)  (tallies evaluation.survey.*)
+* public satisfaction  = mean points of the survey's answers (很满意 100 … 不满意 0)  (tallies evaluation.survey.*),
+                         counted only from the scheme's minimum number of responses in the subtree
+                         (`Scheme.min_responses`, 30 unless the office sets another): below it the part
+                         shows 样本不足 (`Score.short`) and is left out like a part without data
 * guidance rating      = mean points of the groups' grades (好 100 … 差 0)          (tallies evaluation.rating.*)
 
 The total is the weighted mean of the parts that have data (a part without data — no items, no
@@ -51,6 +54,8 @@ BASIS = {
     "survey": _("%(base)s survey responses"),
     "rating": _("%(base)s ratings by guidance groups"),
 }
+# The survey's basis below the scheme's minimum number of responses.
+SHORT_BASIS = _("%(base)s survey responses, fewer than the %(minimum)s needed: not counted")
 BASE_TALLIES = [
     "study.attendance",
     "study.attendance_done",
@@ -72,6 +77,8 @@ class Score:
     value: float | None  # out of 100; None: no data
     done: float = 0  # the figures behind it, for the page ("688 / 697")
     base: float = 0
+    short: bool = False  # the survey below the scheme's minimum responses: value None, shown as 样本不足
+    minimum: int = 0
 
     @property
     def label(self) -> str:
@@ -79,6 +86,8 @@ class Score:
 
     @property
     def basis(self) -> str:
+        if self.short:
+            return str(SHORT_BASIS) % {"base": num(int(self.base)), "minimum": num(self.minimum)}
         return str(BASIS[self.key]) % {"done": num(int(self.done)), "base": num(int(self.base))}
 
 
@@ -86,6 +95,7 @@ class Score:
 class QuestionScore:
     question: Question
     value: float | None
+    short: bool = False  # the survey below the scheme's minimum responses
 
 
 @dataclass
@@ -151,6 +161,9 @@ def assess(
         fixed = f.closed + f.kept_up
         responses, ratings = t["evaluation.responses"], t["evaluation.ratings"]
         survey_points = sum(t[q.tally] for q in survey_qs)
+        # a few responses are not a unit's satisfaction: below the minimum the part does not count
+        counted = responses >= max(scheme.min_responses, 1)
+        short = bool(responses) and not counted
         rating_points = sum(t[q.tally] for q in rating_qs)
         scores = {
             "study": Score(
@@ -178,9 +191,11 @@ def assess(
             "survey": Score(
                 "survey",
                 w["w_survey"],
-                round(survey_points / (responses * len(survey_qs)), 1) if responses and survey_qs else None,
+                round(survey_points / (responses * len(survey_qs)), 1) if counted and survey_qs else None,
                 survey_points,
                 responses,
+                short=short,
+                minimum=scheme.min_responses,
             ),
             "rating": Score(
                 "rating",
@@ -194,7 +209,8 @@ def assess(
             unit=u,
             scores=scores,
             survey=[
-                QuestionScore(q, round(t[q.tally] / responses, 1) if responses else None) for q in survey_qs
+                QuestionScore(q, round(t[q.tally] / responses, 1) if counted else None, short)
+                for q in survey_qs
             ],
             rating=[QuestionScore(q, round(t[q.tally] / ratings, 1) if ratings else None) for q in rating_qs],
         )
@@ -217,6 +233,7 @@ class GoalRow:
     goal_text: str
     survey: float | None
     rating: float | None
+    survey_short: bool = False
 
 
 def by_goal(a: Assessment) -> tuple[list[GoalRow], list[QuestionScore]]:
@@ -232,5 +249,7 @@ def by_goal(a: Assessment) -> tuple[list[GoalRow], list[QuestionScore]]:
                 row = rows[s.question.goal_id] = GoalRow(s.question.label, None, None)
                 order.append(s.question.goal_id)
             setattr(row, part, s.value)
+            if part == "survey":
+                row.survey_short = s.short
     others = [s for s in a.survey if s.question.goal_id is None]
     return [rows[g] for g in order], others

@@ -22,7 +22,7 @@ from chuxin.orgs.scope import get_unit_for_user, scope_for
 
 from . import actions
 from .forms import RatingForm, WeightsForm
-from .models import DEFAULT_WEIGHTS, WEIGHT_FIELDS, Grade, GroupRating, Scheme
+from .models import DEFAULT_MIN_RESPONSES, DEFAULT_WEIGHTS, WEIGHT_FIELDS, Grade, GroupRating, Scheme
 from .scores import PARTS, assess, by_goal, questions_of, worst_first
 
 SORTS = ["total", *PARTS]
@@ -91,18 +91,29 @@ def scheme_edit(request, campaign_id):
     scheme = Scheme.objects.filter(campaign=campaign).first()
     initial = {
         **(scheme.weights() if scheme else DEFAULT_WEIGHTS),
+        "min_responses": scheme.min_responses if scheme else DEFAULT_MIN_RESPONSES,
         "version": scheme.version if scheme else "",
     }
     form = WeightsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         weights = {f: form.cleaned_data[f] for f in WEIGHT_FIELDS}
+        minimum = form.cleaned_data["min_responses"]
         try:
             if scheme is None:
-                actions.do_set_up_evaluation(campaign, weights, acting_user=request.user)
+                actions.do_set_up_evaluation(
+                    campaign,
+                    weights,
+                    min_responses=minimum or DEFAULT_MIN_RESPONSES,
+                    acting_user=request.user,
+                )
                 messages.success(request, _("The evaluation is set up."))
             else:
                 actions.do_set_evaluation_weights(
-                    scheme, weights, posted_version(request.POST.get("version")), acting_user=request.user
+                    scheme,
+                    weights,
+                    posted_version(request.POST.get("version")),
+                    min_responses=minimum,
+                    acting_user=request.user,
                 )
                 messages.success(request, _("The weights are saved."))
         except ActionError as exc:
@@ -191,3 +202,17 @@ def rate_unit(request, code):
             "ancestors": [a for a in unit.ancestors() if scope_for(request.user).contains(a)],
         },
     )
+
+
+@login_required
+def survey_poster(request, code, fmt):
+    """The survey's poster for the unit's notice board (PNG or .docx): its QR code opens the unit's public
+    survey, as the opinions' poster opens the public opinion form (chuxin/opinions/poster.py)."""
+    from chuxin.opinions import poster
+
+    unit = get_unit_for_user(request.user, code)
+    campaign = campaign_for(request, unit)
+    if not Scheme.objects.filter(campaign=campaign).exists():
+        raise Http404("The evaluation is not set up")
+    url = request.build_absolute_uri(reverse("public_survey", args=[unit.code, campaign.pk]))
+    return poster.poster_response(unit, campaign, url, fmt, poster.SURVEY, "survey-poster")

@@ -25,6 +25,8 @@ def public_survey(request, code, campaign_id):
     scheme = Scheme.objects.filter(campaign=campaign).first()
     if scheme is None:
         return render(request, "evaluation/survey_done.html", {**base, "closed": True}, status=404)
+    if campaign.is_closed:  # its answers would be refused (ensure_open): say so before the questions
+        return render(request, "evaluation/survey_done.html", {**base, "ended": True})
     survey, _rating = questions_of(scheme)
     device = abuse.device_token(request)
     status = 200

@@ -308,14 +308,4 @@ def opinion_export(request, code):
 def poster_file(request, code, fmt):
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
-    url = public_url(request, unit, campaign)
-    if fmt == "png":
-        data, ctype = poster.poster_png(unit.name, campaign.title, url), "image/png"
-    elif fmt == "docx":
-        data = poster.poster_docx(unit.name, campaign.title, url)
-        ctype = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    else:
-        raise Http404("No such format")
-    response = HttpResponse(data, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="poster-{unit.code}.{fmt}"'
-    return response
+    return poster.poster_response(unit, campaign, public_url(request, unit, campaign), fmt)

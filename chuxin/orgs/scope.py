@@ -53,6 +53,16 @@ class Scope:
     def can_record(self, unit: Unit) -> bool:
         return self.contains(unit, RECORDING_ROLES)
 
+    def can_record_below(self, unit: Unit, above: Unit) -> bool:
+        """A recording role that reaches `unit` and is held strictly below `above`: the unit acting for
+        itself towards a superior (answering what `above` asked), never `above`'s office or those over it."""
+        if self.is_all:
+            return True
+        return any(
+            r in RECORDING_ROLES and unit.path.startswith(p) and len(p) > len(above.path)
+            for r, p in self.grants
+        )
+
     def roles_at(self, unit: Unit) -> set[str]:
         """Roles that reach this unit (held here or at an ancestor)."""
         if self.is_all:
@@ -140,6 +150,15 @@ def require(user, path: str, need: str | None, what: str = "") -> None:
 def require_record(user, unit: Unit) -> None:
     """Actions call this before recording for a unit: 403 without a recording role there."""
     require(user, unit.path, "record", unit.name)
+
+
+def require_record_below(user, unit: Unit, above: Unit) -> None:
+    """403 unless the user records for `unit` through a role held below `above` (Scope.can_record_below)."""
+    if not scope_for(user).can_record_below(unit, above):
+        raise ActionForbidden(
+            _("Only %(unit)s itself may do this, not %(above)s or the units above it.")
+            % {"unit": unit.name, "above": above.name}
+        )
 
 
 def require_manage(user, unit: Unit) -> None:
