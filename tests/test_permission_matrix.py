@@ -446,6 +446,30 @@ def _burden_request_args(code):
     return {"request_id": req.pk}
 
 
+def _burden_receipt_args(code):
+    """A request from the unit's parent to the unit itself: the unit answers it, not the asker or above."""
+    from chuxin.burden.models import Receipt, Request
+
+    unit = Unit.objects.get(code=code)
+    req = Request.objects.create(
+        campaign=Campaign.objects.get(launched_on="2019-05-31"),
+        from_unit=unit.get_parent(),
+        kind="form",
+        title="统计表",
+    )
+    receipt = Receipt.objects.create(request=req, unit=unit, received_on=req.created_at.date())
+    return {"receipt_id": receipt.pk}
+
+
+# A request is withdrawn by the asking unit's office (or one above it).
+POST_TABLES["burden_request_withdraw"] = WRITE
+# A request is marked answered by the unit asked: a recording role held below the asking unit. The asker's
+# office and those above it (zhongyang, guangdong at Foshan's request) are refused like everyone else inside.
+ANSWER = {p: tuple(403 if s == 200 else s for s in statuses) for p, statuses in READ.items()}
+ANSWER.update({"chancheng": (200, 404), "hubei": (404, 200)})
+POST_TABLES["burden_receipt_answer"] = ANSWER
+
+
 # Public routes, explicitly for a visitor without an account: (status for a unit inside Guangdong, in Hubei).
 # The same answer for every logged-in persona: a public page knows no scope.
 ANONYMOUS = {
@@ -544,6 +568,8 @@ ROUTES = {
     "burden_meter": ("unit-read", _unit_args, "get"),
     "burden_request_create": ("unit-write", _unit_args, "get"),
     "burden_request_detail": ("unit-read", _burden_request_args, "get"),
+    "burden_request_withdraw": ("unit-object-post", _burden_request_args, "post"),
+    "burden_receipt_answer": ("unit-object-post", _burden_receipt_args, "post"),
     "case_create": ("unit-record", _unit_args, "get"),
     "case_detail": ("unit-read", _case_args, "get"),
     "case_promote": ("unit-object-post", _case_args, "post"),
@@ -626,6 +652,7 @@ ROUTES = {
     "evaluation_unit": ("unit-read", _unit_args, "get"),
     "evaluation_scheme": ("campaign-write", _campaign_args, "get"),
     "evaluation_rate": ("unit-read", _rate_args, "get"),
+    "evaluation_poster": ("unit-read", _poster_args, "get"),
     "public_survey": ("anonymous", _public_form_args, "get"),
     # office
     "todo": ("login", None, "get"),
@@ -942,6 +969,7 @@ CAMPAIGN_BOUND = {
     # evaluation
     "evaluation_unit",
     "evaluation_rate",
+    "evaluation_poster",
     # office
     "problem_list",
     "extension_request",

@@ -15,20 +15,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
 from chuxin.core.templatetags.numbers import num
-from chuxin.orgs.models import Unit, subtree_q
-from chuxin.orgs.scope import get_unit_for_user, scope_for
+from chuxin.orgs.models import RECORDING_ROLES, Unit, subtree_q
+from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, scope_for
 from chuxin.rollups import tallies
 
 from . import actions, known
 from .forms import RequestForm
 from .models import Receipt, Request, RequestField
 
-KEYS = ["burden.requests", "burden.fields", "burden.known"]
+KEYS = ["burden.requests", "burden.fields", "burden.known", "burden.answered"]
+RECEIVED = 20  # rows of the unit's newest requests received
 LISTED = 30  # rows of the "asked again" lists
 
 
@@ -74,23 +75,38 @@ def burden_meter(request, code):
     children = list(Unit.objects.children_of(unit).order_by("path"))
     figures = tallies.read([unit, *children], campaign.pk, KEYS)
     me = figures[unit.pk]
+    # a withdrawn request is no burden: left out of every count and list below (and of the tallies)
+    mine = Receipt.objects.filter(unit=unit, request__campaign=campaign)
     months = list(
-        Receipt.objects.filter(unit=unit, request__campaign=campaign)
+        mine.filter(request__withdrawn_at=None)
         .annotate(month=TruncMonth("received_on"))
         .values("month")
-        .annotate(requests=Count("id"), asked=Sum("request__fields_asked"), knew=Sum("request__fields_known"))
+        .annotate(
+            requests=Count("id"),
+            asked=Sum("request__fields_asked"),
+            knew=Sum("request__fields_known"),
+            answered=Count("answered_at"),
+        )
         .order_by("month")
+    )
+    withdrawn = mine.exclude(request__withdrawn_at=None).count()
+    received = list(
+        mine.select_related("request__from_unit", "request__asked_by").order_by("-request_id")[:RECEIVED]
     )
     for m in months:
         m["share"] = _share(m["asked"], m["knew"])
     asked_here = list(
-        RequestField.objects.filter(request__receipts__unit=unit, request__campaign=campaign)
+        RequestField.objects.filter(
+            request__receipts__unit=unit, request__campaign=campaign, request__withdrawn_at=None
+        )
         .exclude(known="")
         .select_related("request__from_unit", "request__asked_by")
         .order_by("-request_id", "order")[:LISTED]
     )
     sent_below = list(
-        Request.objects.filter(subtree_q(unit.path, "from_unit__path"), campaign=campaign, fields_known__gt=0)
+        Request.objects.filter(
+            subtree_q(unit.path, "from_unit__path"), campaign=campaign, fields_known__gt=0, withdrawn_at=None
+        )
         .select_related("from_unit", "asked_by")
         .order_by("-id")[:LISTED]
     )
@@ -106,7 +122,18 @@ def burden_meter(request, code):
                 "asked": me["burden.fields"],
                 "knew": me["burden.known"],
                 "share": _share(me["burden.fields"], me["burden.known"]),
+                "answered": me["burden.answered"],
             },
+            "withdrawn": withdrawn,
+            "received": [
+                (
+                    r,
+                    not campaign.is_closed
+                    and not r.request.is_withdrawn
+                    and scope.can_record_below(unit, r.request.from_unit),
+                )
+                for r in received
+            ],
             "months": months,
             "asked_here": [(f, known.BY_KEY.get(f.known)) for f in asked_here],
             "sent_below": sent_below,
@@ -164,10 +191,66 @@ def burden_request_create(request, code):
 def burden_request_detail(request, request_id):
     req = get_request_for_user(request.user, request_id)
     check_campaign_param(request, req.campaign_id)
+    scope = scope_for(request.user)
     fields = [(f, known.BY_KEY.get(f.known)) for f in req.fields.order_by("order")]
     receipts = list(req.receipts.select_related("unit").order_by("unit__path")[:100])
+    open_ = not req.campaign.is_closed and not req.is_withdrawn
+    # the units asked that this user answers for (a role held below the asking unit), at most a page
+    mine = [
+        r
+        for r in scope.filter(req.receipts.select_related("unit"), "unit__path", RECORDING_ROLES).order_by(
+            "unit__path"
+        )[:RECEIVED]
+        if scope.can_record_below(r.unit, req.from_unit)
+    ]
     return render(
         request,
         "burden/request_detail.html",
-        {"req": req, "campaign": req.campaign, "unit": req.from_unit, "fields": fields, "receipts": receipts},
+        {
+            "req": req,
+            "campaign": req.campaign,
+            "unit": req.from_unit,
+            "fields": fields,
+            "receipts": receipts,
+            "answered": req.receipts.exclude(answered_at=None).count(),
+            "mine": mine,
+            "can_answer": open_,
+            "can_withdraw": open_ and scope.can_manage(req.from_unit),
+        },
     )
+
+
+@login_required
+@require_POST
+def burden_request_withdraw(request, request_id):
+    """The asking unit's office withdraws a request (403 for others who see it, 404 outside)."""
+    req = get_request_for_user(request.user, request_id)
+    check_campaign_param(request, req.campaign_id)
+    try:
+        actions.do_withdraw_request(req, reason=request.POST.get("reason", ""), acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request is withdrawn; it no longer counts as burden."))
+    return redirect(f"{reverse('burden_request_detail', args=[req.pk])}?campaign={req.campaign_id}")
+
+
+@login_required
+@require_POST
+def burden_receipt_answer(request, receipt_id):
+    """A unit asked marks the request answered (403 for the asker and those above it, 404 outside)."""
+    receipt = get_scoped_or_404(
+        request.user,
+        Receipt.objects.select_related("request__from_unit", "request__campaign"),
+        receipt_id,
+        "unit__path",
+    )
+    try:
+        actions.do_mark_request_answered(receipt, acting_user=request.user)
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Marked as answered by %(unit)s.") % {"unit": receipt.unit.name})
+    back = reverse("burden_meter", args=[receipt.unit.code]) if request.POST.get("back") == "meter" else None
+    back = back or reverse("burden_request_detail", args=[receipt.request_id])
+    return redirect(f"{back}?campaign={receipt.request.campaign_id}")

@@ -1,6 +1,9 @@
 """Demo requests from superiors to the units below them (the burden meter, M14): a few forms, reports,
-meetings and data requests, some asking again for figures the platform already computes. Rows are written
-directly; the generator's roll-up rebuild then counts them (tallies burden.*)."""
+meetings and data requests, some asking again for figures the platform already computes; most units asked
+marked them answered a few days later, and one was withdrawn by the office that sent it (it stays on record,
+no longer counted). The 2019 campaign's set, and a smaller one in the running Guangdong campaign
+(`GD_REQUESTS`), where withdrawing and answering are live. Rows are written directly; the generator's
+roll-up rebuild then counts them (tallies burden.*)."""
 
 from __future__ import annotations
 
@@ -56,14 +59,41 @@ REQUESTS = [
         45,
         ["问题总数", "已整改数", "整改完成率"],
     ),
+    ("440000", RequestKind.FORM, "各市主题教育工作台账（重复报送）", 55, ["问题总数", "整改完成率（%）"]),
 ]
 
+# Withdrawn by its sender a day later: (title, reason).
+WITHDRAWN = {
+    "各市主题教育工作台账（重复报送）": "所列数据平台已自动统计，为减轻基层负担予以撤回",
+    "专项整治问题线索月报表（重复报送）": "问题线索和整改进展平台已实时汇总，不再另行报送",
+}
+GD_REQUESTS = [
+    (
+        "440000",
+        RequestKind.FORM,
+        "专项整治进展情况统计表",
+        30,
+        ["排查问题总数", "整改完成率（%）", "典型做法"],
+    ),
+    ("440000", RequestKind.MEETING, "全省专项整治推进会参会回执", 45, ["参会人员姓名", "职务"]),
+    (
+        "440000",
+        RequestKind.DATA,
+        "专项整治问题线索月报表（重复报送）",
+        60,
+        ["问题总数", "逾期未整改事项数"],
+    ),
+    ("440600", RequestKind.REPORT, "专项整治阶段性工作总结", 90, ["主要做法", "存在问题", "下一步打算"]),
+]
+ANSWERED_EVERY = 3  # of the units asked, all but every third marked the request answered
 
-def make_burden_demo(campaign, units: list[Unit]) -> str:
+
+def make_burden_demo(campaign, units: list[Unit], requests=REQUESTS) -> str:
     by_code = {u.code: u for u in units}
     launched = datetime.combine(campaign.launched_on, time(9, 0))
+    now = timezone.now()
     made = 0
-    for code, kind, title, days, fields in REQUESTS:
+    for code, kind, title, days, fields in requests:
         unit = by_code.get(code)
         if unit is None:
             continue
@@ -89,6 +119,22 @@ def make_burden_demo(campaign, units: list[Unit]) -> str:
                 for i, (f, m) in enumerate(zip(fields, matched, strict=True))
             ]
         )
-        Receipt.objects.bulk_create([Receipt(request=req, unit=u, received_on=at.date()) for u in below])
+        withdrawn = title in WITHDRAWN
+        if withdrawn:
+            req.withdrawn_at = min(at + timedelta(days=1), now)
+            req.withdraw_reason = WITHDRAWN[title]
+            req.save(update_fields=["withdrawn_at", "withdraw_reason"])
+        answered = min(at + timedelta(days=3), now)
+        Receipt.objects.bulk_create(
+            [
+                Receipt(
+                    request=req,
+                    unit=u,
+                    received_on=at.date(),
+                    answered_at=answered if not withdrawn and i % ANSWERED_EVERY else None,
+                )
+                for i, u in enumerate(below)
+            ]
+        )
         made += 1
     return f"{made} requests to units below"

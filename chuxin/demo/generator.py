@@ -36,7 +36,7 @@ from chuxin.rollups import counters as rollup_counters
 from chuxin.rollups.snapshots import rebuild_history, take_snapshot
 
 from . import data
-from .burden import make_burden_demo
+from .burden import GD_REQUESTS, make_burden_demo
 from .campaigns import (
     END_2019,
     GD_PROBLEMS,
@@ -396,6 +396,7 @@ def make_demo(
             in_gd = guangdong_units(units)
             gd = make_ledger(guangdong, in_gd, people_by_unit, len(in_gd), rng, problems_pool=GD_PROBLEMS)
             say(f"{guangdong.title} evaluation: {make_guangdong_evaluation_demo(guangdong, in_gd, rng)}")
+            say(f"{guangdong.title} burden meter: {make_burden_demo(guangdong, in_gd, GD_REQUESTS)}")
             rollup_counters.rebuild(guangdong.pk)
             began = guangdong.launched_on
             n = rebuild_history(
