@@ -123,3 +123,140 @@ def test_the_meter_makes_as_many_queries_after_the_tree_grew(as_user, central_of
         _ask(central_office, code="440000", to=[u])
     assert _queries(client, "/burden/units/440000/") == before
     assert _queries(client, "/burden/units/000000/") <= before + 1
+
+
+# --- withdrawing a request, and answering it ------------------------------------------------------------
+
+KEYS = ["burden.requests", "burden.fields", "burden.known", "burden.answered"]
+
+
+def _read(*codes):
+    units = [Unit.objects.get(code=c) for c in codes]
+    got = tallies.read(units, _campaign().pk, KEYS)
+    return [got[u.pk] for u in units]
+
+
+def _ask_chancheng(user):
+    """Foshan's request to Chancheng alone (Guangdong's office manages Foshan)."""
+    return _ask(user, code="440600", to=[Unit.objects.get(code="440604")])
+
+
+def test_a_withdrawn_request_stops_counting_everywhere_and_is_kept(guangdong_office):
+    from chuxin.audit.models import AuditEntry
+    from chuxin.burden.actions import do_withdraw_request
+
+    before = _read("440000", "440600", "000000")
+    req = _ask(guangdong_office)
+    assert _read("440000")[0]["burden.requests"] == before[0]["burden.requests"] + req.recipients
+    do_withdraw_request(req, reason="数据平台已有", acting_user=guangdong_office)
+    assert _read("440000", "440600", "000000") == before
+    req.refresh_from_db()
+    assert (
+        req.is_withdrawn and req.withdraw_reason == "数据平台已有" and req.receipts.count() == req.recipients
+    )
+    assert AuditEntry.objects.filter(action="burden.request.withdraw", object_id=req.pk).exists()
+    for code in ("440000", "000000"):
+        assert tallies.drift(Unit.objects.get(code=code), _campaign().pk) == {}
+
+
+def test_withdrawing_takes_back_the_answers_too(guangdong_office, county_staff):
+    from chuxin.burden.actions import do_mark_request_answered, do_withdraw_request
+
+    before = _read("440604", "440000")
+    req = _ask_chancheng(guangdong_office)
+    do_mark_request_answered(req.receipts.get(), acting_user=county_staff)
+    assert _read("440604")[0]["burden.answered"] == before[0]["burden.answered"] + 1
+    do_withdraw_request(req, acting_user=guangdong_office)
+    assert _read("440604", "440000") == before
+    assert tallies.drift(Unit.objects.get(code="440000"), _campaign().pk) == {}
+
+
+def test_a_request_is_withdrawn_once_and_only_by_the_asking_office(
+    guangdong_office, county_staff, hubei_office
+):
+    from chuxin.burden.actions import do_withdraw_request
+
+    req = _ask_chancheng(guangdong_office)
+    for user in (county_staff, hubei_office):  # the unit asked; an office elsewhere
+        with pytest.raises(ActionForbidden):
+            do_withdraw_request(req, acting_user=user)
+    do_withdraw_request(req, acting_user=guangdong_office)
+    with pytest.raises(ActionError, match="已撤回"):
+        do_withdraw_request(req, acting_user=guangdong_office)
+
+
+def test_the_unit_asked_marks_it_answered_once_and_it_rolls_up(guangdong_office, county_staff):
+    from chuxin.audit.models import AuditEntry
+    from chuxin.burden.actions import do_mark_request_answered
+
+    before = _read("440604", "440000")
+    receipt = _ask_chancheng(guangdong_office).receipts.get()
+    do_mark_request_answered(receipt, acting_user=county_staff)
+    after = _read("440604", "440000")
+    assert [a["burden.answered"] - b["burden.answered"] for a, b in zip(after, before, strict=True)] == [1, 1]
+    receipt.refresh_from_db()
+    assert receipt.answered_by == county_staff
+    assert AuditEntry.objects.filter(action="burden.request.answer", object_id=receipt.pk).exists()
+    with pytest.raises(ActionError, match="已答复"):
+        do_mark_request_answered(receipt, acting_user=county_staff)
+    assert tallies.drift(Unit.objects.get(code="440000"), _campaign().pk) == {}
+
+
+def test_the_asker_and_those_above_it_cannot_answer_for_the_unit(guangdong_office, central_office):
+    from chuxin.burden.actions import do_mark_request_answered
+
+    receipt = _ask_chancheng(guangdong_office).receipts.get()
+    for user in (guangdong_office, central_office):  # they reach Chancheng, but from above Foshan
+        with pytest.raises(ActionForbidden):
+            do_mark_request_answered(receipt, acting_user=user)
+
+
+def test_a_withdrawn_request_cannot_be_answered(guangdong_office, county_staff):
+    from chuxin.burden.actions import do_mark_request_answered, do_withdraw_request
+
+    req = _ask_chancheng(guangdong_office)
+    do_withdraw_request(req, acting_user=guangdong_office)
+    with pytest.raises(ActionError, match="已撤回"):
+        do_mark_request_answered(req.receipts.get(), acting_user=county_staff)
+
+
+def test_an_outsider_crossing_the_scope_finds_nothing(
+    as_user, guangdong_office, hubei_office, outsider, county_staff, central_office
+):
+    req = _ask_chancheng(guangdong_office)
+    receipt = req.receipts.get()
+    hubei_req = _ask(central_office, code="000000", to=[Unit.objects.get(code="420000")])
+    for user in (hubei_office, outsider):
+        client = as_user(user)
+        assert client.post(f"/burden/requests/{req.pk}/withdraw/").status_code == 404
+        assert client.post(f"/burden/receipts/{receipt.pk}/answer/").status_code == 404
+    # Chancheng's staff reaches Chancheng only: Hubei's receipt and the centre's request are not there
+    client = as_user(county_staff)
+    assert client.post(f"/burden/receipts/{hubei_req.receipts.get().pk}/answer/").status_code == 404
+    assert client.post(f"/burden/requests/{hubei_req.pk}/withdraw/").status_code == 404
+    assert client.post(f"/burden/requests/{req.pk}/withdraw/").status_code == 403  # sees it, did not send it
+    req.refresh_from_db()
+    receipt.refresh_from_db()
+    assert not req.is_withdrawn and receipt.answered_at is None
+
+
+def test_the_pages_answer_and_withdraw_and_say_a_withdrawn_request_is_no_burden(
+    as_user, guangdong_office, county_staff
+):
+    req = _ask_chancheng(guangdong_office)
+    staff = as_user(county_staff)
+    meter = staff.get("/burden/units/440604/").content.decode()
+    assert "发出单位撤回的要求不计入基层负担" in meter and "标记为已答复" in meter
+    receipt = req.receipts.get()
+    done = staff.post(f"/burden/receipts/{receipt.pk}/answer/", {"back": "meter"})
+    assert done.status_code == 302 and done["Location"].startswith("/burden/units/440604/")
+    assert "已答复" in staff.get(done["Location"]).content.decode()
+
+    office = as_user(guangdong_office)
+    page = office.get(f"/burden/requests/{req.pk}/").content.decode()
+    assert 'id="withdraw-form"' in page and "已答复 1" in page
+    gone = office.post(f"/burden/requests/{req.pk}/withdraw/", {"reason": "平台已有数据"})
+    page = office.get(gone["Location"]).content.decode()
+    assert "撤回，不计入基层负担" in page and "平台已有数据" in page and 'id="withdraw-form"' not in page
+    meter = as_user(county_staff).get("/burden/units/440604/").content.decode()
+    assert "本单位收到的要求中有1件已撤回" in meter

@@ -192,3 +192,60 @@ def test_the_running_guangdong_campaign_is_chanchengs_default_and_the_2019_one_s
     assert items.overdue(today).exists() and items.filter(due_date__gte=today).exists()
     # Hubei never sees Guangdong's campaign
     assert as_user(hubei_office).get(f"/ledger/units/420000/?campaign={guangdong.pk}").status_code == 404
+
+
+def test_the_running_guangdong_campaign_has_a_live_evaluation_with_all_three_parts(history, client):
+    """`make demo`'s Guangdong campaign: its scheme, responses and a roving group's rating roll up to the
+    province; the public answers a unit's survey through its public link; xunhui rates Foshan."""
+    from django.contrib.auth import get_user_model
+
+    from chuxin.burden.models import Request
+    from chuxin.demo.burden import GD_REQUESTS, make_burden_demo
+    from chuxin.demo.evaluation import ALWAYS, make_guangdong_evaluation_demo
+    from chuxin.demo.supervision import ROVING_NAME
+    from chuxin.evaluation.actions import do_rate_unit
+    from chuxin.evaluation.models import Scheme
+    from chuxin.evaluation.scores import assess, questions_of
+    from chuxin.orgs.models import GuidanceGroup
+
+    units = _units()
+    today = timezone.localdate()
+    guangdong = create_guangdong_campaign(units, today)
+    in_gd = guangdong_units(units)
+    make_ledger(guangdong, in_gd, _people_by_unit(), 120, random.Random(2), problems_pool=GD_PROBLEMS)
+    make_guangdong_evaluation_demo(guangdong, in_gd, random.Random(4))
+    make_burden_demo(guangdong, in_gd, GD_REQUESTS)
+    rebuild(guangdong.pk)
+
+    scheme = Scheme.objects.get(campaign=guangdong)
+    survey, rating = questions_of(scheme)
+    assert {"获得感", "幸福感", "安全感"} <= {q.label for q in survey}
+    assert [q.goal.text for q in rating] == list(
+        guangdong.goals.filter(unit=None).values_list("text", flat=True)
+    )
+    gd = Unit.objects.get(code="440000")
+    spine = [Unit.objects.get(code=c) for c in ALWAYS]
+    found = assess([gd, *spine], scheme, today)
+    province = found[gd.pk]
+    for key in ("rectify", "overdue", "survey", "rating"):  # every part with a weight has data
+        assert province.part(key).value is not None and province.part(key).weight, key
+    assert province.missing == [] and province.total is not None
+    assert all(found[u.pk].responses >= scheme.min_responses for u in spine)  # the spine's survey counts
+
+    # the public: the unit's short link opens the running campaign, whose survey takes answers
+    entry = client.get("/p/440604/")
+    assert entry["Location"] == f"/p/440604/{guangdong.pk}/"
+    page = client.get(reverse("public_survey", args=["440604", guangdong.pk])).content.decode()
+    assert "获得感" in page and 'name="token"' in page
+
+    xunhui = get_user_model().objects.get(username="xunhui")
+    foshan = Unit.objects.get(code="440600")
+    roving = GuidanceGroup.objects.get(name=ROVING_NAME)
+    do_rate_unit(
+        group=roving, campaign=guangdong, unit=foshan, grades={q.slot: 75 for q in rating}, acting_user=xunhui
+    )
+    assert assess([gd], scheme, today)[gd.pk].ratings == province.ratings + 1
+
+    # the burden meter of the running campaign: answered requests, and one withdrawn that does not count
+    assert Request.objects.filter(campaign=guangdong, withdrawn_at__isnull=False).count() == 1
+    assert Request.objects.filter(campaign=guangdong, receipts__answered_at__isnull=False).exists()
