@@ -125,6 +125,15 @@ class Assessment:
         return [s for s in self.scores.values() if s.value is None and s.weight]
 
     @property
+    def without_data(self) -> list[Score]:
+        return [s for s in self.missing if not s.short]
+
+    @property
+    def too_few(self) -> list[Score]:
+        """Parts left out because the survey has fewer responses than the scheme's minimum (样本不足)."""
+        return [s for s in self.missing if s.short]
+
+    @property
     def responses(self) -> int:
         return int(self.scores["survey"].base)
 

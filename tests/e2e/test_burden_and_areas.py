@@ -1,6 +1,7 @@
 """In the browser, in Chinese: Guangdong's office records a request to its cities asking, among other things,
 for the completion rate the platform already computes; the city's burden meter flags it and names who
-asked. A dashboard shows the outcomes per central task. Screenshots at 1280 and 375 px under
+asked. Chancheng marks Foshan's request answered, Foshan's office withdraws another and Chancheng's meter
+no longer counts it. A dashboard shows the outcomes per central task. Screenshots at 1280 and 375 px under
 /tmp/shots/burden/."""
 
 from pathlib import Path
@@ -45,6 +46,53 @@ def test_a_redundant_request_is_flagged_on_the_burden_meter(page, server):
     page.goto(f"{server}/burden/units/440000/")
     assert TITLE in page.inner_text("main")  # a request of this subtree that asked again
     _shots(page, "meter-province")
+
+
+def _ask_chancheng(page, server, title):
+    page.goto(f"{server}/burden/units/440600/new/")  # Guangdong's office records for Foshan, to Chancheng
+    page.fill("#id_title", title)
+    page.select_option("#id_kind", label="报送材料")
+    page.fill("#id_fields_asked", "主要做法\n存在问题")
+    page.uncheck("#id_to_children")
+    page.fill("#id_to_codes", "440604")
+    page.click("button:has-text('登记要求')")
+    assert "要求已登记" in page.inner_text("main")
+    return page.url
+
+
+def test_the_unit_asked_answers_and_the_sender_withdraws(browser, server):
+    office = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    login(office, server, "guangdong")
+    answered_url = _ask_chancheng(office, server, "阶段性工作总结")
+    withdrawn_url = _ask_chancheng(office, server, "整改数据补报表")
+    assert office.locator("#withdraw-form").count() == 1  # the sender's office may withdraw it
+    assert office.locator("#answer").count() == 0  # but not answer for Chancheng
+
+    staff = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    login(staff, server, "chancheng")
+    staff.goto(f"{server}/burden/units/440604/")
+    before = int(staff.inner_text("#answered-count").split()[-1])
+    row = staff.locator("#received tbody tr", has_text="阶段性工作总结")
+    row.locator("button:has-text('标记为已答复')").click()
+    assert "已标记禅城区已答复" in staff.inner_text("main")
+    assert "已答复" in staff.locator("#received tbody tr", has_text="阶段性工作总结").inner_text()
+    assert int(staff.inner_text("#answered-count").split()[-1]) == before + 1
+    staff.goto(answered_url)
+    assert "已答复 1" in staff.inner_text("#answered-count")
+    assert staff.locator("#withdraw-form").count() == 0  # the unit asked cannot withdraw it
+
+    office.goto(withdrawn_url)
+    office.fill("#withdraw-reason", "数据可从平台直接获取")
+    office.click("#withdraw-submit")
+    notice = office.inner_text("#withdrawn")
+    assert "撤回，不计入基层负担" in notice and "数据可从平台直接获取" in notice
+    _shots(office, "withdrawn")
+
+    staff.goto(f"{server}/burden/units/440604/")
+    assert "本单位收到的要求中有1件已撤回" in staff.inner_text("#withdrawn-note")
+    gone = staff.locator("#received tbody tr", has_text="整改数据补报表")
+    assert "已撤回" in gone.inner_text() and gone.locator("button").count() == 0
+    _shots(staff, "meter-answered")
 
 
 def test_the_dashboard_shows_outcomes_by_central_task(page, server):

@@ -78,6 +78,9 @@ def test_survey_rating_and_the_province_scores(browser, server):
     assert "广东省委第一巡回指导组" in member.inner_text("#own-ratings")
     assert member.goto(f"{server}/evaluation/units/440604/rate/").status == 403  # not assigned itself
 
+    poster = office.request.get(server + office.get_attribute("#survey-poster-png", "href"))
+    assert poster.status == 200 and poster.headers["content-type"] == "image/png"  # the survey's QR poster
+
     office.reload()
     assert _count(office, "survey") == responses + 1
     assert _count(office, "rating") == ratings + 1
@@ -113,3 +116,17 @@ def test_survey_rating_and_the_province_scores(browser, server):
     centre.goto(f"{server}/evaluation/units/000000/")
     assert "40%" in centre.inner_text("#parts tr[data-part=survey]")
     _shot(centre, "centre-1280")
+
+    # a minimum above every subtree's responses: the survey shows 样本不足 and its weight goes elsewhere
+    centre.click("#scheme-link")
+    centre.fill("#id_min_responses", "10000")
+    centre.click("#weights-form button[type=submit]")
+    centre.goto(f"{server}/evaluation/units/000000/")
+    survey_row = centre.inner_text("#parts tr[data-part=survey]")
+    assert "样本不足" in survey_row and "不足 10000 份" in survey_row
+    assert "群众满意度样本不足，未计入综合得分" in centre.inner_text("#missing-parts")
+    assert "答卷达到 10000 份才计分" in centre.inner_text("#method")
+    _shot(centre, "centre-short-1280")
+    centre.set_viewport_size(PHONE)
+    _shot(centre, "centre-short-375")
+    assert _fits(centre)
