@@ -453,7 +453,7 @@ def _burden_receipt_args(code):
     unit = Unit.objects.get(code=code)
     req = Request.objects.create(
         campaign=Campaign.objects.get(launched_on="2019-05-31"),
-        from_unit=unit.get_parent(),
+        from_unit=unit.parent(),
         kind="form",
         title="统计表",
     )
