@@ -254,3 +254,20 @@ def test_every_string_marked_for_translation_has_a_chinese_translation():
         f"{where}: {msgid!r}" for (ctx, msgid), where in marked.items() if (ctx, msgid) not in known
     )
     assert not missing, "untranslated in zh_Hans:\n" + "\n".join(missing)
+
+
+def test_a_string_has_one_chinese_translation_across_the_catalogues():
+    """Django merges the catalogues and one of two translations of the same msgid silently wins (the project's
+    own over the apps'), so an app whose meaning differs must say so with a context (pgettext, `context` in
+    the template), never with a second translation nobody sees."""
+    translations: dict[tuple[str | None, str], dict[str, str]] = {}
+    for path in chinese_catalogues():
+        for e in read_po(path):
+            if not e.msgid_plural:
+                translations.setdefault((e.msgctxt, e.msgid), {})[e.where()] = e.msgstr.get(0, "")
+    clashes = [
+        f"{msgid!r} (context {ctx!r}): " + "; ".join(f"{where} {text!r}" for where, text in found.items())
+        for (ctx, msgid), found in translations.items()
+        if len(set(found.values())) > 1
+    ]
+    assert not clashes, "one msgid, several Chinese translations:\n" + "\n".join(clashes)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuxin.campaigns.models import Campaign
 from chuxin.orgs.models import Unit, subtree_q
@@ -59,7 +60,7 @@ class Opinion(models.Model):
     channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
     text = models.TextField(_("opinion"))
     # Contact: empty for an anonymous opinion. Shown only to the office of `unit`; masked elsewhere.
-    contact_name = models.CharField(_("name"), max_length=40, blank=True)
+    contact_name = models.CharField(pgettext_lazy("person", "name"), max_length=40, blank=True)
     contact_phone = models.CharField(_("phone"), max_length=20, blank=True)
     has_contact = models.BooleanField(default=False)
     ip_hash = models.CharField(max_length=64, blank=True)  # salted; never the address itself

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chuxin.core.forms import StyledForm
 from chuxin.orgs.models import UnitKind
@@ -11,7 +12,7 @@ from .models import ReferralOutcome
 class TopicForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=pgettext_lazy("special topic", "Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
     done_criteria = forms.CharField(
         label=_("What counts as done"), widget=forms.Textarea(attrs={"rows": 3}), required=False
