@@ -11,7 +11,10 @@ commit (problems/actions.py `_save_item`). This benchmark measures:
 - the wait on the hot rows under 20 writers: the time of the statements that lock the root's
   counters and the audit head, against the same statements with one writer;
 - throughput with 1 and with 20 writers (two cores here: 20 writers cannot be 20 times faster, but
-  serialising on the root row would make them no faster at all, with waits of the whole transaction).
+  serialising on the root row would make them no faster at all, with waits of the whole transaction);
+- the same 20 writers twice in one run: with the roll-ups' shard rows (chuxin/rollups/shards.py, the
+  settings' ROLLUP_SHARDS) and with one row per unit (ROLLUP_SHARDS=1, as before sharding), other items of
+  the same provinces; the ratio of their counter statements' p50 is the root lock wait sharding saves.
 
 Each writer is its own process (no shared interpreter lock), with its own connection."""
 
@@ -28,19 +31,25 @@ SINGLE = 40
 
 
 def _hot(sql: str) -> str | None:
-    if "rollups_subtreecounts" in sql and sql.lstrip().upper().startswith("UPDATE"):
+    head = sql.lstrip()[:60].upper()
+    # the counters' statement: an upsert since the shard rows (INSERT … ON CONFLICT DO UPDATE), an UPDATE before
+    if "rollups_subtreecounts" in sql and (head.startswith("UPDATE") or "ON CONFLICT" in sql.upper()):
         return "counters"
     if "audit_audithead" in sql and "FOR UPDATE" in sql.upper():
         return "audit_head"
     return None
 
 
-def _writer(item_ids, seconds, out):
-    """Claim and verify items until time is up; returns latencies and the hot statements' times."""
+def _writer(item_ids, seconds, out, shards=None):
+    """Claim and verify items until time is up; returns latencies and the hot statements' times.
+    `shards`: the roll-ups' ROLLUP_SHARDS for this writer (None: the settings' own)."""
     import django
+    from django.conf import settings
     from django.db import connection
 
     django.setup()
+    if shards is not None:
+        settings.ROLLUP_SHARDS = shards
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -102,13 +111,13 @@ def _items_by_province(per_province):
     return out, deepest
 
 
-def _run(groups, seconds):
+def _run(groups, seconds, shards=None):
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     from django.db import connections
 
     connections.close_all()
-    procs = [ctx.Process(target=_writer, args=(ids, seconds, q)) for ids in groups]
+    procs = [ctx.Process(target=_writer, args=(ids, seconds, q, shards)) for ids in groups]
     t0 = time.perf_counter()
     for p in procs:
         p.start()
@@ -116,6 +125,10 @@ def _run(groups, seconds):
     for p in procs:
         p.join()
     return results, time.perf_counter() - t0
+
+
+def _ratio(a, b):
+    return round(percentile(a, 0.5) / percentile(b, 0.5), 3) if a and b and percentile(b, 0.5) else None
 
 
 def _p(values, q):
@@ -131,10 +144,16 @@ def main():
     single_ids = by_province[provinces[0]]
     # one writer, SINGLE claim+verify pairs
     (single,), single_s = _run([single_ids], 0)
-    # twenty writers, one per other province, for SECONDS
-    many, many_s = _run([by_province[p] for p in provinces[1 : WRITERS + 1]], SECONDS)
+    # twenty writers, one per other province, for SECONDS: with the shard rows, then with one row per unit
+    # (other items of the same provinces; sharded first, so any warming up favours the unsharded run)
+    groups = [by_province[p] for p in provinces[1 : WRITERS + 1]]
+    many, many_s = _run([ids[: len(ids) // 2] for ids in groups], SECONDS)
+    flat, _flat_s = _run([ids[len(ids) // 2 :] for ids in groups], SECONDS, shards=1)
     all_pairs = [x for r in many for x in r["pairs"]]
     hot_many = {k: [x for r in many for x in r["hot"][k]] for k in ("counters", "audit_head")}
+    flat_pairs = [x for r in flat for x in r["pairs"]]
+    hot_flat = {k: [x for r in flat for x in r["hot"][k]] for k in ("counters", "audit_head")}
+    flat_rate = len(flat_pairs) / SECONDS
     p50 = statistics.median(single["pairs"])
     single_rate = len(single["pairs"]) / (sum(single["pairs"]) / 1000)
     many_rate = len(all_pairs) / SECONDS
@@ -150,6 +169,13 @@ def main():
         f"p95 {_p(all_pairs, 0.95)} ms; counter UPDATE p50 {_p(hot_many['counters'], 0.5)} ms p99 "
         f"{_p(hot_many['counters'], 0.99)} ms; audit head lock p50 {_p(hot_many['audit_head'], 0.5)} ms p99 "
         f"{_p(hot_many['audit_head'], 0.99)} ms; {vendor}"
+    )
+    print(
+        f"the same {WRITERS} writers with one counter row per unit (ROLLUP_SHARDS=1, as before sharding): "
+        f"{len(flat_pairs)} pairs, {flat_rate:.1f} pairs/s; pair p50 {_p(flat_pairs, 0.5)} ms; counter "
+        f"statement p50 {_p(hot_flat['counters'], 0.5)} ms p99 {_p(hot_flat['counters'], 0.99)} ms; audit head "
+        f"lock p50 {_p(hot_flat['audit_head'], 0.5)} ms. Sharded / unsharded counter p50: "
+        f"{_ratio(hot_many['counters'], hot_flat['counters'])}; load average {os.getloadavg()[0]:.1f}"
     )
     return {
         "name": "write",
@@ -173,6 +199,12 @@ def main():
         "pairs_per_s_20_writers": round(many_rate, 1),
         "pair_p50_ms_20_writers": _p(all_pairs, 0.5),
         "pair_p95_ms_20_writers": _p(all_pairs, 0.95),
+        "unsharded_counter_update_p50_ms_20_writers": _p(hot_flat["counters"], 0.5),
+        "unsharded_counter_update_p99_ms_20_writers": _p(hot_flat["counters"], 0.99),
+        "unsharded_audit_head_p50_ms_20_writers": _p(hot_flat["audit_head"], 0.5),
+        "unsharded_pairs_per_s_20_writers": round(flat_rate, 1),
+        "unsharded_pair_p50_ms_20_writers": _p(flat_pairs, 0.5),
+        "sharded_over_unsharded_counter_p50": _ratio(hot_many["counters"], hot_flat["counters"]),
         "single_wall_s": round(single_s, 1),
         "many_wall_s": round(many_s, 1),
     }

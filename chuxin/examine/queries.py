@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import Source
 from chuxin.rollups.models import SOURCE_FIELDS, SubtreeCounts
+from chuxin.rollups.queries import counter_sums
 
 from .models import COUNT_FIELDS, ExamineCounts, Material, MaterialStatus
 
@@ -48,9 +49,7 @@ def strand_figures(units: list[Unit], campaign_id: int) -> dict[int, StrandFigur
     ):
         out[row.pop("unit_id")].counts = row
     fields = list(SOURCE_FIELDS.values())
-    for row in SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id).values(
-        "unit_id", *fields
-    ):
+    for row in counter_sums(SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id), fields):
         uid = row.pop("unit_id")
         out[uid].sources = {key: row[f] for key, f in SOURCE_FIELDS.items()}
     return out

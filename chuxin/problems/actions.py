@@ -20,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from chuxin.audit.events import AuditEvent
-from chuxin.audit.log import record, snapshot
+from chuxin.audit.log import record, record_many, snapshot
 from chuxin.campaigns.access import covers
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError, ActionForbidden, StaleVersion
@@ -83,7 +83,8 @@ def _lock_item(item_id: int) -> RectificationItem:
     """Every item workflow step starts here: lock the row, refuse writes into a closed campaign."""
     item = (
         RectificationItem.objects.select_for_update(of=("self", "unit", "problem"))
-        .select_related("unit", "problem__campaign")
+        # the responsible person too (not locked): the ledger event's notification needs their account
+        .select_related("unit", "problem__campaign", "responsible_person")
         .get(pk=item_id)
     )
     ensure_open(item.problem.campaign)
@@ -121,16 +122,23 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
     ]
     counters.item_changed(item._counted_as, counters.ItemState.of(item))
     item._counted_as = counters.ItemState.of(item)
-    record(user, action, item, before, snapshot(item), item_id=item.pk)
-    for ev in evidence:
-        record(
-            user,
-            AuditEvent.EVIDENCE_ADD,
-            ev,
-            None,
-            {"name": ev.name, "sha256": ev.blob.sha256, "size": ev.blob.size},
-            item.pk,
-        )
+    # the item's entry and its evidence's, appended under one lock of the chain's head
+    record_many(
+        user,
+        [
+            (action, item, before, snapshot(item), item.pk),
+            *(
+                (
+                    AuditEvent.EVIDENCE_ADD,
+                    ev,
+                    None,
+                    {"name": ev.name, "sha256": ev.blob.sha256, "size": ev.blob.size},
+                    item.pk,
+                )
+                for ev in evidence
+            ),
+        ],
+    )
     return update
 
 

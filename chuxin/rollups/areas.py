@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db.models import Count, F
+from django.db.models import Count, Sum
 
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import Problem, RectificationItem, WorkArea
 
+from . import shards
 from .models import AREA_COUNT_FIELDS, STATUS_FIELDS, AreaCounts
 
 AREAS = [a.value for a in WorkArea]
@@ -35,24 +36,22 @@ def item_fields(status: str) -> Counter:
     return Counter({"items": 1, STATUS_FIELDS[status]: 1})
 
 
-def add(unit_ids: list[int], campaign_id: int, area: int, delta: Counter) -> None:
-    delta = Counter({k: v for k, v in delta.items() if v})
-    if not delta or not unit_ids:
-        return
-    AreaCounts.objects.bulk_create(
-        [AreaCounts(unit_id=u, campaign_id=campaign_id, area=area) for u in unit_ids], ignore_conflicts=True
-    )
-    AreaCounts.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, area=area).update(
-        **{f: F(f) + v for f, v in delta.items()}
-    )
+def add(targets: list[shards.Target], campaign_id: int, area: int, delta: Counter) -> None:
+    """Add `delta` to the (unit, shard) rows of `targets` under one area (one upsert, see shards.py)."""
+    shards.upsert(AreaCounts, {"campaign_id": campaign_id, "area": area}, targets, delta, AREA_COUNT_FIELDS)
 
 
-def add_masked(unit_ids: list[int], campaign_id: int, mask: int, delta: Counter) -> None:
-    for area in bits(mask):
-        add(unit_ids, campaign_id, area, delta)
+def add_rows(changes: list[tuple[list[shards.Target], int, int, Counter]]) -> None:
+    """Several (targets, campaign, area, delta) changes in one upsert (one change touching several areas)."""
+    rows = [((u, cid, area, s), delta) for targets, cid, area, delta in changes for u, s in targets]
+    shards.upsert_rows(AreaCounts, ["unit_id", "campaign_id", "area", "shard"], rows, AREA_COUNT_FIELDS)
 
 
-def problem_areas_changed(problem: Problem, old_mask: int, ancestor_ids: list[int]) -> None:
+def add_masked(targets: list[shards.Target], campaign_id: int, mask: int, delta: Counter) -> None:
+    add_rows([(targets, campaign_id, area, delta) for area in bits(mask)])
+
+
+def problem_areas_changed(problem: Problem, old_mask: int, targets: list[shards.Target]) -> None:
     """A problem's areas changed: it and its items leave the areas it lost and join the ones it gained."""
     lost, gained = (old_mask or 0) & ~problem.work_areas, problem.work_areas & ~(old_mask or 0)
     if not (lost or gained):
@@ -66,25 +65,34 @@ def problem_areas_changed(problem: Problem, old_mask: int, ancestor_ids: list[in
     ):
         held["items"] += n
         held[STATUS_FIELDS[status]] += n
-    add_masked(ancestor_ids, problem.campaign_id, lost, Counter({k: -v for k, v in held.items()}))
-    add_masked(ancestor_ids, problem.campaign_id, gained, held)
+    add_masked(targets, problem.campaign_id, lost, Counter({k: -v for k, v in held.items()}))
+    add_masked(targets, problem.campaign_id, gained, held)
 
 
-def unit_moved(unit: Unit, old_only: list[int], new_only: list[int]) -> None:
-    for row in AreaCounts.objects.filter(unit=unit):
-        values = Counter({f: getattr(row, f) for f in AREA_COUNT_FIELDS})
-        add(old_only, row.campaign_id, row.area, Counter({k: -v for k, v in values.items()}))
-        add(new_only, row.campaign_id, row.area, values)
+def _sums(rows):
+    """AreaCounts rows summed over their shards, per (unit, campaign, area)."""
+    return (
+        rows.values("unit_id", "campaign_id", "area")
+        .annotate(**{f: Sum(f) for f in AREA_COUNT_FIELDS})
+        .order_by()
+    )
+
+
+def unit_moved(unit: Unit, old_only: list[shards.Target], new_only: list[shards.Target]) -> None:
+    for row in _sums(AreaCounts.objects.filter(unit=unit)):
+        values = Counter({f: row[f] for f in AREA_COUNT_FIELDS})
+        add(old_only, row["campaign_id"], row["area"], Counter({k: -v for k, v in values.items()}))
+        add(new_only, row["campaign_id"], row["area"], values)
 
 
 def read(units, campaign_id: int) -> dict[int, dict[int, dict[str, int]]]:
-    """unit id -> area -> figures of the unit's subtree, for any number of units in one query."""
+    """unit id -> area -> figures of the unit's subtree (its shard rows summed), for any number of units in
+    one query."""
     ids = [u.pk for u in units]
     out = {pk: {a: dict.fromkeys(AREA_COUNT_FIELDS, 0) for a in AREAS} for pk in ids}
-    for row in AreaCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id).values(
-        "unit_id", "area", *AREA_COUNT_FIELDS
-    ):
+    for row in _sums(AreaCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id)):
         unit_id, area = row.pop("unit_id"), row.pop("area")
+        row.pop("campaign_id")
         if area in out[unit_id]:
             out[unit_id][area] = row
     return out

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, Sum
 
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
-from . import areas, tallies, topics
+from . import areas, shards, tallies, topics
 from .models import COUNT_FIELDS, KIND_FIELDS, SOURCE_FIELDS, STATUS_FIELDS, SubtreeCounts, SubtreeDue
 
 
@@ -27,12 +27,16 @@ class ItemState:
     due_date: date | None
     topic_id: int | None = None  # the special-rectification topic of the item's problem
     work_areas: int = 0  # the central-task work areas of the item's problem (bits of WorkArea)
+    # the unit's path when the caller holds the unit row (the actions lock it): spares a query for the
+    # ancestors; not a figure, so not compared
+    unit_path: str = field(default="", compare=False)
 
     @classmethod
     def of(cls, item: RectificationItem) -> ItemState:
         p = item.problem
+        path = item.unit.path if RectificationItem.unit.is_cached(item) else ""
         return cls(
-            p.campaign_id, item.unit_id, item.status, item.kind, item.due_date, p.topic_id, p.work_areas
+            p.campaign_id, item.unit_id, item.status, item.kind, item.due_date, p.topic_id, p.work_areas, path
         )
 
     def fields(self) -> Counter:
@@ -42,30 +46,12 @@ class ItemState:
         return self.due_date if self.status in ACTIVE_STATUSES else None
 
 
-def _ancestor_ids(unit_id: int) -> list[int]:
-    path = Unit.objects.filter(pk=unit_id).values_list("path", flat=True).get()
-    prefixes = ancestor_paths(path)
-    return list(Unit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
-
-
-def _add(unit_ids: list[int], campaign_id: int, delta: Counter, due: Counter) -> None:
-    delta = Counter({k: v for k, v in delta.items() if v})
-    due = Counter({k: v for k, v in due.items() if v})
-    if delta:
-        SubtreeCounts.objects.bulk_create(
-            [SubtreeCounts(unit_id=u, campaign_id=campaign_id) for u in unit_ids], ignore_conflicts=True
-        )
-        SubtreeCounts.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id).update(
-            **{f: F(f) + v for f, v in delta.items()}
-        )
-    for d, v in due.items():
-        SubtreeDue.objects.bulk_create(
-            [SubtreeDue(unit_id=u, campaign_id=campaign_id, due_date=d) for u in unit_ids],
-            ignore_conflicts=True,
-        )
-        SubtreeDue.objects.filter(unit_id__in=unit_ids, campaign_id=campaign_id, due_date=d).update(
-            n=F("n") + v
-        )
+def _add(targets: list[shards.Target], campaign_id: int, delta: Counter, due: Counter) -> None:
+    """Add `delta` to the counters and `due` to the due-date rows of `targets` ((unit, shard) rows, see
+    shards.py): one upsert per table."""
+    shards.upsert(SubtreeCounts, {"campaign_id": campaign_id}, targets, delta, COUNT_FIELDS)
+    rows = [((u, campaign_id, d, s), {"n": v}) for d, v in due.items() if v for u, s in targets]
+    shards.upsert_rows(SubtreeDue, ["unit_id", "campaign_id", "due_date", "shard"], rows, ["n"])
 
 
 def item_changed(before: ItemState | None, after: ItemState | None) -> None:
@@ -92,14 +78,22 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
             for area in areas.bits(state.work_areas):
                 for k, v in areas.item_fields(state.status).items():
                     area_deltas[(state.campaign_id, area, state.unit_id)][k] += sign * v
-    ancestors: dict[int, list[int]] = {}
+    # the rows each unit's change writes: its own and its ancestors', near the root at the unit's shard
+    targets: dict[int, list[shards.Target]] = {}
+    paths = {s.unit_id: s.unit_path for s in (before, after) if s is not None and s.unit_path}
+
+    def rows(unit_id: int) -> list[shards.Target]:
+        if unit_id not in targets:
+            path = paths.get(unit_id)
+            found = shards.ancestry_of_path(path) if path else shards.ancestry(unit_id)
+            targets[unit_id] = shards.spread(found, unit_id)
+        return targets[unit_id]
+
     for (campaign_id, unit_id), (delta, due) in groups.items():
-        ancestors[unit_id] = _ancestor_ids(unit_id)
-        _add(ancestors[unit_id], campaign_id, delta, due)
+        _add(rows(unit_id), campaign_id, delta, due)
     for (topic_id, unit_id), delta in topic_deltas.items():
-        topics.add(ancestors.get(unit_id) or _ancestor_ids(unit_id), topic_id, delta)
-    for (campaign_id, area, unit_id), delta in area_deltas.items():
-        areas.add(ancestors.get(unit_id) or _ancestor_ids(unit_id), campaign_id, area, delta)
+        topics.add(rows(unit_id), topic_id, delta)
+    areas.add_rows([(rows(u), cid, area, delta) for (cid, area, u), delta in area_deltas.items()])
 
 
 def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
@@ -142,32 +136,34 @@ def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> Non
             for area in areas.bits(p.work_areas):
                 area_counts[(a, cid, area)].update(areas.item_fields(it.status))
     for (a, tid), delta in topic_counts.items():
-        topics.add([a], tid, delta)
+        topics.add([(a, 0)], tid, delta)
     for (a, cid, area), delta in area_counts.items():
-        areas.add([a], cid, area, delta)
+        areas.add([(a, 0)], cid, area, delta)
     _write_bulk(counts, due)
 
 
 def _write_bulk(counts: dict, due: Counter) -> None:
-    """Add summed deltas with one upsert per table (INSERT … ON CONFLICT DO UPDATE; SQLite and PostgreSQL)."""
+    """Add summed deltas with one upsert per table (INSERT … ON CONFLICT DO UPDATE; SQLite and PostgreSQL),
+    into shard 0 (the bulk paths' deltas go to one row per unit; see shards.py)."""
     from django.db import connection
 
     cols = list(COUNT_FIELDS)
     table = SubtreeCounts._meta.db_table
-    names = ", ".join(["unit_id", "campaign_id", *cols])
-    marks = ", ".join(["%s"] * (len(cols) + 2))
+    names = ", ".join(["unit_id", "campaign_id", "shard", *cols])
+    marks = ", ".join(["%s"] * (len(cols) + 3))
     sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
     due_table = SubtreeDue._meta.db_table
     adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT (unit_id, campaign_id) DO UPDATE SET {sets}",
-            [[u, cid] + [c_.get(c, 0) for c in cols] for (u, cid), c_ in counts.items()],
+            f"INSERT INTO {table} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT (unit_id, campaign_id, shard) DO UPDATE SET {sets}",
+            [[u, cid, 0] + [c_.get(c, 0) for c in cols] for (u, cid), c_ in sorted(counts.items())],
         )
         cur.executemany(
-            f"INSERT INTO {due_table} (unit_id, campaign_id, due_date, n) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT (unit_id, campaign_id, due_date) DO UPDATE SET n = {due_table}.n + excluded.n",
-            [[u, cid, adapt(d), n] for (u, cid, d), n in due.items()],
+            f"INSERT INTO {due_table} (unit_id, campaign_id, due_date, shard, n) VALUES (%s, %s, %s, 0, %s) "
+            f"ON CONFLICT (unit_id, campaign_id, due_date, shard) DO UPDATE SET n = {due_table}.n + excluded.n",
+            [[u, cid, adapt(d), n] for (u, cid, d), n in sorted(due.items())],
         )
 
 
@@ -251,14 +247,18 @@ def bulk_created_rows(tally: BulkTally) -> None:
             due[(a, cid, d)] += n
     for (u, tid), delta in per_unit_topic.items():
         for a in ancestors(u):
-            topics.add([a], tid, delta)
+            topics.add([(a, 0)], tid, delta)
     for (u, cid, area), delta in per_unit_area.items():
-        areas.add(ancestors(u), cid, area, delta)
+        areas.add(shards.unsharded(ancestors(u)), cid, area, delta)
     _write_bulk(counts, due)
 
 
+def _problem_rows(problem: Problem) -> list[shards.Target]:
+    return shards.spread(shards.ancestry(problem.unit_id), problem.unit_id)
+
+
 def problem_created(problem: Problem) -> None:
-    ancestors = _ancestor_ids(problem.unit_id)
+    ancestors = _problem_rows(problem)
     _add(
         ancestors, problem.campaign_id, Counter({"problems": 1, SOURCE_FIELDS[problem.source]: 1}), Counter()
     )
@@ -269,25 +269,34 @@ def problem_created(problem: Problem) -> None:
 def problem_areas_changed(problem: Problem, old_mask: int) -> None:
     """A problem's work areas changed (the problem row is locked by the caller, so its items are not
     changing meanwhile: every item action locks its problem too)."""
-    areas.problem_areas_changed(problem, old_mask, _ancestor_ids(problem.unit_id))
+    areas.problem_areas_changed(problem, old_mask, _problem_rows(problem))
 
 
 def problem_source_changed(problem: Problem, old_source: str) -> None:
     delta = Counter({SOURCE_FIELDS[old_source]: -1, SOURCE_FIELDS[problem.source]: 1})
-    _add(_ancestor_ids(problem.unit_id), problem.campaign_id, delta, Counter())
+    _add(_problem_rows(problem), problem.campaign_id, delta, Counter())
 
 
 def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
-    """A moved unit takes its subtree's figures from its old ancestors to its new ones."""
-    old_only = [u for u in old_ancestor_ids if u not in new_ancestor_ids and u != unit.pk]
-    new_only = [u for u in new_ancestor_ids if u not in old_ancestor_ids and u != unit.pk]
-    for row in SubtreeCounts.objects.filter(unit=unit):
-        values = Counter({f: getattr(row, f) for f in COUNT_FIELDS})
-        _add(old_only, row.campaign_id, Counter({k: -v for k, v in values.items()}), Counter())
-        _add(new_only, row.campaign_id, values, Counter())
-    for row in SubtreeDue.objects.filter(unit=unit).exclude(n=0):
-        _add(old_only, row.campaign_id, Counter(), Counter({row.due_date: -row.n}))
-        _add(new_only, row.campaign_id, Counter(), Counter({row.due_date: row.n}))
+    """A moved unit takes its subtree's figures (the sum of its shard rows) from its old ancestors to its
+    new ones, into their shard 0."""
+    old_only = shards.unsharded(u for u in old_ancestor_ids if u not in new_ancestor_ids and u != unit.pk)
+    new_only = shards.unsharded(u for u in new_ancestor_ids if u not in old_ancestor_ids and u != unit.pk)
+    sums = {f: Sum(f) for f in COUNT_FIELDS}
+    for row in SubtreeCounts.objects.filter(unit=unit).values("campaign_id").annotate(**sums).order_by():
+        values = Counter({f: row[f] for f in COUNT_FIELDS})
+        _add(old_only, row["campaign_id"], Counter({k: -v for k, v in values.items()}), Counter())
+        _add(new_only, row["campaign_id"], values, Counter())
+    due_rows = (
+        SubtreeDue.objects.filter(unit=unit)
+        .values_list("campaign_id", "due_date")
+        .annotate(n=Sum("n"))
+        .exclude(n=0)
+        .order_by()
+    )
+    for campaign_id, due_date, n in due_rows:
+        _add(old_only, campaign_id, Counter(), Counter({due_date: -n}))
+        _add(new_only, campaign_id, Counter(), Counter({due_date: n}))
     topics.unit_moved(unit, old_only, new_only)
     areas.unit_moved(unit, old_only, new_only)
 
@@ -319,13 +328,18 @@ def recount(unit: Unit, campaign_id: int) -> tuple[dict[str, int], dict[date, in
 
 
 def stored(unit: Unit, campaign_id: int) -> tuple[dict[str, int], dict[date, int]]:
-    row = SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).first()
-    counts = {f: getattr(row, f) if row else 0 for f in COUNT_FIELDS}
+    """What the counters hold for a subtree: the sums of the unit's shard rows."""
+    row = SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).aggregate(
+        **{f: Sum(f) for f in COUNT_FIELDS}
+    )
+    counts = {f: row[f] or 0 for f in COUNT_FIELDS}
     due = {
         d: n
         for d, n in SubtreeDue.objects.filter(unit=unit, campaign_id=campaign_id)
+        .values_list("due_date")
+        .annotate(n=Sum("n"))
         .exclude(n=0)
-        .values_list("due_date", "n")
+        .order_by()
     }
     return counts, due
 

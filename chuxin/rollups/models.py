@@ -18,16 +18,21 @@ COUNT_FIELDS = ["problems", "items", *STATUS_FIELDS.values(), *KIND_FIELDS.value
 
 
 class SubtreeCounts(models.Model):
-    """The figures of one unit's subtree in one campaign."""
+    """The figures of one unit's subtree in one campaign (the sum of its shard rows, see shards.py)."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     problems = models.BigIntegerField(default=0)
     items = models.BigIntegerField(default=0)
     locals().update({f: models.BigIntegerField(default=0) for f in COUNT_FIELDS[2:]})
+    # which of the unit's rows this is (shards.py): units near the root spread their writers over several
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="rollups_one_row_per_unit")]
+        constraints = [
+            # one row per unit, campaign and shard; also serves the reads (units IN (…), campaign)
+            models.UniqueConstraint(fields=["unit", "campaign", "shard"], name="rollups_one_row_per_shard"),
+        ]
 
 
 class SubtreeDue(models.Model):
@@ -37,10 +42,15 @@ class SubtreeDue(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     due_date = models.DateField()
     n = models.BigIntegerField(default=0)
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # as SubtreeCounts.shard
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["unit", "campaign", "due_date"], name="rollups_due_unique"),
+            # one row per unit, campaign, date and shard; also serves the overdue read (units IN (…),
+            # campaign, due_date < today)
+            models.UniqueConstraint(
+                fields=["unit", "campaign", "due_date", "shard"], name="rollups_due_shard_unique"
+            ),
         ]
 
 
@@ -89,9 +99,12 @@ class TopicCounts(models.Model):
     problems = models.BigIntegerField(default=0)
     items = models.BigIntegerField(default=0)
     locals().update({f: models.BigIntegerField(default=0) for f in TOPIC_COUNT_FIELDS[2:]})
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # as SubtreeCounts.shard
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "topic"], name="rollups_topic_row_per_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "topic", "shard"], name="rollups_topic_row_per_shard")
+        ]
         # the per-topic table of a subtree and the per-child ranking: (topic, unit) lookups
         indexes = [models.Index(fields=["topic", "unit"], name="rollups_topic_unit")]
 
@@ -110,10 +123,13 @@ class AreaCounts(models.Model):
     problems = models.BigIntegerField(default=0)
     items = models.BigIntegerField(default=0)
     locals().update({f: models.BigIntegerField(default=0) for f in AREA_COUNT_FIELDS[2:]})
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)  # as SubtreeCounts.shard
 
     class Meta:
         constraints = [
-            # one row per unit, campaign and area; also serves the dashboard panel (unit, campaign) and the
-            # per-child reads (units IN (…), campaign)
-            models.UniqueConstraint(fields=["unit", "campaign", "area"], name="rollups_area_unique"),
+            # one row per unit, campaign, area and shard; also serves the dashboard panel (unit, campaign)
+            # and the per-child reads (units IN (…), campaign)
+            models.UniqueConstraint(
+                fields=["unit", "campaign", "area", "shard"], name="rollups_area_shard_unique"
+            ),
         ]

@@ -68,6 +68,11 @@ class Figures:
         return self.by(SOURCE_FIELDS)
 
 
+def counter_sums(rows, fields=COUNT_FIELDS) -> list[dict]:
+    """SubtreeCounts rows summed over their shards: one dict per unit, {"unit_id", *fields}."""
+    return list(rows.values("unit_id").annotate(**{f: Sum(f) for f in fields}).order_by())
+
+
 def _empty() -> dict[str, int]:
     return dict.fromkeys(COUNT_FIELDS, 0)
 
@@ -80,12 +85,11 @@ def _bucket(days: int) -> int:
 
 
 def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, Figures]:
-    """Figures of each unit's subtree: one query for the counters, one for the overdue dates."""
+    """Figures of each unit's subtree: one query for the counters (their shard rows summed per unit, see
+    shards.py), one for the overdue dates."""
     ids = [u.pk for u in units]
     out = {u.pk: Figures(u, _empty(), 0, [0] * len(OVERDUE_BUCKETS)) for u in units}
-    for row in SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id).values(
-        "unit_id", *COUNT_FIELDS
-    ):
+    for row in counter_sums(SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id)):
         out[row.pop("unit_id")].counts = row
     # Overdue by age, summed per unit and band in the database: one row per unit, not one per date.
     # As _bucket(): band i > 0 holds its own days; band 0 holds the rest (its own days, and any
@@ -97,7 +101,9 @@ def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, F
             window &= Q(due_date__gte=today - timedelta(days=hi))
         bands[f"b{i}"] = Sum("n", filter=window)
     due = (
-        SubtreeDue.objects.filter(unit_id__in=ids, campaign_id=campaign_id, due_date__lt=today, n__gt=0)
+        # every non-zero row, not only the positive ones: a shard row may be negative (shards.py)
+        SubtreeDue.objects.filter(unit_id__in=ids, campaign_id=campaign_id, due_date__lt=today)
+        .exclude(n=0)
         .values("unit_id")
         .annotate(**bands)
         .order_by()
@@ -148,10 +154,7 @@ def ledger_total(
     field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
     if field is None:
         return None
-    row = (
-        SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).values_list(field, flat=True).first()
-    )
-    return row or 0
+    return SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).aggregate(n=Sum(field))["n"] or 0
 
 
 def dashboard(unit: Unit, campaign_id: int, today: date, visible_children, as_of: date | None = None) -> dict:

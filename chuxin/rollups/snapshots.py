@@ -19,9 +19,12 @@ def take_snapshot(day: date, campaign_id: int | None = None) -> int:
     one = {"campaign_id": campaign_id} if campaign_id is not None else {}
     overdue = {
         (r["unit_id"], r["campaign_id"]): r["n"]
-        for r in SubtreeDue.objects.filter(due_date__lt=day, n__gt=0, **one)
+        # a shard row may be negative (shards.py): sum every non-zero row, not only the positive ones
+        for r in SubtreeDue.objects.filter(due_date__lt=day, **one)
+        .exclude(n=0)
         .values("unit_id", "campaign_id")
         .annotate(n=Sum("n"))
+        .order_by()
     }
     DailySnapshot.objects.filter(date=day, **one).delete()
     rows = [
@@ -34,8 +37,11 @@ def take_snapshot(day: date, campaign_id: int | None = None) -> int:
             kept_up=kept,
             overdue=overdue.get((u, c), 0),
         )
-        for u, c, items, closed, kept in SubtreeCounts.objects.filter(items__gt=0, **one)
-        .values_list("unit_id", "campaign_id", "items", "st_closed", "st_kept_up")
+        for u, c, items, closed, kept in SubtreeCounts.objects.filter(**one)
+        .values_list("unit_id", "campaign_id")
+        .annotate(n_items=Sum("items"), n_closed=Sum("st_closed"), n_kept=Sum("st_kept_up"))  # shards summed
+        .filter(n_items__gt=0)
+        .order_by()
         .iterator(chunk_size=5000)
     ]
     DailySnapshot.objects.bulk_create(rows, batch_size=5000)

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db.models import Count, F
+from django.db.models import Count, Sum
 
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import Problem, RectificationItem
 
+from . import shards
 from .models import STATUS_FIELDS, TOPIC_COUNT_FIELDS, TopicCounts
 
 
-def add(unit_ids: list[int], topic_id: int | None, delta: Counter) -> None:
-    delta = Counter({k: v for k, v in delta.items() if v})
-    if topic_id is None or not delta or not unit_ids:
+def add(targets: list[shards.Target], topic_id: int | None, delta: Counter) -> None:
+    """Add `delta` to the (unit, shard) rows of `targets` under the topic (one upsert, see shards.py)."""
+    if topic_id is None:
         return
-    TopicCounts.objects.bulk_create(
-        [TopicCounts(unit_id=u, topic_id=topic_id) for u in unit_ids], ignore_conflicts=True
-    )
-    TopicCounts.objects.filter(unit_id__in=unit_ids, topic_id=topic_id).update(
-        **{f: F(f) + v for f, v in delta.items()}
+    shards.upsert(TopicCounts, {"topic_id": topic_id}, targets, delta, TOPIC_COUNT_FIELDS)
+
+
+def sums(rows) -> list[dict]:
+    """TopicCounts rows summed over their shards: one dict per (unit, topic) with every counter."""
+    return list(
+        rows.values("unit_id", "topic_id").annotate(**{f: Sum(f) for f in TOPIC_COUNT_FIELDS}).order_by()
     )
 
 
@@ -32,11 +35,11 @@ def item_fields(status: str) -> Counter:
     return Counter({"items": 1, STATUS_FIELDS[status]: 1})
 
 
-def unit_moved(unit: Unit, old_only: list[int], new_only: list[int]) -> None:
-    for row in TopicCounts.objects.filter(unit=unit):
-        values = Counter({f: getattr(row, f) for f in TOPIC_COUNT_FIELDS})
-        add(old_only, row.topic_id, Counter({k: -v for k, v in values.items()}))
-        add(new_only, row.topic_id, values)
+def unit_moved(unit: Unit, old_only: list[shards.Target], new_only: list[shards.Target]) -> None:
+    for row in sums(TopicCounts.objects.filter(unit=unit)):
+        values = Counter({f: row[f] for f in TOPIC_COUNT_FIELDS})
+        add(old_only, row["topic_id"], Counter({k: -v for k, v in values.items()}))
+        add(new_only, row["topic_id"], values)
 
 
 def recount(unit: Unit, topic_id: int) -> dict[str, int]:
@@ -50,8 +53,10 @@ def recount(unit: Unit, topic_id: int) -> dict[str, int]:
 
 
 def stored(unit: Unit, topic_id: int) -> dict[str, int]:
-    row = TopicCounts.objects.filter(unit=unit, topic_id=topic_id).first()
-    return {f: getattr(row, f) if row else 0 for f in TOPIC_COUNT_FIELDS}
+    row = TopicCounts.objects.filter(unit=unit, topic_id=topic_id).aggregate(
+        **{f: Sum(f) for f in TOPIC_COUNT_FIELDS}
+    )
+    return {f: row[f] or 0 for f in TOPIC_COUNT_FIELDS}
 
 
 def drift(unit: Unit, topic_id: int) -> dict:

@@ -27,6 +27,7 @@ from chuxin.core.errors import ActionError
 from chuxin.orgs.models import Person, Role, RoleAssignment, Unit
 from chuxin.orgs.scope import scope_for
 from chuxin.problems.models import RectificationItem, Status
+from chuxin.rollups import topics as rollup_topics
 from chuxin.rollups.models import TopicCounts
 
 from .models import (
@@ -154,15 +155,17 @@ def do_challenge_none_found(
 
 def topic_figures(unit: Unit, topics) -> dict[int, dict]:
     """Per topic, the subtree's figures from the roll-ups: found, fixed, ongoing, completion %."""
-    rows = {r.topic_id: r for r in TopicCounts.objects.filter(unit=unit, topic__in=topics)}
+    rows = {
+        r["topic_id"]: r for r in rollup_topics.sums(TopicCounts.objects.filter(unit=unit, topic__in=topics))
+    }
     out = {}
     for t in topics:
         r = rows.get(t.pk)
-        found = r.items if r else 0
-        fixed = r.st_closed if r else 0
-        kept = r.st_kept_up if r else 0
+        found = r["items"] if r else 0
+        fixed = r["st_closed"] if r else 0
+        kept = r["st_kept_up"] if r else 0
         out[t.pk] = {
-            "problems": r.problems if r else 0,
+            "problems": r["problems"] if r else 0,
             "found": found,
             "fixed": fixed,
             "kept_up": kept,

@@ -21,6 +21,7 @@ from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_scoped_or_404, get_unit_for_user, require_manage, scope_for
 from chuxin.orgs.watermark import watermark_text
 from chuxin.problems.access import get_problem_for_user
+from chuxin.rollups import topics as rollup_topics
 from chuxin.rollups.models import TopicCounts
 
 from . import actions, notice
@@ -54,7 +55,10 @@ def _get_topic(campaign, unit, topic_id) -> Topic:
 def _ranking(unit, topic) -> list[dict]:
     """The children's figures under one topic, worst first (倒排名): one query over the roll-up rows."""
     children = list(Unit.objects.children_of(unit))
-    rows = {r.unit_id: r for r in TopicCounts.objects.filter(topic=topic, unit__in=children)}
+    rows = {
+        r["unit_id"]: r
+        for r in rollup_topics.sums(TopicCounts.objects.filter(topic=topic, unit__in=children))
+    }
     none_found = {
         n.unit_id: n
         for n in NoneFound.objects.filter(topic=topic, unit__in=children).exclude(
@@ -64,13 +68,13 @@ def _ranking(unit, topic) -> list[dict]:
     out = []
     for child in children:
         r = rows.get(child.pk)
-        found = r.items if r else 0
-        fixed = r.st_closed if r else 0
-        kept = r.st_kept_up if r else 0
+        found = r["items"] if r else 0
+        fixed = r["st_closed"] if r else 0
+        kept = r["st_kept_up"] if r else 0
         out.append(
             {
                 "unit": child,
-                "problems": r.problems if r else 0,
+                "problems": r["problems"] if r else 0,
                 "found": found,
                 "fixed": fixed,
                 "kept_up": kept,

@@ -2,6 +2,7 @@
 before its activity counts (M14), from the roll-ups."""
 
 from django import template
+from django.db.models import Sum
 
 from chuxin.problems.models import WorkArea
 from chuxin.rollups import areas
@@ -58,12 +59,10 @@ def outcomes_lead(unit, campaign):
     with counts of meetings and reports. One indexed row."""
     from chuxin.rollups.models import SubtreeCounts
 
-    row = (
-        SubtreeCounts.objects.filter(unit=unit, campaign=campaign)
-        .values("items", STATUS_FIELDS["closed"], STATUS_FIELDS["kept_up"])
-        .first()
-    ) or {"items": 0, STATUS_FIELDS["closed"]: 0, STATUS_FIELDS["kept_up"]: 0}
-    items, closed, kept = row["items"], row[STATUS_FIELDS["closed"]], row[STATUS_FIELDS["kept_up"]]
+    row = SubtreeCounts.objects.filter(unit=unit, campaign=campaign).aggregate(  # the shard rows summed
+        items=Sum("items"), closed=Sum(STATUS_FIELDS["closed"]), kept=Sum(STATUS_FIELDS["kept_up"])
+    )
+    items, closed, kept = row["items"] or 0, row["closed"] or 0, row["kept"] or 0
     return {
         "unit": unit,
         "campaign": campaign,
