@@ -206,6 +206,12 @@ DATABASE_ROUTERS = ["chuxin.core.dbrouter.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Roll-up counters near the root are sharded (chuxin/rollups/shards.py): a unit at depth <= ROLLUP_SHARD_DEPTH
+# keeps up to ROLLUP_SHARDS rows, so concurrent writers do not queue on one row; readers sum them. Either may
+# change at any time (no migration): only sums are read. ROLLUP_SHARDS=1 turns sharding off.
+ROLLUP_SHARDS = env_int("ROLLUP_SHARDS", 16)
+ROLLUP_SHARD_DEPTH = env_int("ROLLUP_SHARD_DEPTH", 2)
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -389,3 +389,31 @@ def test_only_the_units_secretary_signs_off_its_problem_list(client, county_staf
         f"问题清单（{signoff.problems} 个问题）已由{secretary.name}于{day.year}年{day.month}月{day.day}日审签"
         in page
     )
+
+
+def test_the_ledger_shows_the_latest_sign_off_and_the_sign_off_button_to_the_secretary_only(
+    client, county_office, guangdong_office
+):
+    from chuxin.problems.models import ProblemListSignoff
+
+    unit = Unit.objects.get(code="440604")
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    secretary = unit.committee.get(post="secretary").person
+    Person.objects.filter(user=county_office).update(user=None)
+    secretary.user = county_office
+    secretary.save()
+    client.force_login(county_office)
+    page = client.get("/ledger/units/440604/").content.decode()
+    assert "问题清单尚未审签" in page and "书记审签" in page
+    first = actions.do_sign_off_problem_list(unit, campaign, acting_user=county_office)
+    ProblemListSignoff.objects.filter(pk=first.pk).update(signed_at=first.signed_at - timedelta(days=3))
+    latest = actions.do_sign_off_problem_list(unit, campaign, acting_user=county_office)
+    page = client.get("/ledger/units/440604/")
+    assert page.context["signoff"].pk == latest.pk and page.context["is_secretary"] is True
+    assert (
+        f"已由{secretary.name}于" in page.content.decode() and "问题清单尚未审签" not in page.content.decode()
+    )
+    client.force_login(guangdong_office)  # an office above: sees the sign-off, may not sign
+    page = client.get("/ledger/units/440604/")
+    assert page.context["signoff"].pk == latest.pk and page.context["is_secretary"] is False
+    assert "书记审签" not in page.content.decode()

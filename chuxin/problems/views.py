@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +15,7 @@ from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
 from chuxin.core.forms import posted_version
-from chuxin.orgs.models import Person, ancestor_paths, subtree_q
+from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, require_manage, require_record, scope_for
 from chuxin.rollups.queries import ledger_total
 
@@ -37,6 +37,7 @@ from .models import (
     ExtensionStatus,
     Kind,
     Problem,
+    ProblemListSignoff,
     RectificationItem,
     Source,
     Status,
@@ -141,12 +142,51 @@ def unit_ledger(request, code):
             "today": timezone.localdate(),
             "can_record": scope.can_record(unit),
             "subtree": subtree,
-            "signoff": unit.problem_list_signoffs.filter(campaign=campaign)
-            .select_related("signed_by")
-            .first(),
-            "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
+            **signoff_state(unit, campaign, request.user),
         },
     )
+
+
+def signoff_state(unit, campaign, user) -> dict:
+    """{"signoff": the unit's latest problem-list sign-off in the campaign or None, "is_secretary": whether
+    the user is the unit's secretary (who may sign)}, in one query: the unit's row joined to its sign-offs
+    of the campaign (a LEFT JOIN: a unit without one still gives its row), with the secretary check as a
+    subquery. The sign-off is rebuilt from the columns the page shows."""
+    secretary = CommitteeMember.objects.filter(unit=OuterRef("pk"), post="secretary", person__user=user)
+    row = (
+        Unit.objects.filter(pk=unit.pk)
+        .annotate(
+            s=FilteredRelation(
+                "problem_list_signoffs", condition=Q(problem_list_signoffs__campaign=campaign)
+            ),
+            is_secretary=Exists(secretary),
+        )
+        .order_by(F("s__signed_at").desc(nulls_last=True), F("s__id").desc(nulls_last=True))
+        .values(
+            "is_secretary",
+            "s__id",
+            "s__signed_at",
+            "s__problems",
+            "s__note",
+            "s__signed_by_id",
+            "s__signed_by__name",
+        )
+        .first()
+    )
+    if row is None:
+        return {"signoff": None, "is_secretary": False}
+    signoff = None
+    if row["s__id"] is not None:
+        signoff = ProblemListSignoff(
+            pk=row["s__id"],
+            unit=unit,
+            campaign=campaign,
+            signed_at=row["s__signed_at"],
+            problems=row["s__problems"],
+            note=row["s__note"],
+            signed_by=Person(pk=row["s__signed_by_id"], name=row["s__signed_by__name"]),
+        )
+    return {"signoff": signoff, "is_secretary": row["is_secretary"]}
 
 
 @login_required

@@ -37,11 +37,11 @@ Target = tuple[int, int]  # (unit id, shard)
 
 
 def shard_count() -> int:
-    return max(1, int(getattr(settings, "ROLLUP_SHARDS", 16)))
+    return max(1, settings.ROLLUP_SHARDS)
 
 
 def shard_depth() -> int:
-    return int(getattr(settings, "ROLLUP_SHARD_DEPTH", 2))
+    return settings.ROLLUP_SHARD_DEPTH
 
 
 def shard_for(key: int) -> int:
