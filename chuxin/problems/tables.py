@@ -77,12 +77,11 @@ class ItemRow:
         return (today - self.due_date).days
 
 
-def rows_by_id(ids: list[int]) -> list[ItemRow]:
-    """The rows of these items, newest first, in one query (the joins run for these rows only)."""
+def rows_in(ids) -> list[ItemRow]:
+    """The rows of the items whose ids `ids` gives (a list, or a sliced id query: one statement then),
+    newest first; the joins run for these rows only."""
     from .models import RectificationItem
 
-    if not ids:
-        return []
     qs = RectificationItem.objects.filter(id__in=ids).order_by("-id").values_list(*COLUMNS)
     return [ItemRow(*values) for values in qs]
 

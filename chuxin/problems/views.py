@@ -43,15 +43,16 @@ from .models import (
     Status,
     UpdateKind,
 )
-from .tables import rows_by_id
+from .tables import rows_in
 
 PER_PAGE = 50
 
 
 class LedgerPage:
     """One page of a ledger without counting the whole filtered subtree (a COUNT over a province's
-    items costs more than the page itself). The ids come first from the narrow index-backed query,
-    then the 50 rows with their joins: the joins run for 50 rows, not for every match."""
+    items costs more than the page itself). One statement: the page's 51 ids from the narrow
+    index-backed query, as a subquery, then their rows with the joins — the joins run for 51 rows, not
+    for every match (the 51st only says there is a next page)."""
 
     def __init__(self, qs, number):
         try:
@@ -59,10 +60,11 @@ class LedgerPage:
         except ValueError:
             self.number = 1
         start = (self.number - 1) * PER_PAGE
-        ids = list(qs.order_by("-id").values_list("id", flat=True)[start : start + PER_PAGE + 1])
-        self.has_next = len(ids) > PER_PAGE
+        window = qs.order_by("-id").values("id")[start : start + PER_PAGE + 1]
+        rows = rows_in(window)  # plain rows for the table (tables.py)
+        self.has_next = len(rows) > PER_PAGE
         self.has_previous = self.number > 1
-        self.object_list = rows_by_id(ids[:PER_PAGE])  # plain rows for the table (tables.py)
+        self.object_list = rows[:PER_PAGE]
         self.total = None  # filled in when the roll-ups know it
 
     def next_page_number(self):
