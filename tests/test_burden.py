@@ -260,3 +260,11 @@ def test_the_pages_answer_and_withdraw_and_say_a_withdrawn_request_is_no_burden(
     assert "撤回，不计入基层负担" in page and "平台已有数据" in page and 'id="withdraw-form"' not in page
     meter = as_user(county_staff).get("/burden/units/440604/").content.decode()
     assert "本单位收到的要求中有1件已撤回" in meter
+
+
+def test_withdrawing_twice_through_the_page_says_why_in_plain_words(as_user, guangdong_office):
+    req = _ask_chancheng(guangdong_office)
+    office = as_user(guangdong_office)
+    office.post(f"/burden/requests/{req.pk}/withdraw/")
+    again = office.post(f"/burden/requests/{req.pk}/withdraw/", follow=True).content.decode()
+    assert "该要求已撤回。" in again and "[&#x27;" not in again and "['" not in again

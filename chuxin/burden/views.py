@@ -229,7 +229,7 @@ def burden_request_withdraw(request, request_id):
     try:
         actions.do_withdraw_request(req, reason=request.POST.get("reason", ""), acting_user=request.user)
     except ActionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The request is withdrawn; it no longer counts as burden."))
     return redirect(f"{reverse('burden_request_detail', args=[req.pk])}?campaign={req.campaign_id}")
@@ -248,7 +248,7 @@ def burden_receipt_answer(request, receipt_id):
     try:
         actions.do_mark_request_answered(receipt, acting_user=request.user)
     except ActionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Marked as answered by %(unit)s.") % {"unit": receipt.unit.name})
     back = reverse("burden_meter", args=[receipt.unit.code]) if request.POST.get("back") == "meter" else None
