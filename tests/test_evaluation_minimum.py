@@ -135,3 +135,14 @@ def test_a_closed_campaigns_survey_says_it_ended_before_asking(client, scheme, c
     do_close_campaign(scheme.campaign, acting_user=central_office)
     body = client.get(reverse("public_survey", args=[CODE, scheme.campaign_id])).content.decode()
     assert 'id="survey-ended"' in body and "不再接受答卷" in body and "获得感" not in body
+
+
+def test_the_ranking_names_the_children_whose_survey_is_short(client, scheme, central_office):
+    _minimum(scheme, 10_000, central_office)
+    client.force_login(central_office)
+    body = client.get(reverse("evaluation_unit", args=["440000"])).content.decode()
+    ranking = body[body.index('id="ranking"') :]
+    ranking = ranking[: ranking.index("</table>")]
+    children = Unit.objects.children_of(Unit.objects.get(code="440000"))
+    assert ranking.count("样本不足") == sum(1 for c in children if _responses(c.code))
+    assert all(f">{c.name}</a>" in ranking for c in children)

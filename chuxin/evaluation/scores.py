@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from django.utils.translation import gettext_lazy as _
 
@@ -105,13 +106,13 @@ class Assessment:
     survey: list[QuestionScore] = field(default_factory=list)
     rating: list[QuestionScore] = field(default_factory=list)
 
-    @property
+    @cached_property  # read several times per unit by the ranking's sort and the page
     def total(self) -> float | None:
         have = [s for s in self.scores.values() if s.value is not None and s.weight]
         weight = sum(s.weight for s in have)
         return round(sum(s.value * s.weight for s in have) / weight, 1) if weight else None
 
-    @property
+    @cached_property
     def indicators(self) -> float | None:
         """The computed indicators together (weighted like the total), for the ranking's column."""
         have = [
@@ -160,7 +161,9 @@ def assess(
     """unit id -> the assessment of its subtree; three queries (plus one for the questions if not given)."""
     survey_qs, rating_qs = questions if questions is not None else questions_of(scheme)
     campaign_id = scheme.campaign_id
-    keys = BASE_TALLIES + [q.tally for q in survey_qs] + [q.tally for q in rating_qs]
+    survey_keys = [(q, q.tally) for q in survey_qs]  # the keys once, not per unit and question
+    rating_keys = [(q, q.tally) for q in rating_qs]
+    keys = BASE_TALLIES + [k for _q, k in survey_keys] + [k for _q, k in rating_keys]
     figs = figures_for(units, campaign_id, today)
     counts = tallies.read(units, campaign_id, keys)
     w = scheme.weights()
@@ -169,11 +172,11 @@ def assess(
         f, t = figs[u.pk], counts[u.pk]
         fixed = f.closed + f.kept_up
         responses, ratings = t["evaluation.responses"], t["evaluation.ratings"]
-        survey_points = sum(t[q.tally] for q in survey_qs)
+        survey_points = sum(t[k] for _q, k in survey_keys)
         # a few responses are not a unit's satisfaction: below the minimum the part does not count
         counted = responses >= max(scheme.min_responses, 1)
         short = bool(responses) and not counted
-        rating_points = sum(t[q.tally] for q in rating_qs)
+        rating_points = sum(t[k] for _q, k in rating_keys)
         scores = {
             "study": Score(
                 "study",
@@ -218,10 +221,10 @@ def assess(
             unit=u,
             scores=scores,
             survey=[
-                QuestionScore(q, round(t[q.tally] / responses, 1) if counted else None, short)
-                for q in survey_qs
+                QuestionScore(q, round(t[k] / responses, 1) if counted else None, short)
+                for q, k in survey_keys
             ],
-            rating=[QuestionScore(q, round(t[q.tally] / ratings, 1) if ratings else None) for q in rating_qs],
+            rating=[QuestionScore(q, round(t[k] / ratings, 1) if ratings else None) for q, k in rating_keys],
         )
     return out
 

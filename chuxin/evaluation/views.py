@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from html import escape
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +30,26 @@ from .models import DEFAULT_MIN_RESPONSES, DEFAULT_WEIGHTS, WEIGHT_FIELDS, Grade
 from .scores import PARTS, assess, by_goal, questions_of, worst_first
 
 SORTS = ["total", *PARTS]
+
+
+def _ranking_rows(ranked, campaign_id: int) -> str:
+    """The ranking's rows (one per unit directly below, hundreds at the centre), built here rather than by
+    the template engine, as the dashboards' per-child rows are (dashboards._children_rows)."""
+    from .templatetags.evaluation import score
+
+    base = reverse("evaluation_unit", args=["__code__"])
+    short = escape(_("Too few responses"))
+    rows = []
+    for n, a in enumerate(ranked, 1):
+        url = escape(f"{base.replace('__code__', quote(a.unit.code))}?campaign={campaign_id}")
+        survey = a.scores["survey"]
+        rows.append(
+            f'<tr><td>{n}</td><td class="text-nowrap"><a href="{url}">{escape(a.unit.name)}</a></td>'
+            f'<td class="text-end fw-semibold">{score(a.total)}</td><td class="text-end">{score(a.indicators)}</td>'
+            f'<td class="text-end">{short if survey.short else score(survey.value)}</td>'
+            f'<td class="text-end">{score(a.scores["rating"].value)}</td></tr>'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 — built from escaped values above
 
 
 def _method(scheme_weights: dict[str, int]) -> list[tuple[str, int]]:
@@ -65,7 +89,7 @@ def unit_evaluation(request, code):
             "me": me,
             "goals": goals,
             "senses": senses,
-            "ranked": worst_first([found[c.pk] for c in children], sort),
+            "ranked_rows": _ranking_rows(worst_first([found[c.pk] for c in children], sort), campaign.pk),
             "sort": sort,
             "sorts": [(k, me.part(k).label) for k in PARTS],
             "w": scheme.weights(),
