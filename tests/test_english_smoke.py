@@ -13,7 +13,10 @@ from django.utils import timezone
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import Problem, RectificationItem, Status
 
-TODAY = timezone.localdate()
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def test_record_claim_and_verify_in_english(english, county_staff, guangdong_off
     page = client.get(reverse("problem_create", args=["440604"])).content.decode()
     assert "Record a problem" in page and "Opinions heard" in page and "记录" not in page
     person = Unit.objects.get(code="440604").people.order_by("pk").first()
-    deadline = TODAY + timedelta(days=20)
+    deadline = today() + timedelta(days=20)
     response = client.post(  # the problem and its first item on one page
         reverse("problem_create", args=["440604"]),
         {

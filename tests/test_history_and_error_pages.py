@@ -16,7 +16,10 @@ from chuxin.orgs.models import Person, Rank, RoleAssignment, Unit
 from chuxin.problems import actions
 from chuxin.problems.models import Kind
 
-TODAY = timezone.localdate()
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def _cycle(unit, staff, office):
             measures="增设窗口",
             kind=Kind.DEADLINE,
             responsible_person=unit.people.order_by("pk").first(),
-            deadline=TODAY + timedelta(days=30),
+            deadline=today() + timedelta(days=30),
             requirements="月底前完成",
             acting_user=staff,
         )

@@ -18,7 +18,10 @@ from chuxin.problems import actions
 from chuxin.problems.evidence import MAX_BYTES
 from chuxin.problems.models import Evidence, Kind, RectificationItem, Status
 
-TODAY = timezone.localdate()
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
@@ -56,13 +59,16 @@ def record(staff, kind=Kind.DEADLINE, **item_fields):
         acting_user=staff,
     )
     fields = (
-        {"deadline": TODAY + timedelta(days=30), "requirements": "月底前完成"}
+        {"deadline": today() + timedelta(days=30), "requirements": "月底前完成"}
         if kind == Kind.DEADLINE
         else {}
     )
     if kind == Kind.LONG_TERM:
         fields = {
-            "stages": [("建立预约制度", TODAY + timedelta(days=10)), ("全面推开", TODAY + timedelta(days=60))]
+            "stages": [
+                ("建立预约制度", today() + timedelta(days=10)),
+                ("全面推开", today() + timedelta(days=60)),
+            ]
         }
     fields.update(item_fields)
     person = unit.people.order_by("pk").first()
@@ -93,7 +99,7 @@ def test_the_whole_cycle_record_claim_verify_reopen(county_staff, county_office)
 
 def test_fix_at_once_gets_a_short_default_deadline(county_staff):
     item = record(county_staff, kind=Kind.AT_ONCE)
-    assert item.deadline == TODAY + timedelta(days=actions.AT_ONCE_DAYS)
+    assert item.deadline == today() + timedelta(days=actions.AT_ONCE_DAYS)
 
 
 def test_fix_by_deadline_needs_deadline_and_requirements(county_staff):
@@ -109,16 +115,16 @@ def test_a_past_deadline_is_refused_and_nothing_is_written(county_staff):
     Campaign.objects.update(ended_on=None)  # a running campaign plans ahead
     count = RectificationItem.objects.count()
     with pytest.raises(ActionError, match="已过"):
-        record(county_staff, deadline=TODAY - timedelta(days=1))
+        record(county_staff, deadline=today() - timedelta(days=1))
     assert RectificationItem.objects.count() == count
 
 
 def test_a_past_deadline_is_history_in_a_campaign_that_has_ended(county_staff):
     from chuxin.campaigns.models import Campaign
 
-    Campaign.objects.update(ended_on=TODAY - timedelta(days=30))
-    item = record(county_staff, deadline=TODAY - timedelta(days=100))
-    assert item.deadline == TODAY - timedelta(days=100) and item.is_overdue()
+    Campaign.objects.update(ended_on=today() - timedelta(days=30))
+    item = record(county_staff, deadline=today() - timedelta(days=100))
+    assert item.deadline == today() - timedelta(days=100) and item.is_overdue()
 
 
 def test_long_term_items_have_stages_and_can_be_kept_up(county_staff, county_office):
@@ -245,7 +251,7 @@ def test_oversized_or_unknown_evidence_is_refused(county_staff):
 
 def test_overdue_is_computed_and_escalates(county_staff):
     item = record(county_staff)
-    RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=12))
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=today() - timedelta(days=12))
     item.refresh_from_db()
     assert item.days_overdue() == 12 and item.escalation() == "supervise"
     assert RectificationItem.objects.overdue().filter(pk=item.pk).exists()
@@ -332,7 +338,7 @@ def test_a_stale_form_shows_the_conflict_in_the_panel(client, county_staff, coun
 
 def test_ledger_page_filters_and_shows_overdue_of_subordinates(client, county_staff, guangdong_office):
     item = record(county_staff)
-    RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=3))
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=today() - timedelta(days=3))
     client.force_login(guangdong_office)
     body = client.get("/ledger/units/440000/", {"overdue": "on"}).content.decode()  # subordinates included
     assert "测试问题甲：窗口排队" in body

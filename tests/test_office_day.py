@@ -18,7 +18,12 @@ from chuxin.problems.models import Kind, Problem, RectificationItem, Status
 from chuxin.reminders.models import Notification, NotificationKind
 from chuxin.rollups.counters import drift
 
-TODAY = timezone.localdate()
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
+
+
 ZH: dict = {}
 
 
@@ -52,7 +57,7 @@ def record(staff, **fields):
             "measures": "增设窗口",
             "kind": Kind.DEADLINE,
             "responsible_person": unit.people.order_by("pk").first(),
-            "deadline": TODAY + timedelta(days=20),
+            "deadline": today() + timedelta(days=20),
             "requirements": "月底前完成",
             **fields,
         },
@@ -158,7 +163,7 @@ def test_staff_cannot_move_a_running_items_deadline_by_editing(county_staff):
     item = record(county_staff)
     actions.do_start_item(item, acting_user=county_staff)
     with pytest.raises(ActionError, match="延期申请"):
-        actions.do_edit_item(item, None, deadline=TODAY + timedelta(days=400), acting_user=county_staff)
+        actions.do_edit_item(item, None, deadline=today() + timedelta(days=400), acting_user=county_staff)
 
 
 def test_a_pending_claim_freezes_the_item(county_staff):
@@ -169,7 +174,7 @@ def test_a_pending_claim_freezes_the_item(county_staff):
 
 def test_an_approved_extension_moves_the_deadline_with_an_audit_entry(county_staff, county_office):
     item = record(county_staff)
-    new = TODAY + timedelta(days=90)
+    new = today() + timedelta(days=90)
     ext = actions.do_request_extension(item, new, "需要财政预算批复", acting_user=county_staff)
     assert Notification.objects.filter(user=county_office, kind=NotificationKind.EXT_REQUESTED).exists()
     with pytest.raises(ActionForbidden, match="领导小组办公室"):
@@ -185,7 +190,9 @@ def test_an_approved_extension_moves_the_deadline_with_an_audit_entry(county_sta
 def test_a_refusal_needs_a_reason_and_leaves_the_deadline(county_staff, county_office):
     item = record(county_staff)
     old = item.deadline
-    ext = actions.do_request_extension(item, TODAY + timedelta(days=90), "人手不足", acting_user=county_staff)
+    ext = actions.do_request_extension(
+        item, today() + timedelta(days=90), "人手不足", acting_user=county_staff
+    )
     with pytest.raises(ActionError, match="理由"):
         actions.do_decide_extension(ext, False, "", acting_user=county_office)
     actions.do_decide_extension(ext, False, "时限内可以完成", acting_user=county_office)
@@ -195,18 +202,20 @@ def test_a_refusal_needs_a_reason_and_leaves_the_deadline(county_staff, county_o
 
 def test_no_extension_while_a_claim_waits_or_a_second_one_pends(county_staff):
     item = record(county_staff)
-    actions.do_request_extension(item, TODAY + timedelta(days=90), "人手不足", acting_user=county_staff)
+    actions.do_request_extension(item, today() + timedelta(days=90), "人手不足", acting_user=county_staff)
     with pytest.raises(ActionError, match="待审批"):
-        actions.do_request_extension(item, TODAY + timedelta(days=99), "再申请", acting_user=county_staff)
+        actions.do_request_extension(item, today() + timedelta(days=99), "再申请", acting_user=county_staff)
     other = claim(county_staff, record(county_staff))
     with pytest.raises(ActionError, match="正在整改"):
-        actions.do_request_extension(other, TODAY + timedelta(days=90), "人手不足", acting_user=county_staff)
+        actions.do_request_extension(
+            other, today() + timedelta(days=90), "人手不足", acting_user=county_staff
+        )
 
 
 def test_the_extension_request_shows_on_both_todo_pages(client, county_staff, county_office):
     item = record(county_staff)
     actions.do_request_extension(
-        item, TODAY + timedelta(days=90), "需要财政预算批复", acting_user=county_staff
+        item, today() + timedelta(days=90), "需要财政预算批复", acting_user=county_staff
     )
     for user in (county_staff, county_office):
         client.force_login(user)
@@ -216,7 +225,9 @@ def test_the_extension_request_shows_on_both_todo_pages(client, county_staff, co
 
 def test_the_extension_card_names_the_people_not_their_accounts(client, county_staff, county_office):
     item = record(county_staff)
-    ext = actions.do_request_extension(item, TODAY + timedelta(days=90), "人手不足", acting_user=county_staff)
+    ext = actions.do_request_extension(
+        item, today() + timedelta(days=90), "人手不足", acting_user=county_staff
+    )
     actions.do_decide_extension(ext, True, "同意", acting_user=county_office)
     client.force_login(county_office)
     body = client.get(reverse("item_detail", args=[item.pk]), **ZH).content.decode()
@@ -237,7 +248,7 @@ def _post(client, **extra):
         "measures": "增设窗口、推行预约",
         "kind": "deadline",
         "person": f"{person.name} · {person.position}" if person.position else person.name,
-        "deadline": (TODAY + timedelta(days=30)).isoformat(),
+        "deadline": (today() + timedelta(days=30)).isoformat(),
         "requirements": "月底前完成",
         "severity": "1",
         **extra,
@@ -274,7 +285,7 @@ def test_save_and_add_another_keeps_the_unit_and_the_source(client, county_staff
 
 def test_stage_goals_are_rows_with_dates_and_chinese_dates_are_understood(client, county_staff):
     client.force_login(county_staff)
-    year = TODAY.year + 1
+    year = today().year + 1
     response = _post(
         client,
         kind="long_term",
@@ -333,7 +344,7 @@ def test_every_page_carries_the_watermark_with_the_users_name(client, county_sta
     client.force_login(county_staff)
     body = client.get("/todo/", **ZH).content.decode()
     assert 'class="watermark"' in body and "chancheng" in body
-    assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in body
+    assert f"{today().year}年{today().month}月{today().day}日" in body
 
 
 def test_care_mode_is_remembered_for_the_user(client, county_staff):

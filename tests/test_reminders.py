@@ -19,7 +19,10 @@ from chuxin.reminders.digest import build_digests
 from chuxin.reminders.models import Digest, Level, Notification, NotificationKind
 from chuxin.reminders.tasks import send_daily_reminders
 
-TODAY = timezone.localdate()
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
@@ -49,14 +52,14 @@ def add_item(user, days=30, title="为民服务窗口办事排队时间长"):
         measures="优化办事流程",
         kind="deadline",
         requirements="按期完成",
-        deadline=TODAY + timedelta(days=days),
+        deadline=today() + timedelta(days=days),
         responsible_person=user.person,
         acting_user=user,
     )
 
 
 def overdue(item, days):
-    RectificationItem.objects.filter(pk=item.pk).update(due_date=TODAY - timedelta(days=days))
+    RectificationItem.objects.filter(pk=item.pk).update(due_date=today() - timedelta(days=days))
     item.refresh_from_db()
     return item
 
@@ -70,22 +73,22 @@ def test_due_in_7_days_tomorrow_and_overdue(staff):
     tomorrow = add_item(staff, days=1, title="明天到期")
     late = overdue(add_item(staff, title="已经逾期"), 3)
     add_item(staff, days=20, title="还早")  # nothing to say about this one
-    build_digests(TODAY)
+    build_digests(today())
     notes = {n.item_id: n for n in Notification.objects.filter(user=staff)}
     assert notes[seven.pk].kind == NotificationKind.DUE_IN_7_DAYS
     assert notes[tomorrow.pk].kind == NotificationKind.DUE_TOMORROW
     assert notes[late.pk].kind == NotificationKind.OVERDUE
     assert notes[late.pk].days_overdue == 3
-    assert notes[late.pk].level == Level.REMIND == late.escalation(TODAY)
+    assert notes[late.pk].level == Level.REMIND == late.escalation(today())
     assert len(notes) == 3
-    assert all(n.digest_date == TODAY and n.read_at is None for n in notes.values())
+    assert all(n.digest_date == today() and n.read_at is None for n in notes.values())
     assert "已经逾期" in notes[late.pk].text
 
 
 def test_closed_items_are_not_reminded(staff, guangdong_office):
     item = overdue(add_item(staff), 3)
     RectificationItem.objects.filter(pk=item.pk).update(status="closed")
-    build_digests(TODAY)
+    build_digests(today())
     assert not Notification.objects.filter(item=item).exists()
 
 
@@ -102,8 +105,10 @@ def test_a_closed_campaigns_items_are_not_reminded(staff, guangdong_office):
     actions.do_reject_claim(rejected, "证明材料不足", acting_user=guangdong_office)
     Campaign.objects.filter(launched_on="2019-05-31").update(status=CampaignStatus.CLOSED)
     directory.touch()
-    before = set(Notification.objects.values_list("pk", flat=True))  # the return's own, written when it happened
-    result = build_digests(TODAY)
+    before = set(
+        Notification.objects.values_list("pk", flat=True)
+    )  # the return's own, written when it happened
+    result = build_digests(today())
     assert not Notification.objects.filter(item__in=[late, soon, rejected]).exclude(pk__in=before).exists()
     assert result["digests"] == 0
 
@@ -114,18 +119,18 @@ def test_claim_rejected(staff, guangdong_office):
         item, "已完成", [SimpleUploadedFile("报告.pdf", b"%PDF-1.4 done")], acting_user=staff
     )
     actions.do_reject_claim(item, "证明材料不足", acting_user=guangdong_office)
-    build_digests(TODAY)
+    build_digests(today())
     note = Notification.objects.get(user=staff, kind=NotificationKind.CLAIM_REJECTED)
     assert note.item_id == item.pk and "证明材料不足" in note.text
     # reported once: the next day's digest does not repeat it
-    build_digests(TODAY + timedelta(days=1))
+    build_digests(today() + timedelta(days=1))
     assert Notification.objects.filter(user=staff, kind=NotificationKind.CLAIM_REJECTED).count() == 1
 
 
 def test_escalated_to_the_nearest_office_above(staff, guangdong_office, central_office, hubei_office):
     week = overdue(add_item(staff, title="逾期一周"), 7)  # not yet: the level above sees it after 7 days
     month = overdue(add_item(staff, title="逾期十天"), 10)
-    build_digests(TODAY)
+    build_digests(today())
     # Foshan (the parent) has no office account in the demo, so Guangdong's office is the level above
     notes = Notification.objects.filter(
         user=guangdong_office, kind=NotificationKind.ESCALATED, item__in=[week, month]
@@ -141,14 +146,14 @@ def test_escalated_to_the_nearest_office_above(staff, guangdong_office, central_
 
 def test_warning_level_after_a_month(staff, guangdong_office):
     item = overdue(add_item(staff), 45)
-    build_digests(TODAY)
+    build_digests(today())
     note = Notification.objects.get(user=guangdong_office, item=item)
     assert note.level == Level.WARN and note.days_overdue == 45
 
 
 def test_no_empty_digest(staff, guangdong_office):
     add_item(staff, days=20)
-    result = build_digests(TODAY)
+    result = build_digests(today())
     assert not Digest.objects.filter(user__in=[staff, guangdong_office]).exists()
     assert not Notification.objects.filter(user__in=[staff, guangdong_office]).exists()
     assert all(staff.email not in m.to for m in mail.outbox)
@@ -157,35 +162,35 @@ def test_no_empty_digest(staff, guangdong_office):
 
 def test_running_twice_the_same_day_sends_nothing_new(staff):
     overdue(add_item(staff), 2)
-    build_digests(TODAY)
+    build_digests(today())
     count, sent = Notification.objects.count(), len(mail.outbox)
-    again = build_digests(TODAY)
+    again = build_digests(today())
     assert again["digests"] == 0 and again["notifications"] == 0 and again["emails"] == 0
     assert Notification.objects.count() == count and len(mail.outbox) == sent
-    assert Digest.objects.filter(user=staff, date=TODAY).count() == 1
+    assert Digest.objects.filter(user=staff, date=today()).count() == 1
     # the next day is a new digest
-    build_digests(TODAY + timedelta(days=1))
+    build_digests(today() + timedelta(days=1))
     assert Notification.objects.filter(user=staff).count() == 2
 
 
 def test_one_email_per_person_listing_the_events(staff):
     add_item(staff, days=1, title="明天到期")
     overdue(add_item(staff, title="已经逾期"), 4)
-    build_digests(TODAY)
+    build_digests(today())
     mine = [m for m in mail.outbox if staff.email in m.to]
     assert len(mine) == 1
     body = mine[0].body
     assert "明天到期" in body and "已经逾期" in body
-    due = TODAY - timedelta(days=4)
+    due = today() - timedelta(days=4)
     assert f"到期 {due.year}年{due.month}月{due.day}日" in body  # the due date of the overdue one …
     assert "逾期 4 天 · 提醒" in body  # … its days overdue and the escalation word
-    assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in mine[0].subject
-    assert Digest.objects.get(user=staff, date=TODAY).emailed_at is not None
+    assert f"{today().year}年{today().month}月{today().day}日" in mine[0].subject
+    assert Digest.objects.get(user=staff, date=today()).emailed_at is not None
 
 
 def test_a_user_sees_only_their_own_notifications(staff, guangdong_office, as_user):
     item = overdue(add_item(staff, title="只给本人看"), 10)
-    build_digests(TODAY)
+    build_digests(today())
     assert Notification.objects.filter(user=guangdong_office, item=item).exists()
     theirs = Notification.objects.filter(user=guangdong_office).count()
 
@@ -209,7 +214,7 @@ def test_a_user_sees_only_their_own_notifications(staff, guangdong_office, as_us
 
 def test_outsider_sees_an_empty_list(outsider, as_user, staff):
     overdue(add_item(staff), 10)
-    build_digests(TODAY)
+    build_digests(today())
     page = as_user(outsider).get(reverse("notification_list"))
     assert page.status_code == 200 and page.context["page"].paginator.count == 0
     assert "list-group-item-warning" not in page.content.decode()
@@ -217,7 +222,7 @@ def test_outsider_sees_an_empty_list(outsider, as_user, staff):
 
 def test_unread_are_highlighted(staff, as_user):
     overdue(add_item(staff), 1)
-    build_digests(TODAY)
+    build_digests(today())
     html = as_user(staff).get(reverse("notification_list")).content.decode()
     assert "list-group-item-warning" in html and "style=" not in html.split('id="main"')[1]
 
@@ -226,8 +231,8 @@ def test_sendreminders_command(staff, capsys):
     overdue(add_item(staff), 2)
     call_command("sendreminders")  # the suite's ImmediateBackend runs the queued task at once
     assert "Queued" in capsys.readouterr().out
-    assert Notification.objects.filter(user=staff, digest_date=TODAY).count() == 1
-    later = TODAY + timedelta(days=1)
+    assert Notification.objects.filter(user=staff, digest_date=today()).count() == 1
+    later = today() + timedelta(days=1)
     call_command("sendreminders", "--now", "--date", later.isoformat())
     assert "1 digests" in capsys.readouterr().out or Digest.objects.filter(user=staff, date=later).exists()
     assert Notification.objects.filter(user=staff, digest_date=later).count() == 1
@@ -249,7 +254,7 @@ def test_the_database_worker_runs_the_task(staff, monkeypatch):
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     item = overdue(add_item(staff), 5)
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-        result = send_daily_reminders.enqueue(TODAY.isoformat())
+        result = send_daily_reminders.enqueue(today().isoformat())
         assert not Notification.objects.filter(item=item).exists()  # queued, not run
         call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
         row = DBTaskResult.objects.get(pk=result.id)
@@ -263,7 +268,7 @@ def test_digest_queries_do_not_grow_with_items(staff, guangdong_office, django_a
     for i in range(12):
         overdue(add_item(staff, title=f"逾期{i}"), 10 + i)
     with django_assert_max_num_queries(20):
-        result = build_digests(TODAY)
+        result = build_digests(today())
     assert result["per_kind"][NotificationKind.OVERDUE] >= 12
 
 

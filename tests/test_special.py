@@ -21,7 +21,13 @@ from chuxin.special import actions
 from chuxin.special.models import NoneFound, NoneFoundStatus, Publication, Referral, ReferralStatus, Topic
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
+
+
+def today():
+    """Shanghai's date when the test runs (not at import: a run may cross midnight, 16:00 UTC)."""
+    return timezone.localdate()
+
+
 ID_OR_MOBILE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 
 
@@ -45,7 +51,7 @@ def _list_problem(user, campaign, topic, code, title="违规收受礼金问题")
         measures="全面清退，建立台账",
         kind="deadline",
         requirements="按期清退到位",
-        deadline=TODAY + timedelta(days=20),
+        deadline=today() + timedelta(days=20),
         responsible_person=unit.people.order_by("pk").first(),
         acting_user=user,
     )
@@ -173,8 +179,8 @@ def test_the_notice_states_its_cut_off_date_and_the_figures_of_the_roll_ups(
     assert response.status_code == 200
     text = _docx_text(response.content)
     figs = actions.topic_figures(Unit.objects.get(code="440000"), [topic])[topic.pk]
-    assert f"截至{TODAY.year}年{TODAY.month}月{TODAY.day}日，共列出整改事项{figs['found']}项" in text
-    assert f"〔{TODAY.year}〕3号" in text
+    assert f"截至{today().year}年{today().month}月{today().day}日，共列出整改事项{figs['found']}项" in text
+    assert f"〔{today().year}〕3号" in text
 
 
 def test_a_notice_as_of_a_past_date_counts_only_what_existed_then(campaign, topic, as_user, guangdong_office):
@@ -225,7 +231,7 @@ def test_the_notice_names_the_typical_cases_its_readers_may_read(
 
 
 def test_a_notice_as_of_a_future_date_is_refused(topic, as_user, guangdong_office):
-    future = (TODAY + timedelta(days=3)).isoformat()
+    future = (today() + timedelta(days=3)).isoformat()
     response = as_user(guangdong_office).get(
         reverse("special_topic_notice", args=["440000", topic.pk]), {"as_of": future}
     )
@@ -243,7 +249,7 @@ def _publish(user, campaign, code="440000", statement="整改情况接受群众�
         unit=unit,
         campaign=campaign,
         statements=dict.fromkeys((t.pk for t in topics), statement),
-        as_of=TODAY,
+        as_of=today(),
     )
 
 
