@@ -423,3 +423,32 @@ def test_the_ledger_shows_the_latest_sign_off_and_the_sign_off_button_to_the_sec
     page = client.get("/ledger/units/440604/")
     assert page.context["signoff"].pk == latest.pk and page.context["is_secretary"] is False
     assert "书记审签" not in page.content.decode()
+
+
+def test_the_hot_rows_are_locked_by_the_last_statements_of_a_claim_and_a_verification(django_user_model):
+    """The counters (the root's included) and the audit head are held from their statement to the commit:
+    everything else a change writes — the item, its evidence, the notifications its event sends — comes
+    before them."""
+    from django.test.utils import CaptureQueriesContext
+
+    from chuxin.reminders.models import Notification
+
+    staff = django_user_model.objects.get(username="zhongyang")
+    verifier = django_user_model.objects.get(username="admin")
+    item = RectificationItem.objects.filter(status="in_progress", kind="deadline").order_by("pk").first()
+    notes = Notification.objects.count()
+    for step in ("claim", "verify"):
+        with CaptureQueriesContext(connection) as ctx:
+            if step == "claim":
+                actions.do_claim_item(item, "已整改", [SimpleUploadedFile("a.txt", b"e")], acting_user=staff)
+            else:
+                actions.do_verify_item(item, "属实", acting_user=verifier)
+        sql = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))
+        ]
+        hot = [i for i, s in enumerate(sql) if "rollups_" in s or "audit_" in s]
+        assert hot and hot == list(range(hot[0], len(sql))), sql[hot[0] :]
+        item.refresh_from_db()
+    assert item.status == Status.CLOSED and Notification.objects.count() > notes  # the claimant was told

@@ -99,7 +99,9 @@ def compute_due_date(item: RectificationItem) -> date | None:
     return item.deadline
 
 
-def _save_item(user, item: RectificationItem, action: str, before: dict, text: str = "", kind=None, files=()):
+def _save_item(
+    user, item: RectificationItem, action: str, before: dict, text: str = "", kind=None, files=(), event=None
+):
     """The one funnel of item changes: the item, its progress update and evidence, then the roll-up
     counters and the audit entries.
 
@@ -107,7 +109,9 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
     in the country touches) and the audit chain's head are locked by the last statements before the
     commit, never while evidence files are written, so concurrent writers anywhere in the tree wait
     for each other only for those few statements (bench/bench_write.py measures it). Every action
-    takes them in the same order, roll-ups before audit, so two writers never deadlock on them."""
+    takes them in the same order, roll-ups before audit, so two writers never deadlock on them. So the
+    change's `ledger_event` (`event`: its sender name, sent with the item, the user and `text`) goes out
+    before them too: its receivers' writes (notifications) are not made while the hot rows are held."""
     evidence_store.check_unit_quota(item.unit, files or [])
     blobs = [(f.name[:200], evidence_store.store(f)) for f in files or ()]
     item.due_date = compute_due_date(item)
@@ -120,6 +124,8 @@ def _save_item(user, item: RectificationItem, action: str, before: dict, text: s
         Evidence.objects.create(update=update, item=item, blob=blob, name=name, uploaded_by=user)
         for name, blob in blobs
     ]
+    if event is not None:
+        ledger_event.send(event, item=item, actor=user, text=text)
     counters.item_changed(item._counted_as, counters.ItemState.of(item))
     item._counted_as = counters.ItemState.of(item)
     # the item's entry and its evidence's, appended under one lock of the chain's head
@@ -330,8 +336,9 @@ def do_claim_item(
         locked.status = Status.CLAIMED
         locked.claimed_by = acting_user
         locked.claimed_at = timezone.now()
-        _save_item(acting_user, locked, AuditEvent.ITEM_CLAIM, before, text.strip(), UpdateKind.CLAIM, files)
-        ledger_event.send("claim", item=locked, actor=acting_user, text=text.strip())
+        _save_item(
+            acting_user, locked, AuditEvent.ITEM_CLAIM, before, text.strip(), UpdateKind.CLAIM, files, "claim"
+        )
     return locked
 
 
@@ -364,8 +371,8 @@ def do_verify_item(
             before,
             text,
             UpdateKind.KEEP_UP if keep_up else UpdateKind.VERIFY,
+            event="verify",
         )
-        ledger_event.send("verify", item=locked, actor=acting_user, text=text)
     return locked
 
 
@@ -382,8 +389,15 @@ def do_reject_claim(item: RectificationItem, reasons: str, expected_version=None
             raise ActionError(_("Say why the claim is rejected."))
         before = snapshot(locked)
         locked.status = Status.RETURNED
-        _save_item(acting_user, locked, AuditEvent.ITEM_REJECT, before, reasons.strip(), UpdateKind.REJECT)
-        ledger_event.send("return", item=locked, actor=acting_user, text=reasons.strip())
+        _save_item(
+            acting_user,
+            locked,
+            AuditEvent.ITEM_REJECT,
+            before,
+            reasons.strip(),
+            UpdateKind.REJECT,
+            event="return",
+        )
     return locked
 
 
