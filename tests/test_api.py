@@ -197,6 +197,22 @@ def test_the_item_list_takes_the_page_filters_and_a_cursor(county_staff, client)
     assert bad.status_code == 400
 
 
+def test_the_item_list_filters_by_work_area_like_the_ledger(county_staff, client):
+    from chuxin.problems.models import Problem, WorkArea
+
+    livelihood = make_item("440604", title="群众办事难")
+    Problem.objects.filter(pk=livelihood.problem_id).update(work_areas=WorkArea.LIVELIHOOD | WorkArea.RISK)
+    other = make_item("440604", title="会风不实")
+    Problem.objects.filter(pk=other.problem_id).update(work_areas=WorkArea.REFORM)
+    token = _auth(_token(county_staff))
+    found = client.get("/api/v1/units/440604/items", {"area": int(WorkArea.LIVELIHOOD)}, **token).json()
+    ids = {i["id"] for i in found["results"]}
+    assert livelihood.pk in ids and other.pk not in ids
+    wider = client.get("/api/v1/units/440600/items", {"area": 16, "subtree": True}, **token)
+    assert wider.status_code == 404  # the county's staff reach no further than the county
+    assert client.get("/api/v1/units/440604/items", {"area": 3}, **token).status_code == 400  # not one area
+
+
 def test_session_auth_needs_the_csrf_token_for_writes(county_staff):
     from django.test import Client
 

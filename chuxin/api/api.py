@@ -33,8 +33,10 @@ from chuxin.problems.models import (
     RectificationItem,
     Source,
     Status,
+    WorkArea,
     escalation_level,
 )
+from chuxin.problems.views import ledger_queryset
 from chuxin.research.access import get_topic_for_user
 from chuxin.research.models import Topic
 from chuxin.rollups.models import KIND_FIELDS, STATUS_FIELDS
@@ -251,6 +253,7 @@ class ItemFilters(PageQuery):
     status: Status | None = None
     kind: Kind | None = None
     source: Source | None = None
+    area: WorkArea | None = None
     person: str | None = None
     overdue: bool = False
     subtree: bool = False
@@ -261,26 +264,23 @@ class ItemFilters(PageQuery):
     "/units/{code}/items", response={200: s.ItemPage, **ERRORS}, url_name="api_item_list", tags=["ledger"]
 )
 def item_list(request, code: str, f: Query[ItemFilters] = None):
-    """Rectification items of the unit (with `subtree`, of its subordinate units too), newest first."""
+    """Rectification items of the unit (with `subtree`, of its subordinate units too), newest first; the
+    filters are the ledger page's (`area`: a central task's value, 1 稳增长 … 32 保稳定), served by the same
+    indexes (problems.views.ledger_queryset)."""
     f = f or ItemFilters()
     unit = get_unit_for_user(request.user, code)
-    qs = (
-        RectificationItem.objects.in_subtree(unit)
-        if f.subtree
-        else RectificationItem.objects.filter(unit=unit)
-    )
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.source:
-        qs = qs.filter(problem__source=f.source)
-    if f.person:
-        qs = qs.filter(responsible_person__name=f.person.strip())
-    if f.overdue:
-        qs = qs.overdue()
-    if f.campaign is not None:
-        qs = qs.filter(campaign=campaign_for(request, unit))  # 404 if it does not cover the unit
+    # ?campaign=<id>: 404 if it does not cover the unit
+    campaign = campaign_for(request, unit) if f.campaign is not None else None
+    filters = {
+        "status": f.status,
+        "kind": f.kind,
+        "source": f.source,
+        "area": f.area and int(f.area),
+        "person": f.person,
+        "overdue": f.overdue,
+        "subtree": f.subtree,
+    }
+    qs = ledger_queryset(unit, filters, campaign)
     ids, nxt = _page_ids(qs, f.cursor, f.bounded())
     today = timezone.localdate()
     rows = _rows(RectificationItem.objects.select_related(*ITEM_JOINS), ids)
