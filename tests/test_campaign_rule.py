@@ -308,3 +308,20 @@ def test_the_campaign_directory_sees_a_write_at_once(unit):
     copy = directory.covering(unit("440100"))[0]
     copy.title = "改了也只是副本"
     assert directory.covering(unit("440100"))[0].title == "广东省专项整治"
+
+
+def test_a_sign_off_belongs_to_its_campaign_on_the_problem_list(client, guangdong_office):
+    """The 2019 problem list's sign-off does not show on another campaign's problem list of the same unit."""
+    from chuxin.problems.models import ProblemListSignoff
+
+    unit = Unit.objects.get(code="440604")
+    signed = ProblemListSignoff.objects.create(
+        unit=unit, campaign=_central(), problems=1, signed_by=unit.committee.get(post="secretary").person
+    )
+    other = _campaign("440000")
+    client.force_login(guangdong_office)
+    page = client.get("/ledger/units/440604/problems/", {"campaign": other.pk})
+    assert page.status_code == 200 and page.context["signoff"] is None
+    assert "问题清单尚未审签" in page.content.decode()
+    page = client.get("/ledger/units/440604/problems/", {"campaign": _central().pk})
+    assert page.context["signoff"].pk == signed.pk

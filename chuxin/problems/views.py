@@ -221,8 +221,7 @@ def problem_list(request, code):
             "page_number": number,
             "has_next": len(ids) > PER_PAGE,
             "can_record": scope_for(request.user).can_record(unit),
-            "signoff": unit.problem_list_signoffs.select_related("signed_by").first(),
-            "is_secretary": unit.committee.filter(post="secretary", person__user=request.user).exists(),
+            **signoff_state(unit, campaign, request.user),  # this campaign's sign-off, not another's
             "own_count": Problem.objects.filter(unit=unit, campaign=campaign).count(),
             "campaign": campaign,
         },
