@@ -16,6 +16,22 @@ from pathlib import Path
 SCALE = int(os.environ.get("BENCH_ROWS", "100000"))
 UNITS = int(os.environ.get("BENCH_UNITS", "3000"))
 TARGET_RATIO = 3.0  # the whole import should take at most three times the bare read
+# BENCH_PROFILE=dir: each phase under cProfile, its statistics written to dir/import-{dry,apply}.prof
+# (`python -m pstats`); the ratios of a profiled run are not the figures to report.
+PROFILE = os.environ.get("BENCH_PROFILE", "")
+
+
+def _profiled(phase: str, fn, *args, **kwargs):
+    if not PROFILE:
+        return fn(*args, **kwargs)
+    import cProfile
+
+    Path(PROFILE).mkdir(parents=True, exist_ok=True)
+    prof = cProfile.Profile()
+    try:
+        return prof.runcall(fn, *args, **kwargs)
+    finally:
+        prof.dump_stats(str(Path(PROFILE) / f"import-{phase}.prof"))
 
 
 def _fresh_db():
@@ -175,7 +191,7 @@ def main():
         base_mb = _resident_mb()
         _reset_peak()
         t0, c0 = time.perf_counter(), time.process_time()
-        dry = do_import_ledger(unit=root, path=path, campaign=campaign, acting_user=user)
+        dry = _profiled("dry", do_import_ledger, unit=root, path=path, campaign=campaign, acting_user=user)
         check, check_cpu = time.perf_counter() - t0, time.process_time() - c0
         dry_peak = _phase_peak_mb()
         if dry.get("errors") or dry.get("file_error"):
@@ -184,7 +200,9 @@ def main():
         gc.collect()
         _reset_peak()
         t1, c1 = time.perf_counter(), time.process_time()
-        result = do_import_ledger(unit=root, path=path, campaign=campaign, confirm=True, acting_user=user)
+        result = _profiled(
+            "apply", do_import_ledger, unit=root, path=path, campaign=campaign, confirm=True, acting_user=user
+        )
         full, full_cpu = time.perf_counter() - t1, time.process_time() - c1
         apply_peak = _phase_peak_mb()
         summary = result["summary"]

@@ -290,7 +290,9 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
             ("问题描述", "新问题（试算）"),
             ("服务中心工作", "调结构"),
         } <= {(c, a) for _n, c, a in listed}
-        assert {e.action for e in written} == {"problem.create", "item.create"}
+        (entry,) = written  # one ledger.import entry for everything the import created
+        assert entry.action == "ledger.import" and entry.after["created"]["RectificationItem"] == 1
+        assert entry.after["ids"]["RectificationItem"] == [[item.pk, item.pk]]
         assert item.problem.title == "新问题（试算）" and item.problem.work_areas == WorkArea.STRUCTURE
         return
     assert {(c, a) for _n, c, a in listed} == {(column, value)}

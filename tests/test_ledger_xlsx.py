@@ -14,6 +14,7 @@ from chuxin.campaigns import directory
 from chuxin.campaigns.models import Campaign
 from chuxin.orgs.models import Person, Unit
 from chuxin.problems import actions, xlsx_views
+from chuxin.problems.history import import_entry
 from chuxin.problems.ledger import layout as lx
 from chuxin.problems.ledger.read import parse_date
 from chuxin.problems.models import Kind, Problem, RectificationItem, WorkArea
@@ -284,7 +285,10 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
     from chuxin.rollups.counters import drift
 
     assert verify_chain()[1] is None
-    assert AuditEntry.objects.filter(action="item.create", item_id=item.pk).exists()
+    # one ledger.import entry for what the import created, found from each record it created
+    entry = import_entry(item)
+    assert entry is not None and entry == import_entry(item.problem)
+    assert entry.after["created"] == {"Problem": 2, "RectificationItem": 3, "Stage": 1}
     for code in ("440604", "440000", "000000"):
         assert drift(Unit.objects.get(code=code), item.problem.campaign_id) == {}
     assert RectificationItem.objects.get(problem__title="作风不实（导入测试）").stages.count() == 1

@@ -106,7 +106,7 @@ def test_an_import_killed_at_each_step_writes_nothing(step, as_user, county_staf
 
         monkeypatch.setattr(bulk, "insert_rows", items_fail)
     elif step == "audit_write":
-        monkeypatch.setattr("chuxin.audit.log.record_created", _boom)
+        monkeypatch.setattr(actions, "record", _boom)  # the one ledger.import entry, last before the commit
     else:  # the last write before the commit: the roll-up counters
         monkeypatch.setattr(actions.counters, "bulk_created_rows", _boom)
     try:

@@ -18,7 +18,6 @@ from ninja import File, Form, NinjaAPI, Query, Schema
 from ninja import Status as Answer
 from ninja.files import UploadedFile
 
-from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.models import Campaign, current_campaign
 from chuxin.core.errors import ActionError
@@ -26,6 +25,7 @@ from chuxin.orgs.models import Person, Unit, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, scope_for
 from chuxin.problems import actions as ledger
 from chuxin.problems.access import get_item_for_user, get_problem_for_user
+from chuxin.problems.history import item_entries
 from chuxin.problems.models import (
     Kind,
     Level,
@@ -370,7 +370,7 @@ def item_add(request, problem_id: int, body: s.ItemIn):
 def _item_detail(request, item_id: int) -> dict:
     item = get_item_for_user(request.user, item_id)
     updates = item.updates.select_related("author").prefetch_related("evidence").order_by("id")
-    history = AuditEntry.objects.filter(item_id=item.pk).order_by("id").values("at", "actor_name", "action")
+    history = [{"at": e.at, "actor_name": e.actor_name, "action": e.action} for e in item_entries(item)]
     return {
         **_item_out(item, timezone.localdate()),
         "requirements": item.requirements,

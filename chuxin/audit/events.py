@@ -23,6 +23,8 @@ class AuditEvent(models.TextChoices):
     PROBLEM_CREATE = "problem.create", _("Problem recorded")
     PROBLEM_CHANGE = "problem.change", _("Problem changed")
     PROBLEM_LIST_SIGN_OFF = "problem_list.sign_off", _("Problem list signed off")
+    # one entry for the problems, items and stage goals an Excel 台账 import created (ids, digest of the rows)
+    LEDGER_IMPORT = "ledger.import", _("Ledger sheet imported")
     ITEM_CREATE = "item.create", _("Rectification item created")
     ITEM_CHANGE = "item.change", _("Rectification item changed")
     ITEM_START = "item.start", _("Rectification started")

@@ -178,14 +178,24 @@ def record(
     item_id: int | None = None,
     *,
     unit=None,
+    at=None,
 ) -> AuditEntry:
     """Append one entry; must run inside the transaction that makes the change, so that a failed audit
-    write rolls the change back and a rolled-back change leaves no entry."""
+    write rolls the change back and a rolled-back change leaves no entry. `at` (default now): the time of the
+    change, e.g. the `created_at` of the rows a bulk import wrote, by which they find their entry."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record() must run inside the change's transaction")
     head = _lock_head()
     entry = _entry(
-        actor, action, obj, before, after, item_id, getattr(unit, "pk", unit), timezone.now(), current_alg()
+        actor,
+        action,
+        obj,
+        before,
+        after,
+        item_id,
+        getattr(unit, "pk", unit),
+        at or timezone.now(),
+        current_alg(),
     )
     entry.seq = head.last_seq + 1
     entry.prev_hash = head.last_hash
@@ -214,6 +224,31 @@ def record_many(actor, entries) -> int:
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
     AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
     return len(rows)
+
+
+def digest_alg() -> str:
+    """The hash of bulk entries' row digests (no key: the entry holding the digest is MAC'd in the chain):
+    SM3 where OpenSSL has it, else SHA-256."""
+    try:
+        hashlib.new("sm3")
+        return "sm3"
+    except ValueError:
+        return "sha256"
+
+
+def id_ranges(ids) -> list[list[int]]:
+    """Sorted ids as [first, last] runs: [1, 2, 3, 7] -> [[1, 3], [7, 7]] (reserved ids are mostly one run)."""
+    out: list[list[int]] = []
+    for i in sorted(ids):
+        if out and i == out[-1][1] + 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def in_ranges(pk: int, ranges) -> bool:
+    return any(a <= pk <= b for a, b in ranges or ())
 
 
 def snapshot_fields(model) -> list:

@@ -11,6 +11,7 @@ Call inside `transaction.atomic()`.
 from __future__ import annotations
 
 import gc
+import json
 from contextlib import contextmanager
 
 from django.db import connection, models
@@ -79,10 +80,13 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
 
 
 def insert_rows(
-    model: type[models.Model], rows: list[dict], ids: list[int], batch: int = 5000, cast=None
+    model: type[models.Model], rows: list[dict], ids: list[int], batch: int = 5000, cast=None, digest=None
 ) -> None:
     """Insert `rows` (attname -> Python value) with the given ids. Dates and datetimes are adapted for the
-    backend; `cast` maps an attname to an SQL cast for its placeholder (e.g. "jsonb" on PostgreSQL)."""
+    backend; `cast` maps an attname to an SQL cast for its placeholder (e.g. "jsonb" on PostgreSQL).
+
+    `digest` (a hashlib object) is fed each row as written, in `row_line`'s form, so that a bulk write can be
+    audited by one entry holding the digest of its rows (the Excel import's ledger.import entry)."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     pk = model._meta.pk.column
     columns = [pk] + [f.column for f in fields]
@@ -105,9 +109,21 @@ def insert_rows(
     # hundred dates), so each distinct value is adapted once
     adapted = [(k + 1, adapt[a], {}) for k, a in enumerate(attnames) if a in adapt]
 
+    texts = [(k, {}) for k, _fn, _cache in adapted]  # the digest's text of each distinct date / datetime
+    lines: list[str] = []
+
     def values_of(pk_value, row) -> list:
         values = [pk_value]
         values += [row[a] if a in row else defaults[a] for a in attnames]
+        if digest is not None:
+            shown = values.copy()
+            for k, cache in texts:
+                v = shown[k]
+                if v is not None:
+                    if v not in cache:
+                        cache[v] = str(v)
+                    shown[k] = cache[v]
+            lines.append(_line(shown))
         for k, fn, cache in adapted:
             v = values[k]
             if v is not None:
@@ -122,3 +138,38 @@ def insert_rows(
         for i in range(0, len(rows), batch):  # one batch's parameters at a time
             part = zip(ids[i : i + batch], rows[i : i + batch], strict=True)
             cur.executemany(sql, [values_of(pk, row) for pk, row in part])
+            if lines:
+                digest.update(("\n".join(lines) + "\n").encode())
+                lines.clear()
+
+
+_line = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def row_line(model: type[models.Model], pk_value, values: dict) -> str:
+    """One row as `insert_rows` feeds its digest: a JSON array of the primary key and every concrete column in
+    the table's order, dates and datetimes as str() writes them (2019-10-31, 2019-10-31 08:00:00+00:00). The
+    same line from the row read back (`values` by attname) lets anyone recompute the digest."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    shown = [pk_value]
+    for f in fields:
+        v = values[f.attname]
+        shown.append(
+            str(v) if f.get_internal_type() in ("DateField", "DateTimeField") and v is not None else v
+        )
+    return _line(shown)
+
+
+def table_digest(model: type[models.Model], ranges, alg: str) -> str:
+    """The digest `insert_rows` fed for the rows of `model` whose ids lie in `ranges` ([first, last] runs), read
+    back from the database in id order: equal to a bulk entry's digest while the rows are as written."""
+    import hashlib
+
+    h = hashlib.new(alg)
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    pk = model._meta.pk.attname
+    for first, last in ranges:
+        rows = model._base_manager.filter(pk__gte=first, pk__lte=last).order_by(pk).values(pk, *names)
+        for row in rows.iterator(chunk_size=5000):
+            h.update((row_line(model, row[pk], row) + "\n").encode())
+    return h.hexdigest()

@@ -23,6 +23,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from chuxin.audit.events import AuditEvent
+from chuxin.audit.log import in_ranges
 from chuxin.audit.models import AuditEntry
 from chuxin.orgs.models import Person
 
@@ -49,6 +51,14 @@ SENTENCES = {
     "extension.approve": gettext_lazy("%(who)s approved the deadline extension."),
     "extension.refuse": gettext_lazy("%(who)s refused the deadline extension."),
     "item.extend": gettext_lazy("%(who)s extended the deadline as approved."),
+}
+# The Excel import writes one ledger.import entry for everything it created; each record it created reads it
+# as its own creation (see import_entry).
+IMPORTED = {
+    "RectificationItem": gettext_lazy(
+        "%(who)s added the rectification item by importing the ledger (import %(seq)s)."
+    ),
+    "Problem": gettext_lazy("%(who)s recorded the problem by importing the ledger (import %(seq)s)."),
 }
 # Entries that repeat what another entry of the same act says (item.stage follows stage.complete).
 SILENT = {"stage.complete"}
@@ -192,11 +202,18 @@ def describe(entries, model, fields: list[str], updates=()) -> list[Line]:
         who = actors.get(e.actor_id) or e.actor_name or _("the system")
         action = _action(e)
         after = e.after or {}
-        sentence = SENTENCES.get(action)
+        sentence = (
+            IMPORTED.get(model.__name__) if action == AuditEvent.LEDGER_IMPORT else SENTENCES.get(action)
+        )
         if sentence is None:
             text = _("%(who)s: %(action)s") % {"who": who, "action": action}
         else:
-            text = str(sentence) % {"who": who, "name": after.get("name", ""), "goal": after.get("goal", "")}
+            text = str(sentence) % {
+                "who": who,
+                "name": after.get("name", ""),
+                "goal": after.get("goal", ""),
+                "seq": e.seq,
+            }
         changes = []
         if e.before is not None and e.model == model.__name__:
             for name in fields:
@@ -218,9 +235,27 @@ def describe(entries, model, fields: list[str], updates=()) -> list[Line]:
     return lines
 
 
+def import_entry(obj: Problem | RectificationItem) -> AuditEntry | None:
+    """The ledger.import entry that created `obj`, if the Excel import did: that entry's `at` is the
+    `created_at` the import gave every record it wrote (one lookup on the `audit_event_time` index), and its
+    ids name the record, so a record made otherwise at the same instant is never taken for imported."""
+    name = type(obj).__name__
+    for e in AuditEntry.objects.filter(action=AuditEvent.LEDGER_IMPORT, at=obj.created_at).order_by("seq"):
+        if in_ranges(obj.pk, ((e.after or {}).get("ids") or {}).get(name)):
+            return e
+    return None
+
+
+def item_entries(item: RectificationItem) -> list[AuditEntry]:
+    """The item's audit entries, oldest first: those naming it, and the import's that created it."""
+    entries = list(AuditEntry.objects.filter(item_id=item.pk).order_by("id"))
+    imported = import_entry(item)
+    return sorted([imported, *entries], key=lambda e: e.pk) if imported else entries
+
+
 def item_history(item: RectificationItem, updates=None, entries=None) -> list[Line]:
     if entries is None:
-        entries = list(AuditEntry.objects.filter(item_id=item.pk).order_by("id"))
+        entries = item_entries(item)
     if updates is None:
         updates = list(item.updates.all())
     return describe(entries, RectificationItem, ITEM_FIELDS, updates)
@@ -228,4 +263,7 @@ def item_history(item: RectificationItem, updates=None, entries=None) -> list[Li
 
 def problem_history(problem: Problem) -> list[Line]:
     entries = list(AuditEntry.objects.filter(model="Problem", object_id=problem.pk).order_by("id"))
+    imported = import_entry(problem)
+    if imported:
+        entries = sorted([imported, *entries], key=lambda e: e.pk)
     return describe(entries, Problem, PROBLEM_FIELDS)

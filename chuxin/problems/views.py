@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chuxin.audit.actions import do_record_export
 from chuxin.audit.events import AuditEvent
-from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.access import campaign_for, check_campaign_param
 from chuxin.core.errors import ActionError
 from chuxin.core.forms import posted_version
@@ -30,7 +29,7 @@ from .access import (
 )
 from .evidence import blob_path
 from .forms import ExtensionForm, ItemEditForm, ItemForm, LedgerFilterForm, RecordForm
-from .history import item_history, problem_history
+from .history import item_entries, item_history, problem_history
 from .models import (
     ACTIVE_STATUSES,
     WORKING_STATUSES,
@@ -395,7 +394,7 @@ def item_create(request, problem_id):
 def _timeline(item):
     """Progress updates (with their evidence) and audit entries of the item, oldest first."""
     updates = list(item.updates.select_related("author").prefetch_related("evidence__blob"))
-    audit = list(AuditEntry.objects.filter(item_id=item.pk).order_by("id"))
+    audit = item_entries(item)
     return updates, audit
 
 
