@@ -32,7 +32,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from .events import AuditEvent
-from .models import AuditEntry, AuditHead, payload_of
+from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 SM3, SHA256 = "hmac-sm3", "hmac-sha256"
@@ -249,97 +249,6 @@ def id_ranges(ids) -> list[list[int]]:
 
 def in_ranges(pk: int, ranges) -> bool:
     return any(a <= pk <= b for a, b in ranges or ())
-
-
-def snapshot_fields(model) -> list:
-    """The fields `snapshot` keeps for a model (model_to_dict's: editable ones, in its order)."""
-    from itertools import chain
-
-    opts = model._meta
-    return [f for f in chain(opts.concrete_fields, opts.private_fields, opts.many_to_many) if f.editable]
-
-
-_PLAIN = frozenset({str, int, float, bool})
-
-
-def _plain(v):
-    if v is None or isinstance(v, str | int | float | bool):
-        return v
-    return str(v)  # dates and datetimes as _jsonable writes them (json's default=str)
-
-
-def record_created(actor, model, entries) -> int:
-    """Append the creation entries of many new rows at once (bulk imports), as `record_many` would, without a
-    model instance per row: one head lock, the keyed chain computed here (the payload of
-    `AuditEntry.payload`, through the same `payload_of`, keyed once), one `executemany` per batch.
-
-    `entries` yields (action, object id, values by attname, item id)."""
-    from chuxin.core import bulk
-
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record_created() must run inside the change's transaction")
-    head = _lock_head()
-    prev, seq = head.last_hash, head.last_seq
-    now, alg = timezone.now(), current_alg()
-    sign = signer(alg)
-    at = now.isoformat()
-    actor_id = actor.pk if actor is not None and getattr(actor, "pk", None) else None
-    name = (getattr(actor, "username", "") or "") if actor is not None else "system"
-    fields = [(f.name, f.attname) for f in snapshot_fields(model) if not f.many_to_many]
-    many = {f.name: [] for f in snapshot_fields(model) if f.many_to_many}
-    model_name = model.__name__
-    is_unit = model_name == "Unit"
-    rows = []
-    for action, object_id, values, item_id in entries:
-        if action not in EVENTS:
-            raise ValueError(f"{action!r} is not an AuditEvent")
-        after = {
-            n: (v if (v := values.get(a)) is None or type(v) in _PLAIN else _plain(v)) for n, a in fields
-        }
-        if many:
-            after.update((n, []) for n in many)
-        unit_id = object_id if is_unit else values.get("unit_id")
-        seq += 1
-        content = {
-            "seq": seq,
-            "at": at,
-            "actor": actor_id,
-            "actor_name": name,
-            "action": str(action),
-            "model": model_name,
-            "object_id": object_id,
-            "item_id": item_id,
-            "unit": unit_id,
-            "before": None,
-            "after": after,
-            "alg": alg,
-            "prev": prev,
-        }
-        digest = sign(payload_of(content))
-        rows.append(
-            {
-                "seq": seq,
-                "at": now,
-                "actor_id": actor_id,
-                "actor_name": name,
-                "action": content["action"],
-                "model": model_name,
-                "object_id": object_id,
-                "item_id": item_id,
-                "unit_id": unit_id,
-                "before": None,
-                "after": json.dumps(after, ensure_ascii=False),
-                "alg": alg,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
-        prev = digest
-    cast = {"after": "jsonb", "before": "jsonb"} if connection.vendor == "postgresql" else None
-    bulk.insert_rows(AuditEntry, rows, bulk.reserve_ids(AuditEntry, len(rows)), cast=cast)
-    AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
-    return len(rows)
 
 
 # --- the anchor: the chain's end, written outside the database ------------------------------------

@@ -20,7 +20,7 @@ __all__ = ["AuditEntry", "AuditEvent", "AuditHead"]
 
 def payload_of(content: dict) -> bytes:
     """The bytes an entry's MAC covers: its content (`AuditEntry.payload`'s keys) as canonical JSON. One
-    definition for the entries written one by one and for the bulk writer (`log.record_created`)."""
+    definition for the entries written one by one (`log.record`) and many at once (`log.record_many`)."""
     return json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
 
 

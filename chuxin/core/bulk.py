@@ -3,9 +3,9 @@
 Django's bulk_create builds a model instance per row and compiles every value through the field API; at
 100 000 rows that costs tens of seconds of Python. Here the ids are reserved first (a sequence on PostgreSQL,
 the table's high-water mark on SQLite, whose write lock the surrounding transaction already holds), and the
-rows go in with one `executemany` per batch. Every concrete column is written: a value the caller does not
-give takes the field's default, so a column added later by a migration still gets its default.
-Call inside `transaction.atomic()`.
+rows go in with one `executemany` per batch (SQLite) or one COPY stream (PostgreSQL). Every concrete column
+is written: a value the caller does not give takes the field's default, so a column added later by a
+migration still gets its default. Call inside `transaction.atomic()`.
 """
 
 from __future__ import annotations
@@ -135,6 +135,18 @@ def insert_rows(
     if len(ids) != len(rows):
         raise ValueError(f"{len(rows)} rows, {len(ids)} ids")
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and not cast and hasattr(cur.cursor, "copy"):
+            # PostgreSQL: COPY … FROM STDIN (psycopg 3), a stream of rows instead of a statement per row;
+            # psycopg adapts the Python values (dates, datetimes, None) itself
+            names = ", ".join(f'"{c}"' for c in columns)
+            with cur.cursor.copy(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN') as copy:
+                for i in range(0, len(rows), batch):
+                    for pk, row in zip(ids[i : i + batch], rows[i : i + batch], strict=True):
+                        copy.write_row(values_of(pk, row))
+                    if lines:
+                        digest.update(("\n".join(lines) + "\n").encode())
+                        lines.clear()
+            return
         for i in range(0, len(rows), batch):  # one batch's parameters at a time
             part = zip(ids[i : i + batch], rows[i : i + batch], strict=True)
             cur.executemany(sql, [values_of(pk, row) for pk, row in part])
