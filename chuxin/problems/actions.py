@@ -670,20 +670,20 @@ class _NewRowsWriter:
             )
             if errors:
                 raise ActionError(_("Row %(row)s: %(error)s") % {"row": r.row, "error": errors[0][1]})
-            key = (r.unit.pk, r.source, r.title.strip())
-            problem = problems.get(key) or self.written.get(key) or self.joins.get((r.unit.pk, r.title))
+            key = (r.unit.id, r.source, r.title.strip())
+            problem = problems.get(key) or self.written.get(key) or self.joins.get((r.unit.id, r.title))
             if problem is None:
                 problem = {
                     **self.problem_defaults,
                     "campaign_id": campaign.pk,
-                    "unit_id": r.unit.pk,
+                    "unit_id": r.unit.id,
                     "unit_path": r.unit.path,
                     "title": r.title.strip(),
                     "source": r.source,
                     "root_cause": r.root_cause,
                     "work_areas": getattr(r, "work_areas", 0) or 0,
                     "recorded_by_id": user.pk,
-                    "responsible_leader_id": r.leader.pk if r.leader else self.secretaries.get(r.unit.pk),
+                    "responsible_leader_id": r.leader.id if r.leader else self.secretaries.get(r.unit.id),
                     "created_at": now,
                 }
                 problems[key] = problem
@@ -698,14 +698,14 @@ class _NewRowsWriter:
             items.append(
                 {
                     **self.item_defaults,
-                    "unit_id": r.unit.pk,
+                    "unit_id": r.unit.id,
                     "unit_path": r.unit.path,
                     "measures": measures,
                     "kind": r.kind,
                     "requirements": measures if r.kind == Kind.DEADLINE else "",
                     "deadline": deadline if r.kind != Kind.LONG_TERM else None,
-                    "responsible_person_id": r.person.pk,
-                    "responsible_leader_id": r.leader.pk if r.leader else leader_id,
+                    "responsible_person_id": r.person.id,
+                    "responsible_leader_id": r.leader.id if r.leader else leader_id,
                     "due_date": due,
                     "created_at": now,
                 }
