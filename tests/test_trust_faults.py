@@ -65,13 +65,14 @@ def test_a_claim_killed_at_each_step_leaves_nothing_behind(step, county_staff, m
         monkeypatch.setattr(evidence, "store", second_fails)
     else:  # the audit entry of the evidence cannot be written (after the file and its row)
 
-        def audit(user, event, *a, **kw):
-            if event == AuditEvent.EVIDENCE_ADD:
+        def audit(user, entries, *a, **kw):  # the item's and its evidence's entries go in together
+            entries = list(entries)
+            if any(e[0] == AuditEvent.EVIDENCE_ADD for e in entries):
                 raise Boom("audit down")
-            return real_record(user, event, *a, **kw)
+            return real_record_many(user, entries, *a, **kw)
 
-        real_record = actions.record
-        monkeypatch.setattr(actions, "record", audit)
+        real_record_many = actions.record_many
+        monkeypatch.setattr(actions, "record_many", audit)
     with pytest.raises(Boom):
         _claim(item, county_staff, "甲.pdf", "乙.pdf")
     assert _state(item) == before
