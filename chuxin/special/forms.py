@@ -12,7 +12,9 @@ from .models import ReferralOutcome
 class TopicForm(StyledForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
-        label=pgettext_lazy("special topic", "Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=pgettext_lazy("special topic", "Description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
     )
     done_criteria = forms.CharField(
         label=_("What counts as done"), widget=forms.Textarea(attrs={"rows": 3}), required=False
