@@ -6,7 +6,7 @@ p50 over 40 requests after 5 warm-up ones. The counts come from the roll-up tall
 and its children); the lists are bounded and indexed.
 Targets: root p50 at most 2x leaf p50, and root p50 at most 150 ms on PostgreSQL."""
 
-from bench_rollup import _time
+from bench_rollup import root_against_leaf
 from common import SCALE, scaled_demo
 
 
@@ -22,25 +22,13 @@ def main():
     client.force_login(get_user_model().objects.get(username="zhongyang"))
     # the deepest unit asked something (the demo asks provinces' and cities' children): its meter has rows
     leaf = Unit.objects.filter(pk__in=Receipt.objects.values("unit_id")).order_by("-depth", "pk").first()
-    root_p50, root_p95 = _time(client, "/burden/units/000000/")
-    leaf_p50, leaf_p95 = _time(client, f"/burden/units/{leaf.code}/")
-    ratio = root_p50 / leaf_p50
     units = Unit.objects.count()
-    print(
-        f"burden meter: root p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); {leaf.code} (depth {leaf.depth}, "
-        f"{leaf.numchild} children) p50 {leaf_p50:.1f} ms (p95 {leaf_p95:.1f}); {units} units, "
-        f"{Receipt.objects.count()} receipts on {vendor}"
+    return root_against_leaf(
+        client,
+        "burden",
+        "/burden/units/{code}/",
+        leaf,
+        "burden meter page",
+        scale=f"SCALE={SCALE}; {units} units; {vendor}",
+        said=f"{leaf.numchild} children at {leaf.code}; {units} units, {Receipt.objects.count()} receipts on {vendor}",
     )
-    return {
-        "name": "burden",
-        "scale": f"SCALE={SCALE}; {units} units; {vendor}",
-        "value": round(root_p50, 1),
-        "baseline": round(leaf_p50, 1),
-        "unit": "ms (p50, full burden meter page)",
-        "ratio": round(ratio, 3),
-        "target": "ratio <= 2 and root p50 <= 150 ms",
-        "ok": ratio <= 2 and root_p50 <= 150,
-        "root_p95_ms": round(root_p95, 1),
-        "leaf_p95_ms": round(leaf_p95, 1),
-        "leaf": leaf.code,
-    }

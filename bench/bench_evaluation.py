@@ -5,7 +5,7 @@ from the roll-up rows (scores.assess: three queries for any number of units), so
 children should cost little more than a leaf's none.
 Targets: root p50 at most 2x leaf p50, and root p50 at most 150 ms on PostgreSQL."""
 
-from bench_rollup import _time
+from bench_rollup import root_against_leaf
 from common import SCALE, scaled_demo
 
 
@@ -25,24 +25,13 @@ def main():
         .order_by("-depth", "pk")
         .first()
     )
-    root_p50, root_p95 = _time(client, "/evaluation/units/000000/")
-    leaf_p50, leaf_p95 = _time(client, f"/evaluation/units/{leaf.code}/")
-    ratio = root_p50 / leaf_p50
     units = Unit.objects.count()
-    print(
-        f"evaluation page: root p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); leaf {leaf.code} p50 "
-        f"{leaf_p50:.1f} ms (p95 {leaf_p95:.1f}); {units} units, "
-        f"{SurveyResponse.objects.count()} survey responses on {vendor}"
+    return root_against_leaf(
+        client,
+        "evaluation",
+        "/evaluation/units/{code}/",
+        leaf,
+        "evaluation page",
+        scale=f"SCALE={SCALE}; {units} units; {vendor}",
+        said=f"{units} units, {SurveyResponse.objects.count()} survey responses on {vendor}",
     )
-    return {
-        "name": "evaluation",
-        "scale": f"SCALE={SCALE}; {units} units; {vendor}",
-        "value": round(root_p50, 1),
-        "baseline": round(leaf_p50, 1),
-        "unit": "ms (p50, full evaluation page)",
-        "ratio": round(ratio, 3),
-        "target": "ratio <= 2 and root p50 <= 150 ms",
-        "ok": ratio <= 2 and root_p50 <= 150,
-        "root_p95_ms": round(root_p95, 1),
-        "leaf_p95_ms": round(leaf_p95, 1),
-    }

@@ -24,6 +24,31 @@ def _time(client, url):
     return percentile(samples, 0.5), percentile(samples, 0.95)
 
 
+def root_against_leaf(client, name, url, leaf, page, *, ratio_max=2, root_max=150, scale="", said=""):
+    """The page at the root against the same page at `leaf`, same run: p50/p95 of each, printed, and the
+    JSON record (`url` has a `{code}` for the unit's code)."""
+    root_p50, root_p95 = _time(client, url.format(code="000000"))
+    leaf_p50, leaf_p95 = _time(client, url.format(code=leaf.code))
+    ratio = root_p50 / leaf_p50
+    print(
+        f"{page}: root p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); {leaf.code} (depth {leaf.depth}) p50 "
+        f"{leaf_p50:.1f} ms (p95 {leaf_p95:.1f}); {said}"
+    )
+    return {
+        "name": name,
+        "scale": scale,
+        "value": round(root_p50, 1),
+        "baseline": round(leaf_p50, 1),
+        "unit": f"ms (p50, full {page})",
+        "ratio": round(ratio, 3),
+        "target": f"ratio <= {ratio_max} and root p50 <= {root_max} ms",
+        "ok": ratio <= ratio_max and root_p50 <= root_max,
+        "root_p95_ms": round(root_p95, 1),
+        "leaf_p95_ms": round(leaf_p95, 1),
+        "leaf": leaf.code,
+    }
+
+
 def main():
     vendor = scaled_demo()
     from django.contrib.auth import get_user_model
@@ -35,23 +60,15 @@ def main():
     client = Client()
     client.force_login(get_user_model().objects.get(username="zhongyang"))
     leaf = Unit.objects.filter(numchild=0, items__isnull=False).order_by("-depth", "pk").first()
-    root_p50, root_p95 = _time(client, "/dashboards/units/000000/")
-    leaf_p50, leaf_p95 = _time(client, f"/dashboards/units/{leaf.code}/")
     items = RectificationItem.objects.count()
-    print(
-        f"root dashboard p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); leaf {leaf.code} p50 {leaf_p50:.1f} ms "
-        f"(p95 {leaf_p95:.1f}); {Unit.objects.count()} units, {items} items on {vendor}"
+    return root_against_leaf(
+        client,
+        "rollup",
+        "/dashboards/units/{code}/",
+        leaf,
+        "dashboard page",
+        ratio_max=1.5,
+        root_max=60,
+        scale=f"SCALE={SCALE}: {UNITS} units / {ITEMS} items requested, {items} items present, {vendor}",
+        said=f"{Unit.objects.count()} units, {items} items on {vendor}",
     )
-    ratio = root_p50 / leaf_p50
-    return {
-        "name": "rollup",
-        "scale": f"SCALE={SCALE}: {UNITS} units / {ITEMS} items requested, {items} items present, {vendor}",
-        "value": round(root_p50, 1),
-        "baseline": round(leaf_p50, 1),
-        "unit": "ms (p50, full dashboard page)",
-        "ratio": round(ratio, 3),
-        "target": "ratio <= 1.5 and root p50 <= 60 ms",
-        "ok": ratio <= 1.5 and root_p50 <= 60,
-        "root_p95_ms": round(root_p95, 1),
-        "leaf_p95_ms": round(leaf_p95, 1),
-    }
