@@ -31,7 +31,7 @@ static_build/.stamp: node_modules/.stamp
 	cp node_modules/echarts/dist/echarts.min.js static_build/vendor/echarts/
 	touch $@
 
-locale/.stamp: $(VENV)/.stamp $(wildcard locale/*/LC_MESSAGES/django.po)
+locale/.stamp: $(VENV)/.stamp $(wildcard locale/*/LC_MESSAGES/django.po chuxin/*/locale/*/LC_MESSAGES/django.po)
 	$(MANAGE) compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=static_build
 	touch $@
 
