@@ -25,7 +25,12 @@ from chuxin.problems.ledger.read import parse_date
 from chuxin.problems.models import Kind, Problem, RectificationItem, WorkArea
 from tests.test_ledger_xlsx import make_ledger
 
-TODAY = timezone.localdate()
+
+def today():
+    """Read at each use: a module-level date goes stale when a run crosses midnight in Beijing."""
+    return timezone.localdate()
+
+
 COUNTY = "440604"
 
 
@@ -115,7 +120,7 @@ def _new(ledger, **over):
         "整改措施": "精简会议",
         "责任领导": ledger["leader"].name,
         "责任人": ledger["person"].name,
-        "整改时限": zh_date(TODAY + timedelta(days=20)),
+        "整改时限": zh_date(today() + timedelta(days=20)),
         "整改类型": "限期整改",
     }
     row.update(over)
@@ -268,7 +273,7 @@ def test_the_dry_run_lists_exactly_what_the_apply_writes(
         data.append(_new(ledger, 问题描述="新问题（试算）", 整改措施="新措施（试算）", 服务中心工作="调结构"))
     else:
         if value == "DEADLINE":
-            value = zh_date(TODAY + timedelta(days=45))
+            value = zh_date(today() + timedelta(days=45))
         if value == "LEADER":
             value = ledger["leader"].name
         for d in data:  # a problem-level cell is the same on every row of the problem
@@ -430,17 +435,17 @@ def test_stage_goals_round_trip_in_their_own_columns(as_user, county_staff, ledg
         整改类型="长期坚持",
         整改时限="",
         阶段目标="制定办法\n全面推行",
-        阶段时限=f"{zh_date(TODAY + timedelta(days=30))}\n{zh_date(TODAY + timedelta(days=90))}",
+        阶段时限=f"{zh_date(today() + timedelta(days=30))}\n{zh_date(today() + timedelta(days=90))}",
     )
     result = _import(county_staff, _path(tmp_path, _book([row])), ledger["unit"], confirm=True)
     assert result["applied"], result["errors"]
     item = RectificationItem.objects.get(measures="建立调研成果转化机制")
     assert item.kind == Kind.LONG_TERM
     assert [(s.goal, s.target_date) for s in item.stages.all()] == [
-        ("制定办法", TODAY + timedelta(days=30)),
-        ("全面推行", TODAY + timedelta(days=90)),
+        ("制定办法", today() + timedelta(days=30)),
+        ("全面推行", today() + timedelta(days=90)),
     ]
-    assert item.due_date == TODAY + timedelta(days=30)
+    assert item.due_date == today() + timedelta(days=30)
     data = _table(_export(as_user(county_staff)))
     exported = next(d for d in data if d["事项编号"] == f"I{item.pk}")
     assert exported["阶段目标"] == "制定办法\n全面推行"

@@ -19,7 +19,12 @@ from chuxin.problems.ledger import layout as lx
 from chuxin.problems.ledger.read import parse_date
 from chuxin.problems.models import Kind, Problem, RectificationItem, WorkArea
 
-TODAY = timezone.localdate()
+
+def today():
+    """Read at each use: a module-level date goes stale when a run crosses midnight in Beijing."""
+    return timezone.localdate()
+
+
 COUNTY = "440604"
 
 
@@ -67,7 +72,7 @@ def make_ledger(county_staff):
         measures="增设窗口",
         kind=Kind.DEADLINE,
         responsible_person=person,
-        deadline=TODAY + timedelta(days=30),
+        deadline=today() + timedelta(days=30),
         requirements="月底前完成",
         acting_user=county_staff,
     )
@@ -82,7 +87,7 @@ def make_ledger(county_staff):
         measures="建立调研制度",
         kind=Kind.LONG_TERM,
         responsible_person=person,
-        stages=[("制定制度", TODAY + timedelta(days=60))],
+        stages=[("制定制度", today() + timedelta(days=60))],
         acting_user=county_staff,
     )
     return {"unit": unit, "leader": leader, "person": person, "items": [i1, i2, i3], "problems": [p1, p2]}
@@ -155,7 +160,7 @@ def _new_row(ledger, **over):
         "整改措施": "精简会议（导入测试）",
         "责任领导": ledger["leader"].name,
         "责任人": ledger["person"].name,
-        "整改时限": lx.zh_date(TODAY + timedelta(days=20)),
+        "整改时限": lx.zh_date(today() + timedelta(days=20)),
         "整改类型": "限期整改",
     }
     row.update(over)
@@ -187,7 +192,7 @@ def test_export_has_layout_and_rows(as_user, county_staff, ledger):
     assert by_id[f"I{i2.pk}"]["整改类型"] == "立查立改" and by_id[f"I{i3.pk}"]["整改类型"] == "持续整改"
     r3 = by_id[f"I{i3.pk}"]
     assert r3["服务中心工作"] == ""  # a problem serving no central task
-    assert r3["阶段目标"] == "制定制度" and r3["阶段时限"] == lx.zh_date(TODAY + timedelta(days=60))
+    assert r3["阶段目标"] == "制定制度" and r3["阶段时限"] == lx.zh_date(today() + timedelta(days=60))
 
 
 def test_export_subtree_includes_units_below(as_user, guangdong_office, ledger):
@@ -266,7 +271,7 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
             整改措施="改进作风",
             问题来源="检视查摆",
             整改类型="长期坚持",
-            整改时限=(TODAY + timedelta(days=90)).isoformat(),
+            整改时限=(today() + timedelta(days=90)).isoformat(),
             单位代码=" ４４０６０４ ",
         ),
     ]
@@ -277,7 +282,7 @@ def test_new_rows_create_problems_and_items(as_user, county_staff, ledger):
     problems, items, _audit = _counts()
     assert problems == before[0] + 2 and items == before[1] + 3
     item = RectificationItem.objects.get(measures="精简会议（导入测试）")
-    assert item.kind == Kind.DEADLINE and item.deadline == TODAY + timedelta(days=20)
+    assert item.kind == Kind.DEADLINE and item.deadline == today() + timedelta(days=20)
     assert item.responsible_person == ledger["person"] and item.responsible_leader == ledger["leader"]
     assert item.problem.items.count() == 2
     # the bulk path keeps the audit chain and the roll-ups as exact as the one-by-one actions do
@@ -299,9 +304,9 @@ def test_excel_date_cells_are_read(ledger):
     assert parse_date(" 2019-11-30 ") == date(2019, 11, 30)
     assert parse_date("2019/11/30") == date(2019, 11, 30)
     assert parse_date(43799.0) == date(2019, 11, 30)
-    content = _book([_new_row(ledger, 整改时限=TODAY + timedelta(days=5))])
+    content = _book([_new_row(ledger, 整改时限=today() + timedelta(days=5))])
     rows = _rows(content)
-    assert parse_date(rows[3][lx.COLUMNS.index("整改时限")]) == TODAY + timedelta(days=5)
+    assert parse_date(rows[3][lx.COLUMNS.index("整改时限")]) == today() + timedelta(days=5)
 
 
 def test_dry_run_lists_row_errors_and_writes_nothing(as_user, county_staff, ledger):

@@ -23,7 +23,12 @@ from chuxin.rollups.models import SubtreeCounts
 from chuxin.special.models import Topic
 from chuxin.study import actions as study_actions
 
-TODAY = timezone.localdate()
+
+def today():
+    """Read at each use: a module-level date goes stale when a run crosses midnight in Beijing."""
+    return timezone.localdate()
+
+
 UNITS = ["440604", "440600", "440000", "420000", "440100"]
 CHECK = ["000000", "440000", "440600", "440604", "420000", "440100"]
 
@@ -122,7 +127,7 @@ def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics,
                     kind=op[2],
                     study_kind="concentrated",
                     title="m",
-                    date=TODAY,
+                    date=today(),
                     acting_user=staff,
                 )
             elif op[0] == "topic":
@@ -164,12 +169,12 @@ def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics,
                     work_areas=work_areas,
                     acting_user=staff,
                 )
-                extra = {"deadline": TODAY + timedelta(days=days), "requirements": "r"}
+                extra = {"deadline": today() + timedelta(days=days), "requirements": "r"}
                 if kind == Kind.LONG_TERM:
                     extra = {
                         "stages": [
-                            ("a", TODAY + timedelta(days=days)),
-                            ("b", TODAY + timedelta(days=days + 30)),
+                            ("a", today() + timedelta(days=days)),
+                            ("b", today() + timedelta(days=days + 30)),
                         ]
                     }
                 created.append(
@@ -207,7 +212,7 @@ def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics,
                 elif op[0] == "extend":  # 延期申请, approved or refused: the due date moves only on approval
                     ext = actions.do_request_extension(
                         item,
-                        (item.deadline or TODAY) + timedelta(days=60),
+                        (item.deadline or today()) + timedelta(days=60),
                         "材料未齐",
                         acting_user=staff,
                     )
@@ -219,7 +224,7 @@ def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics,
                 elif op[0] == "overdue":
                     # time passes: the item's dates now lie in the past (counters keep dates, not "overdue")
                     RectificationItem.objects.filter(pk=item.pk).update(
-                        due_date=TODAY - timedelta(days=op[2])
+                        due_date=today() - timedelta(days=op[2])
                     )
                     rebuild(campaign.pk)  # a direct date change bypasses the actions, as a bulk import would
         except ActionError:
@@ -334,7 +339,7 @@ def test_the_root_and_the_provinces_spread_changes_over_shard_rows_that_sum_to_a
     # deeper units keep one row: the leaves' own rows are shard 0
     assert set(SubtreeCounts.objects.filter(unit_id__in=leaves).values_list("shard", flat=True)) == {0}
     assert _all_agree(campaign) == {}
-    figures = figures_for([root, gd], campaign.pk, TODAY)
+    figures = figures_for([root, gd], campaign.pk, today())
     for unit in (root, gd):
         assert (
             figures[unit.pk].closed
