@@ -271,3 +271,11 @@ def test_responses_ratings_and_moves_keep_the_rollups_equal_to_a_recount(
                 do_move_unit(unit, target, acting_user=central_office)
     for code in ("000000", "440000", "440100", "440600", "440604", "420000"):
         assert not drift(Unit.objects.get(code=code), campaign.pk), code
+
+
+def test_the_opinion_form_links_to_the_survey_only_where_the_campaign_runs_one(client, campaign, scheme):
+    form = reverse("public_opinion_form", args=["440604", campaign.pk])
+    assert 'id="survey-link"' in client.get(form).content.decode()
+    scheme.delete()  # a campaign without a scheme has no survey: its link would lead to a 404
+    assert client.get(_url("440604", campaign)).status_code == 404
+    assert 'id="survey-link"' not in client.get(form).content.decode()

@@ -88,10 +88,12 @@ def public_form(request, code, campaign_id):
     else:
         form = PublicOpinionForm(initial={"token": abuse.new_challenge(), "anonymous": True})
     token = form["token"].value()
+    # link to the satisfaction survey only where the campaign runs one (a scheme) and still takes answers
+    survey = not campaign.is_closed and hasattr(campaign, "evaluation_scheme")
     return render(
         request,
         "opinions/public_form.html",
-        {"unit": unit, "campaign": campaign, "form": form, "token": token},
+        {"unit": unit, "campaign": campaign, "form": form, "token": token, "survey": survey},
         status=status,
     )
 
