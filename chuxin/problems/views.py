@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from chuxin.core.errors import ActionError
 from chuxin.core.forms import posted_version
 from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q
 from chuxin.orgs.scope import get_unit_for_user, require_manage, require_record, scope_for
-from chuxin.rollups.queries import ledger_total
+from chuxin.rollups.queries import ledger_total_field, ledger_total_sql
 
 from . import actions
 from .access import (
@@ -124,10 +124,13 @@ def unit_ledger(request, code):
     subtree = not f.get("own")  # 本单位及下级单位 unless narrowed to the unit itself
     qs = ledger_queryset(unit, {**f, "subtree": subtree}, campaign)
     page = LedgerPage(qs, request.GET.get("page"))
+    total_field = None  # the roll-ups know the total of a subtree filtered by at most a status or a kind
     if subtree and not (
         f.get("source") or f.get("area") or f.get("person") or f.get("overdue") or f.get("topic")
     ):
-        page.total = ledger_total(unit, campaign.pk, f.get("status"), f.get("kind"))
+        total_field = ledger_total_field(f.get("status"), f.get("kind"))
+    head = signoff_state(unit, campaign, request.user, total_field)
+    page.total = head.pop("total")
     scope = scope_for(request.user)
     query = request.GET.copy()
     query.pop("page", None)
@@ -143,51 +146,44 @@ def unit_ledger(request, code):
             "today": timezone.localdate(),
             "can_record": scope.can_record(unit),
             "subtree": subtree,
-            **signoff_state(unit, campaign, request.user),
+            **head,
         },
     )
 
 
-def signoff_state(unit, campaign, user) -> dict:
+def signoff_state(unit, campaign, user, total_field: str | None = None) -> dict:
     """{"signoff": the unit's latest problem-list sign-off in the campaign or None, "is_secretary": whether
-    the user is the unit's secretary (who may sign)}, in one query: the unit's row joined to its sign-offs
-    of the campaign (a LEFT JOIN: a unit without one still gives its row), with the secretary check as a
-    subquery. The sign-off is rebuilt from the columns the page shows."""
-    secretary = CommitteeMember.objects.filter(unit=OuterRef("pk"), post="secretary", person__user=user)
-    row = (
-        Unit.objects.filter(pk=unit.pk)
-        .annotate(
-            s=FilteredRelation(
-                "problem_list_signoffs", condition=Q(problem_list_signoffs__campaign=campaign)
-            ),
-            is_secretary=Exists(secretary),
-        )
-        .order_by(F("s__signed_at").desc(nulls_last=True), F("s__id").desc(nulls_last=True))
-        .values(
-            "is_secretary",
-            "s__id",
-            "s__signed_at",
-            "s__problems",
-            "s__note",
-            "s__signed_by_id",
-            "s__signed_by__name",
-        )
-        .first()
-    )
+    the user is the unit's secretary (who may sign), "total": the unit's subtree count in the roll-up column
+    `total_field` (rollups.queries.ledger_total_field; None without one)}, in one plain statement: the
+    unit's row joined to its sign-offs of the campaign (a LEFT JOIN: a unit without one still gives its
+    row, newest first by the problems_signoff_latest index), the secretary check and the total as scalar
+    subqueries. Written out rather than composed by the ORM: compiling it cost more than running it, on
+    every ledger page. The sign-off is rebuilt from the columns the page shows."""
+    signoffs = ProblemListSignoff._meta.db_table
+    total = ledger_total_sql(total_field) if total_field else "NULL"
+    sql = f"""
+        SELECT s.id, s.signed_at, s.problems, s.note, s.signed_by_id, p.name AS signer_name,
+               EXISTS (SELECT 1 FROM {CommitteeMember._meta.db_table} m
+                       JOIN {Person._meta.db_table} mp ON mp.id = m.person_id
+                       WHERE m.unit_id = u.id AND m.post = 'secretary' AND mp.user_id = %s) AS is_secretary,
+               {total} AS total
+        FROM {Unit._meta.db_table} u
+        LEFT JOIN {signoffs} s ON s.unit_id = u.id AND s.campaign_id = %s
+        LEFT JOIN {Person._meta.db_table} p ON p.id = s.signed_by_id
+        WHERE u.id = %s
+        ORDER BY s.signed_at DESC, s.id DESC
+        LIMIT 1"""  # noqa: S608 — table names from the models, the total's column checked by ledger_total_sql
+    params = [user.pk, *([unit.pk, campaign.pk] if total_field else []), campaign.pk, unit.pk]
+    row = next(iter(ProblemListSignoff.objects.raw(sql, params)), None)  # raw(): the fields' converters apply
     if row is None:
-        return {"signoff": None, "is_secretary": False}
+        return {"signoff": None, "is_secretary": False, "total": None}
     signoff = None
-    if row["s__id"] is not None:
-        signoff = ProblemListSignoff(
-            pk=row["s__id"],
-            unit=unit,
-            campaign=campaign,
-            signed_at=row["s__signed_at"],
-            problems=row["s__problems"],
-            note=row["s__note"],
-            signed_by=Person(pk=row["s__signed_by_id"], name=row["s__signed_by__name"]),
-        )
-    return {"signoff": signoff, "is_secretary": row["is_secretary"]}
+    if row.pk is not None:
+        signoff = row
+        signoff.unit, signoff.campaign = unit, campaign
+        signoff.signed_by = Person(pk=row.signed_by_id, name=row.signer_name)
+    total_value = int(row.total) if row.total is not None else None
+    return {"signoff": signoff, "is_secretary": bool(row.is_secretary), "total": total_value}
 
 
 @login_required

@@ -149,12 +149,27 @@ def ledger_total(
 ) -> int | None:
     """How many items the ledger's subtree list holds, filtered by at most one of status or kind, read
     from the subtree's roll-up row (one indexed row); None when no single counter answers the filter."""
-    if status and kind:
-        return None
-    field = STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
+    field = ledger_total_field(status, kind)
     if field is None:
         return None
     return SubtreeCounts.objects.filter(unit=unit, campaign_id=campaign_id).aggregate(n=Sum(field))["n"] or 0
+
+
+def ledger_total_field(status: str | None = None, kind: str | None = None) -> str | None:
+    """The SubtreeCounts column that counts the ledger's subtree list filtered by at most one of status or
+    kind; None when no single counter answers the filter."""
+    if status and kind:
+        return None
+    return STATUS_FIELDS.get(status) if status else KIND_FIELDS.get(kind) if kind else "items"
+
+
+def ledger_total_sql(field: str) -> str:
+    """`ledger_total` as a scalar subquery for another statement, with two parameters (unit id, campaign
+    id): the sum of the unit's shard rows of the column `field` (one of ledger_total_field's answers)."""
+    if field not in COUNT_FIELDS:
+        raise ValueError(f"not a roll-up column: {field!r}")
+    table = SubtreeCounts._meta.db_table
+    return f"(SELECT COALESCE(SUM({field}), 0) FROM {table} WHERE unit_id = %s AND campaign_id = %s)"  # noqa: S608 — a column from the list above
 
 
 def dashboard(unit: Unit, campaign_id: int, today: date, visible_children, as_of: date | None = None) -> dict:
