@@ -15,7 +15,7 @@ from chuxin.problems import actions
 from chuxin.problems.history import import_entry, item_history, problem_history
 from chuxin.problems.ledger import layout as lx
 from chuxin.problems.models import Kind, Problem, RectificationItem, Stage
-from tests.test_ledger_xlsx import TODAY, _book, _new_row, make_ledger
+from tests.test_ledger_xlsx import _book, _new_row, make_ledger, today
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,7 @@ def _rows(ledger):
             问题描述="调研不实（导入测试）",
             整改措施="建立调研台账",
             整改类型="长期坚持",
-            整改时限=lx.zh_date(TODAY + timedelta(days=90)),
+            整改时限=lx.zh_date(today() + timedelta(days=90)),
         ),
     ]
 
