@@ -46,11 +46,27 @@ def _paths_drifted():
 
 
 def _all_agree(campaign):
-    return {
+    out = {
         code: drift(Unit.objects.get(code=code), campaign.pk)
         for code in CHECK
         if drift(Unit.objects.get(code=code), campaign.pk)
     }
+    # the organ tallies at every organ of the tree, not only the units above
+    from chuxin.rollups import tallies
+    from chuxin.rollups.models import SubtreeTally
+
+    for key, t in tallies.ORGAN_TALLIES.items():
+        stored = dict(
+            SubtreeTally.objects.filter(key=key, campaign=campaign).exclude(n=0).values_list("unit_id", "n")
+        )
+        recounted = {u: n for (u, _c), n in t.recount(None, [campaign.pk]).items() if n}
+        if stored != recounted:
+            out[key] = {
+                u: (stored.get(u, 0), recounted.get(u, 0))
+                for u in set(stored) | set(recounted)
+                if stored.get(u, 0) != recounted.get(u, 0)
+            }
+    return out
 
 
 def test_the_demo_counters_equal_a_recount(db):
@@ -74,8 +90,24 @@ operation = st.one_of(
     st.tuples(st.just("extend"), st.integers(0, 50), st.booleans()),
     st.tuples(st.just("stage"), st.integers(0, 50)),
     st.tuples(st.just("overdue"), st.integers(0, 50), st.integers(1, 90)),
-    st.tuples(st.just("meeting"), st.sampled_from(UNITS), st.sampled_from(["study_session", "work_meeting"])),
+    st.tuples(
+        st.just("meeting"),
+        st.sampled_from(UNITS),
+        st.sampled_from(["study_session", "work_meeting"]),
+        st.sampled_from([0, 40, 70]),  # the rank required (none, deputy county, bureau)
+    ),
     st.tuples(st.just("topic"), st.sampled_from(UNITS)),
+    # the organ tallies: a committee member marked at a session (present, absent, made up), a member's rank
+    # or home changed, a seat taken or left
+    st.tuples(
+        st.just("attend"),
+        st.integers(0, 20),
+        st.integers(0, 50),
+        st.sampled_from(["present", "absent", "made_up"]),
+    ),
+    st.tuples(st.just("rank"), st.integers(0, 50), st.integers(0, 6)),
+    st.tuples(st.just("rehome"), st.integers(0, 50), st.sampled_from(UNITS)),
+    st.tuples(st.just("seat"), st.integers(0, 50), st.sampled_from(UNITS)),
     # the burden meter: a superior asks the units below for fields, some of them figures already computed
     st.tuples(
         st.just("request"),
@@ -103,10 +135,11 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
     verifier = django_user_model.objects.get(username="admin")
     created: list[RectificationItem] = []
     research_topics = []
+    meetings = []
     topics = list(Topic.objects.filter(campaign=campaign, root_unit__code="000000").order_by("order")[:2])
     layouts = []
     try:
-        _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics, layouts)
+        _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics, layouts, meetings)
         assert _all_agree(campaign) == {}
         assert _paths_drifted() == []
     finally:
@@ -114,26 +147,107 @@ def test_rollups_equal_a_recount_after_any_sequence(ops, django_user_model):
             layout.disable()
 
 
-def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics, layouts):
+organ_operation = st.one_of(
+    st.tuples(st.just("topic"), st.sampled_from(UNITS)),
+    st.tuples(st.just("submit"), st.integers(0, 50)),
+    st.tuples(st.just("review"), st.integers(0, 50), st.booleans()),
+    st.tuples(st.just("move"), st.sampled_from(["440604", "440600"]), st.sampled_from(["440100", "420000"])),
+    st.tuples(
+        st.just("meeting"), st.sampled_from(UNITS), st.just("study_session"), st.sampled_from([0, 40, 70])
+    ),
+    st.tuples(
+        st.just("attend"),
+        st.integers(0, 20),
+        st.integers(0, 50),
+        st.sampled_from(["present", "absent", "made_up"]),
+    ),
+    st.tuples(st.just("rank"), st.integers(0, 50), st.integers(0, 9)),
+    st.tuples(st.just("rehome"), st.integers(0, 50), st.sampled_from(UNITS)),
+    st.tuples(st.just("seat"), st.integers(0, 50), st.sampled_from(UNITS)),
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(organ_operation, min_size=2, max_size=14))
+def test_organ_tallies_equal_a_recount_after_any_sequence(ops, django_user_model):
+    """The leading organs' figures (先学一步) against their recount, after study sessions, attendance,
+    research reports, members' ranks and homes, seats and unit moves in any order."""
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    staff = django_user_model.objects.get(username="zhongyang")
+    _apply_ops(ops, campaign, staff, staff, [], [], [], [], [])
+    assert _all_agree(campaign) == {}
+
+
+def _members(under=None):
+    """Committee members (people holding a seat), optionally homed in a subtree, in a stable order."""
+    from chuxin.orgs.models import Person
+
+    people = Person.objects.filter(committee_seats__isnull=False).distinct().order_by("pk")
+    return people.filter(home_unit__path__startswith=under.path) if under else people
+
+
+def _organ_op(op, staff, meetings) -> None:
+    from chuxin.orgs.models import CommitteeMember, Rank
+
+    if op[0] == "attend":
+        if not meetings:
+            return
+        meeting = meetings[op[1] % len(meetings)]
+        # mostly people of whom the session is required (at or above its rank), some of whom it is not
+        people = list(_members(meeting.unit).filter(rank__gte=meeting.required_rank)[:40])
+        people += list(_members(meeting.unit).filter(rank__lt=meeting.required_rank)[:10])
+        if people:
+            study_actions.do_mark_attendance(
+                meeting,
+                meeting.venues.get(is_main=True),
+                people[op[2] % len(people)],
+                op[3],
+                "n",
+                acting_user=staff,
+            )
+        return
+    people = list(_members()[:60])
+    person = people[op[1] % len(people)]
+    if op[0] == "rank":
+        person.rank = Rank.values[op[2] % len(Rank.values)]
+        person.save()
+    elif op[0] == "rehome":
+        person.home_unit = Unit.objects.get(code=op[2])
+        person.save()
+    elif op[0] == "seat":  # takes a seat on the unit's organ, or leaves it
+        seat = CommitteeMember.objects.filter(person=person, unit__code=op[2]).first()
+        if seat:
+            seat.delete()
+        else:
+            CommitteeMember.objects.create(person=person, unit=Unit.objects.get(code=op[2]), post="member")
+
+
+def _apply_ops(ops, campaign, staff, verifier, created, research_topics, topics, layouts, meetings):
     for op in ops:
         try:
             if op[0] == "reshard":
                 layouts.append(override_settings(ROLLUP_SHARDS=op[1], ROLLUP_SHARD_DEPTH=op[2]))
                 layouts[-1].enable()
+            elif op[0] in ("attend", "rank", "rehome", "seat"):
+                _organ_op(op, staff, meetings)
             elif op[0] == "meeting":  # the strands' tallies follow the same rules as the ledger's counters
-                study_actions.do_create_meeting(
+                meeting = study_actions.do_create_meeting(
                     campaign=campaign,
                     unit=Unit.objects.get(code=op[1]),
                     kind=op[2],
                     study_kind="concentrated",
                     title="m",
                     date=today(),
+                    required_rank=op[3],
                     acting_user=staff,
                 )
+                meetings.append(meeting)
             elif op[0] == "topic":
                 unit = Unit.objects.get(code=op[1])
+                cadre = _members(unit).first() or unit.people.first()  # a member: her organs count her report
                 topic = research_actions.do_create_topic(
-                    campaign=campaign, unit=unit, cadre=unit.people.first(), title="t", acting_user=staff
+                    campaign=campaign, unit=unit, cadre=cadre, title="t", acting_user=staff
                 )
                 research_actions.do_save_report(
                     topic, problem_is="a", crux="b", solutions="c", acting_user=staff
@@ -377,3 +491,38 @@ def test_the_shard_migration_keeps_every_existing_row_as_shard_0(db):
             f"INSERT INTO rollups_subtreecounts ({columns}) VALUES (%s, %s{zeros})", [unit.pk, campaign.pk]
         )
     assert list(SubtreeCounts.objects.filter(unit=unit).values_list("shard", flat=True)) == [0]
+
+
+def test_the_organ_backfill_migration_counts_what_a_rebuild_counts(db, django_user_model):
+    """0013's set-based SQL gives the organ tallies the recounts give (sessions at several levels and
+    ranks, attendance, a report), on this database."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from chuxin.rollups import tallies
+    from chuxin.rollups.models import SubtreeTally
+
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    staff = django_user_model.objects.get(username="zhongyang")
+    meetings = []
+    ops = [
+        ("meeting", code, "study_session", rank)
+        for code in ("000000", "440000", "440604")
+        for rank in (0, 40)
+    ]
+    ops += [
+        ("attend", i, j, status)
+        for i in range(6)
+        for j, status in enumerate(["present", "made_up", "absent"])
+    ]
+    ops += [("topic", "440600"), ("submit", 0)]
+    _apply_ops(ops, campaign, staff, staff, [], [], [], [], meetings)
+    assert _all_agree(campaign) == {}
+    organ_rows = SubtreeTally.objects.filter(key__in=list(tallies.ORGAN_TALLIES))
+    assert set(organ_rows.values_list("key", flat=True)) == set(tallies.ORGAN_TALLIES)
+    organ_rows.delete()
+    backfill = importlib.import_module("chuxin.rollups.migrations.0013_backfill_organ_tallies")
+    backfill.forward(None, SimpleNamespace(connection=connection))
+    assert _all_agree(campaign) == {}

@@ -3,22 +3,19 @@ research reports, compared with the organs of the units directly below, and the 
 counts. They combine study and research, so they live here, above both strands (study does not
 import research).
 
-Every figure comes in a fixed number of queries whatever the size of the tree: the organs' seats,
-cadre completion and reports for the unit and its children in one batch each; subtree counts from
-the roll-up tallies (chuxin/rollups/tallies.py), one row per unit and tally."""
+Every figure comes in a fixed number of queries whatever the size of the tree, from the roll-up tallies
+(chuxin/rollups/tallies.py): the organs' figures from the organ tallies, the subtree counts from the
+subtree tallies, one row per unit and tally."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count
 
-from chuxin.orgs.models import CommitteeMember, Unit, ancestor_paths
-from chuxin.research.models import SUBMITTED_STATUSES, Report
+from chuxin.orgs.models import CommitteeMember, Unit
 from chuxin.rollups import tallies
 from chuxin.study.completion import pct, share
-from chuxin.study.models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
 # The strand counts shown per subtree; a new strand adds its declared tally keys here.
 ACTIVITY = {
@@ -54,84 +51,40 @@ class OrganFigures:
         return pct(self.research_share)
 
 
-def organ_figures_for(units: list[Unit], campaign=None) -> dict[int, OrganFigures]:
-    """The leading organs of several units (their committee members' study completion and research
-    reports), in four queries however many units. Same figures as cadre_completion() summed over each
-    organ's seats: a study session is required of a member when it is held at the member's home unit or
-    one of its ancestors for the member's rank or lower, and done when attended or made up.
+# The organs' figures, from the organ tallies (one row per unit and figure, kept by the strands' actions)
+ORGAN = {
+    "study_done": "study.organ_done",
+    "study_required": "study.organ_required",
+    "reports_submitted": "research.organ_reporters",
+}
 
-    Shaped at the root of the 100k demo (~180 children, ~1,300 seats, ~700 sessions, ~5,000
-    attendances): the sessions are found by unit id (the (unit, kind, date) index), not by joining the
-    units on ~180 paths; the attendances by those sessions' ids; whether a member reported, with the
-    seat (an EXISTS, which PostgreSQL answers from one hash of the campaign's reports)."""
+
+def organ_figures_for(units: list[Unit], campaign) -> dict[int, OrganFigures]:
+    """The leading organs of several units (their committee members' study completion and research
+    reports in the campaign), in two queries however many units and seats: the seats counted per organ
+    (the seats' unit index), the figures read from the organ tallies. The same figures as
+    cadre_completion() summed over each organ's seats (a study session is required of a member when it is
+    held at the member's home unit or one of its ancestors for the member's rank or lower, and done when
+    attended or made up), which the tallies' recounts (study.completion.organs_required/organs_done,
+    research.organs.organs_reporters) and verifyrollups check."""
     ids = [u.pk for u in units]
-    seats = CommitteeMember.objects.filter(unit__in=ids).order_by()
-    reports = Report.objects.filter(topic__cadre=OuterRef("person_id"), status__in=SUBMITTED_STATUSES)
-    if campaign is not None:
-        reports = reports.filter(topic__campaign=campaign)
-    people = {}  # person id -> (rank, home unit path)
-    seated = defaultdict(list)  # person id -> the units whose organ the person sits on
-    path_ids = {}  # unit path -> unit id: the home units, then their ancestors
-    reporters = set()  # the members who submitted a research report (in the campaign)
-    for unit_id, person_id, rank, home_id, home, reported in seats.annotate(
-        reported=Exists(reports)
-    ).values_list(
-        "unit_id", "person_id", "person__rank", "person__home_unit_id", "person__home_unit__path", "reported"
-    ):
-        people[person_id] = (rank, home)
-        if reported:
-            reporters.add(person_id)
-        seated[person_id].append(unit_id)
-        path_ids[home] = home_id
-    # seats share few home units (an organ's members mostly sit at its unit): their ancestors once each
-    lineage = {home: ancestor_paths(home) for home in path_ids}
-    missing = {p for paths in lineage.values() for p in paths} - path_ids.keys()
-    if missing:
-        path_ids.update(Unit.objects.filter(path__in=missing).values_list("path", "pk"))
-    path_of = {pk: path for path, pk in path_ids.items()}
-    meetings = Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION, unit_id__in=list(path_of))
-    if campaign is not None:
-        meetings = meetings.filter(campaign=campaign)
-    sessions = {}  # meeting id -> (unit path, required rank)
-    ranks_at = defaultdict(list)  # unit path -> the required ranks of its sessions
-    for m_id, unit_id, rank in meetings.values_list("pk", "unit_id", "required_rank"):
-        sessions[m_id] = (path_of[unit_id], rank)
-        ranks_at[path_of[unit_id]].append(rank)
-    attended = defaultdict(int)  # person id -> required sessions attended or made up
-    if sessions:
-        pairs = Attendance.objects.filter(
-            meeting_id__in=list(sessions), person__in=seats.values("person_id"), status__in=DONE_STATUSES
-        ).values_list("person_id", "meeting_id")
-        for person_id, m_id in pairs:
-            rank, home = people[person_id]
-            path, needed = sessions[m_id]
-            if needed <= rank and home.startswith(path):
-                attended[person_id] += 1
-    members, required, done, reported = defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int)
-    needed_of = {}  # (home unit path, rank) -> sessions required
-    for person_id, organs in seated.items():
-        rank, home = people[person_id]
-        needs = needed_of.get((home, rank))
-        if needs is None:
-            needs = needed_of[home, rank] = sum(r <= rank for p in lineage[home] for r in ranks_at.get(p, ()))
-        for unit_id in organs:
-            members[unit_id] += 1
-            required[unit_id] += needs
-            done[unit_id] += attended[person_id]
-            reported[unit_id] += person_id in reporters
+    members = dict(
+        CommitteeMember.objects.filter(unit__in=ids)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("pk"))
+        .values_list("unit_id", "n")
+    )
+    rows = tallies.read(units, campaign.pk, ORGAN.values())
     return {
         u.pk: OrganFigures(
-            unit=u,
-            members=members[u.pk],
-            study_done=done[u.pk],
-            study_required=required[u.pk],
-            reports_submitted=reported[u.pk],
+            unit=u, members=members.get(u.pk, 0), **{name: rows[u.pk][key] for name, key in ORGAN.items()}
         )
         for u in units
     }
 
 
-def organ_figures(unit: Unit, campaign=None) -> OrganFigures:
+def organ_figures(unit: Unit, campaign) -> OrganFigures:
     return organ_figures_for([unit], campaign)[unit.pk]
 
 
@@ -140,7 +93,7 @@ def _mean(values):
     return sum(values) / len(values) if values else None
 
 
-def leadership_first(unit: Unit, campaign=None, children=None) -> dict:
+def leadership_first(unit: Unit, campaign, children=None) -> dict:
     """The leading organ's completion vs the average of its direct children's; flags a lagging lead."""
     children = list(Unit.objects.children_of(unit) if children is None else children)
     figs = organ_figures_for([unit, *children], campaign)

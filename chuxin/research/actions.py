@@ -15,7 +15,8 @@ from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
 from chuxin.rollups import tallies
 
-from .models import ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
+from .models import SUBMITTED_STATUSES, ExchangeMeeting, Report, ReportProblem, ReportStatus, Topic, Visit
+from .organs import report_counted
 
 
 def do_create_topic(
@@ -63,6 +64,15 @@ def _report(topic: Topic) -> Report:
     return report
 
 
+def _other_reports_counted(topic: Topic, report: Report):
+    """The cadre's other submitted reports in the campaign, once the cadre's row is locked: two reports of
+    one cadre changing at once count the cadre's organs once (research.organ_reporters)."""
+    list(Person.objects.select_for_update().filter(pk=topic.cadre_id).values_list("pk"))
+    return Report.objects.filter(
+        topic__cadre_id=topic.cadre_id, topic__campaign_id=topic.campaign_id, status__in=SUBMITTED_STATUSES
+    ).exclude(pk=report.pk)
+
+
 def do_save_report(
     topic: Topic, *, acting_user, problem_is: str = "", crux: str = "", solutions: str = ""
 ) -> Report:
@@ -103,6 +113,7 @@ def do_submit_report(topic: Topic, *, acting_user) -> Report:
         report.submitted_at = timezone.now()
         report.save()
         tallies.add(topic.unit, topic.campaign_id, {"research.reports": 1})
+        report_counted(topic, 1, _other_reports_counted(topic, report))
         record(acting_user, AuditEvent.REPORT_SUBMIT, report, before, snapshot(report))
     return report
 
@@ -128,6 +139,7 @@ def do_review_report(topic: Topic, note: str = "", accept: bool = True, *, actin
         report.save()
         if not accept:  # back to draft: it no longer counts as submitted
             tallies.add(topic.unit, topic.campaign_id, {"research.reports": -1})
+            report_counted(topic, -1, _other_reports_counted(topic, report))
         record(acting_user, AuditEvent.REPORT_REVIEW, report, before, snapshot(report))
     return report
 

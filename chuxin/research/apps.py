@@ -10,6 +10,7 @@ class ResearchConfig(AppConfig):
         from chuxin.rollups import tallies
 
         from .models import SUBMITTED_STATUSES, Report, Topic
+        from .organs import KEY, organs_reporters
 
         tallies.declare("research.topics", lambda: Topic.objects.all())
         tallies.declare(
@@ -18,3 +19,5 @@ class ResearchConfig(AppConfig):
             unit="topic__unit",
             campaign="topic__campaign",
         )
+        # The leading organs' research (先学一步): per unit, its committee members who reported
+        tallies.declare_organ(KEY, organs_reporters)

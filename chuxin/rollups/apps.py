@@ -18,6 +18,7 @@ class RollupsConfig(AppConfig):
             tallies.unit_moved(unit, old_ancestor_ids, new_ancestor_ids)
 
         unit_moved.connect(on_unit_moved, dispatch_uid="rollups.unit_moved", weak=False)
+        self._connect_organs()
 
         from chuxin.campaigns.actions import campaign_closed
 
@@ -31,3 +32,58 @@ class RollupsConfig(AppConfig):
 
         # weak=False: a local function with no other reference (see unit_moved above)
         campaign_closed.connect(on_campaign_closed, dispatch_uid="rollups.campaign_closed", weak=False)
+
+    def _connect_organs(self):
+        """The organ tallies (tallies.py) follow the organs themselves: a seat taken, changed or left, a
+        member's rank or home unit changed, by the organisation sheet or the admin alike, recounts the organs
+        concerned inside the write's transaction. (QuerySet.update() and bulk writes bypass these signals:
+        the demo's bulk load rebuilds the roll-ups after it.)"""
+        from django.db.models.signals import post_delete, post_save, pre_save
+
+        from chuxin.orgs.models import CommitteeMember, Person
+
+        from . import tallies
+
+        def seat_before(sender, instance, raw=False, **kwargs):
+            instance._organ_was = (
+                CommitteeMember.objects.filter(pk=instance.pk).values_list("unit_id", "person_id").first()
+                if instance.pk and not raw
+                else None
+            )
+
+        def seat_saved(sender, instance, raw=False, **kwargs):
+            if raw:
+                return
+            was = getattr(instance, "_organ_was", None)
+            if was != (instance.unit_id, instance.person_id):
+                tallies.refresh_organs({instance.unit_id, *(was[:1] if was else ())})
+
+        def seat_deleted(sender, instance, **kwargs):
+            tallies.refresh_organs([instance.unit_id])
+
+        def person_before(sender, instance, raw=False, update_fields=None, **kwargs):
+            skip = (
+                raw
+                or not instance.pk
+                or update_fields is not None
+                and not {"rank", "home_unit"} & set(update_fields)
+            )
+            instance._organ_was = (
+                None
+                if skip
+                else Person.objects.filter(pk=instance.pk).values_list("rank", "home_unit_id").first()
+            )
+
+        def person_saved(sender, instance, raw=False, **kwargs):
+            was = getattr(instance, "_organ_was", None)
+            if not raw and was is not None and was != (instance.rank, instance.home_unit_id):
+                seats = CommitteeMember.objects.filter(person=instance).values_list("unit_id", flat=True)
+                tallies.refresh_organs(seats)
+
+        pre_save.connect(seat_before, sender=CommitteeMember, dispatch_uid="rollups.seat_before", weak=False)
+        post_save.connect(seat_saved, sender=CommitteeMember, dispatch_uid="rollups.seat_saved", weak=False)
+        post_delete.connect(
+            seat_deleted, sender=CommitteeMember, dispatch_uid="rollups.seat_deleted", weak=False
+        )
+        pre_save.connect(person_before, sender=Person, dispatch_uid="rollups.person_before", weak=False)
+        post_save.connect(person_saved, sender=Person, dispatch_uid="rollups.person_saved", weak=False)

@@ -26,6 +26,24 @@ A strand follows the pattern in three steps (see chuxin/study/apps.py and chuxin
 
 A tally may also sum a column of its rows instead of counting them (`value="points"`): the evaluation's
 survey and rating points roll up this way, and the deltas given to `add()` are then the column's change.
+
+Organ tallies: the same table also holds figures of a unit's leading organ (its committee seats) rather
+than of its subtree: the study sessions required of and attended by its members, how many of them
+reported on research (先学一步, chuxin/dashboards/leadership.py). A per-child table of them is then one row
+per child, however many seats, sessions and attendances lie behind. They take the same three steps, with
+their own rules:
+
+1. `declare_organ(key, recount)`, where `recount(unit_ids or None, campaign_ids)` counts the figure from
+   the strand's rows: {(unit id, campaign id): n} (None: every organ);
+2. the strand's actions add to the organs of the seats a change reaches, in one statement however many
+   organs: `add_to_organs(key, campaign_id, seats, delta)` with `seats` a CommitteeMember queryset (a
+   study session at the root reaches every organ whose members are homed below it);
+3. read with `read()`, as any tally.
+
+No delta is added to the ancestors. A change to the organs themselves (a seat taken or left, a member's
+rank or home unit, a unit moved with the homes below it) recounts the organs concerned (`refresh_organs`),
+from the model signals and the move connected in chuxin/rollups/apps.py; `drift()`, `rebuild()`,
+`verifyrollups` and the property test cover the organ tallies with the others.
 """
 
 from __future__ import annotations
@@ -34,9 +52,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, QuerySet, Sum
 
-from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
+from chuxin.orgs.models import CommitteeMember, Unit, ancestor_paths, subtree_q
 
 from .models import SubtreeTally
 
@@ -70,6 +89,22 @@ def declare(
     value: str | None = None,
 ) -> None:
     TALLIES[key] = Tally(key, rows, unit, campaign, value)
+
+
+@dataclass(frozen=True)
+class OrganTally:
+    key: str
+    # (unit ids or None for all, campaign ids) -> {(unit id, campaign id): n}, counted from the strand's rows
+    recount: Callable[[list[int] | None, list[int]], dict[tuple[int, int], int]]
+
+
+ORGAN_TALLIES: dict[str, OrganTally] = {}
+
+
+def declare_organ(
+    key: str, recount: Callable[[list[int] | None, list[int]], dict[tuple[int, int], int]]
+) -> None:
+    ORGAN_TALLIES[key] = OrganTally(key, recount)
 
 
 def _ancestor_ids(unit: Unit) -> list[int]:
@@ -129,6 +164,57 @@ def add_many(units: list[Unit], campaign_id: int, deltas: dict[str, int]) -> Non
             )
 
 
+def add_to_organs(key: str, campaign_id: int, seats: QuerySet, delta: int = 1) -> None:
+    """Add `delta` to the organ tally `key` of every unit once per seat of it in `seats` (CommitteeMember
+    rows): one INSERT … SELECT … ON CONFLICT whatever the number of organs, rows in unit order (concurrent
+    writers lock the rows they share in one order); call inside the change's transaction."""
+    if key not in ORGAN_TALLIES:
+        raise KeyError(f"undeclared organ tally: {key}")
+    if not delta:
+        return
+    per_unit = seats.order_by().values("unit_id").annotate(seats=Count("pk")).values_list("unit_id", "seats")
+    select, params = per_unit.query.sql_with_params()
+    table = connection.ops.quote_name(SubtreeTally._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (unit_id, campaign_id, key, n) "
+            f"SELECT s.unit_id, %s, %s, s.seats * %s FROM ({select}) s WHERE s.seats > 0 ORDER BY s.unit_id "
+            f"ON CONFLICT (unit_id, campaign_id, key) DO UPDATE SET n = {table}.n + excluded.n",
+            [campaign_id, key, delta, *params],
+        )
+
+
+def refresh_organs(unit_ids) -> None:
+    """Recount the organ tallies of these units in every campaign and store them (a seat taken or left, a
+    member's rank or home changed, homes moved): a few queries for any number of organs."""
+    from chuxin.campaigns.models import Campaign
+
+    unit_ids = sorted(set(unit_ids))
+    if not unit_ids or not ORGAN_TALLIES:
+        return
+    campaigns = list(Campaign.objects.values_list("pk", flat=True))
+    SubtreeTally.objects.filter(unit_id__in=unit_ids, key__in=list(ORGAN_TALLIES)).delete()
+    SubtreeTally.objects.bulk_create(
+        [
+            SubtreeTally(unit_id=u, campaign_id=c, key=key, n=n)
+            for key, t in ORGAN_TALLIES.items()
+            for (u, c), n in sorted(t.recount(unit_ids, campaigns).items())
+            if n
+        ],
+        batch_size=5000,
+    )
+
+
+def organs_homed_under(unit: Unit) -> list[int]:
+    """The units whose organs have a member homed in `unit`'s subtree."""
+    return list(
+        CommitteeMember.objects.filter(subtree_q(unit.path, "person__home_unit__path"))
+        .order_by()
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+
+
 def read(units, campaign_id: int, keys) -> dict[int, dict[str, int]]:
     """unit id -> {key: count over the unit's subtree}, for any number of units in one query."""
     ids = [u.pk for u in units]
@@ -144,28 +230,34 @@ def unit_moved(unit: Unit, old_ancestor_ids: list[int], new_ancestor_ids: list[i
     """A moved unit takes its subtree's tallies from its old ancestors to its new ones."""
     old_only = [u for u in old_ancestor_ids if u not in new_ancestor_ids and u != unit.pk]
     new_only = [u for u in new_ancestor_ids if u not in old_ancestor_ids and u != unit.pk]
-    for row in SubtreeTally.objects.filter(unit=unit).exclude(n=0):
+    for row in SubtreeTally.objects.filter(unit=unit).exclude(n=0).exclude(key__in=list(ORGAN_TALLIES)):
         _apply(old_only, row.campaign_id, {row.key: -row.n})
         _apply(new_only, row.campaign_id, {row.key: row.n})
+    # the organs' figures do not move with the subtree, but the homes below now have other ancestors
+    refresh_organs(organs_homed_under(unit))
 
 
 def recount(unit: Unit, campaign_id: int) -> dict[str, int]:
-    return {
+    out = {
         key: t.in_subtree(unit, campaign_id).aggregate(n=t.measure())["n"] or 0 for key, t in TALLIES.items()
     }
+    for key, t in ORGAN_TALLIES.items():
+        out[key] = t.recount([unit.pk], [campaign_id]).get((unit.pk, campaign_id), 0)
+    return out
 
 
 def stored(unit: Unit, campaign_id: int) -> dict[str, int]:
-    return read([unit], campaign_id, TALLIES)[unit.pk]
+    return read([unit], campaign_id, [*TALLIES, *ORGAN_TALLIES])[unit.pk]
 
 
 def drift(unit: Unit, campaign_id: int) -> dict[str, tuple[int, int]]:
     s, r = stored(unit, campaign_id), recount(unit, campaign_id)
-    return {f"tally:{k}": (s[k], r[k]) for k in TALLIES if s[k] != r[k]}
+    return {f"tally:{k}": (s[k], r[k]) for k in r if s[k] != r[k]}
 
 
 def rebuild(campaign_ids: list[int]) -> int:
-    """Recompute every declared tally of these campaigns from the strands' rows. Returns rows written."""
+    """Recompute every declared tally (organ tallies too) of these campaigns from the strands' rows. Returns
+    rows written."""
     SubtreeTally.objects.filter(campaign_id__in=campaign_ids).delete()
     paths = dict(Unit.objects.values_list("pk", "path"))
     ids_by_path = {p: pk for pk, p in paths.items()}
@@ -184,6 +276,10 @@ def rebuild(campaign_ids: list[int]) -> int:
             path = paths[unit_id]
             for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
                 total[(ids_by_path[path[:i]], cid, key)] += n
+    for key, t in ORGAN_TALLIES.items():
+        for (unit_id, cid), n in t.recount(None, campaign_ids).items():
+            if n:
+                total[(unit_id, cid, key)] += n
     SubtreeTally.objects.bulk_create(
         [SubtreeTally(unit_id=u, campaign_id=c, key=k, n=n) for (u, c, k), n in total.items()],
         batch_size=5000,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date as date_type
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from chuxin.audit.events import AuditEvent
 from chuxin.audit.log import record, snapshot
 from chuxin.campaigns.actions import ensure_open, ensure_open_id
 from chuxin.core.errors import ActionError
-from chuxin.orgs.models import Person, Rank, Unit
+from chuxin.orgs.models import CommitteeMember, Person, Rank, Unit, subtree_q
 from chuxin.orgs.scope import require_record, scope_for
 from chuxin.problems.actions import do_record_problem
 from chuxin.rollups import tallies
@@ -97,6 +98,16 @@ def do_create_meeting(
         tallies.add(  # roll-ups before audit, as in every action
             unit, campaign.pk, {"study.meetings": 1, "study.sessions": int(kind == MeetingKind.STUDY_SESSION)}
         )
+        if kind == MeetingKind.STUDY_SESSION:
+            # required of every organ member homed below at or above the rank: one statement, however many
+            # organs (a session at the root reaches all of them)
+            tallies.add_to_organs(
+                "study.organ_required",
+                campaign.pk,
+                CommitteeMember.objects.filter(
+                    subtree_q(unit.path, "person__home_unit__path"), person__rank__gte=required_rank
+                ),
+            )
         record(acting_user, AuditEvent.MEETING_CREATE, meeting, None, snapshot(meeting))
         meeting_created.send(Meeting, meeting=meeting)
     return meeting
@@ -147,16 +158,32 @@ def _check_row(meeting: Meeting, venue: Venue, person: Person, status: str, note
         raise ActionError(_("Give the reason why %(person)s was absent.") % {"person": person.name})
 
 
-def _attendance_tallies(campaign_id: int, rows) -> None:
-    """Roll-ups of attendance: rows of (venue unit, done, sign) for each row that stops (-1) or starts (+1)
-    counting at a venue; summed per unit, then one `tallies.add` per unit touched."""
+def _attendance_tallies(meeting: Meeting, rows) -> None:
+    """Roll-ups of attendance: rows of (venue unit, done, sign, person) for each row that stops (-1) or starts
+    (+1) counting at a venue; summed per unit, then one `tallies.add` per unit touched. A study session
+    attended or made up also counts for the organs on which the person sits, when it was required of the
+    person (at or above its rank, homed below the organiser): one statement for the people who gained one,
+    one for those who lost one."""
     per_unit: dict[int, list] = {}
-    for unit, done, sign in rows:
+    per_person: dict[Person, int] = defaultdict(int)
+    for unit, done, sign, person in rows:
         entry = per_unit.setdefault(unit.pk, [unit, 0, 0])
         entry[1] += sign
         entry[2] += sign * int(done)
+        per_person[person] += sign * int(done)
     for unit, n, done in per_unit.values():
-        tallies.add(unit, campaign_id, {"study.attendance": n, "study.attendance_done": done})
+        tallies.add(unit, meeting.campaign_id, {"study.attendance": n, "study.attendance_done": done})
+    if meeting.kind != MeetingKind.STUDY_SESSION:
+        return
+    for sign in (1, -1):
+        people = [p.pk for p, d in per_person.items() if d == sign]
+        if people:  # (rank and home as stored, as the recount reads them)
+            seats = CommitteeMember.objects.filter(
+                subtree_q(meeting.unit.path, "person__home_unit__path"),
+                person_id__in=people,
+                person__rank__gte=meeting.required_rank,
+            )
+            tallies.add_to_organs("study.organ_done", meeting.campaign_id, seats, sign)
 
 
 def do_mark_attendance(
@@ -177,13 +204,13 @@ def do_mark_attendance(
         if existing is None:
             existing = Attendance(meeting=meeting, person=person)
         else:
-            changes.append((existing.venue.unit, existing.status in DONE_STATUSES, -1))
+            changes.append((existing.venue.unit, existing.status in DONE_STATUSES, -1, person))
         existing.venue = venue
         existing.status = status
         existing.note = (note or "").strip()[:200]
         existing.save()
-        changes.append((venue.unit, status in DONE_STATUSES, 1))
-        _attendance_tallies(meeting.campaign_id, changes)  # roll-ups before audit, as in every action
+        changes.append((venue.unit, status in DONE_STATUSES, 1, person))
+        _attendance_tallies(meeting, changes)  # roll-ups before audit, as in every action
         record(
             acting_user,
             AuditEvent.ATTENDANCE_CHANGE if before else AuditEvent.ATTENDANCE_CREATE,
@@ -224,11 +251,11 @@ def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> 
                 to_create.append(
                     Attendance(meeting=meeting, venue=venue, person=person, status=status, note=note)
                 )
-                changes.append((venue.unit, status in DONE_STATUSES, 1))
+                changes.append((venue.unit, status in DONE_STATUSES, 1, person))
             elif (a.status, a.note, a.venue_id) != (status, note, venue.pk):
                 before[person.pk] = [a.status, a.note]
-                changes.append((a.venue.unit, a.status in DONE_STATUSES, -1))
-                changes.append((venue.unit, status in DONE_STATUSES, 1))
+                changes.append((a.venue.unit, a.status in DONE_STATUSES, -1, person))
+                changes.append((venue.unit, status in DONE_STATUSES, 1, person))
                 a.status, a.note, a.venue = status, note, venue
                 to_update.append(a)
             else:
@@ -236,7 +263,7 @@ def do_bulk_attendance(meeting: Meeting, venue: Venue, rows, *, acting_user) -> 
             after[person.pk] = [status, note]
         Attendance.objects.bulk_create(to_create, batch_size=500)
         Attendance.objects.bulk_update(to_update, ["status", "note", "venue"], batch_size=500)
-        _attendance_tallies(meeting.campaign_id, changes)
+        _attendance_tallies(meeting, changes)
         record(
             acting_user,
             AuditEvent.ATTENDANCE_BULK,

@@ -9,6 +9,7 @@ class StudyConfig(AppConfig):
         # The study strand's roll-ups (the pattern every strand follows: chuxin/rollups/tallies.py).
         from chuxin.rollups import tallies
 
+        from .completion import organs_done, organs_required
         from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
         tallies.declare("study.meetings", lambda: Meeting.objects.all())
@@ -20,3 +21,7 @@ class StudyConfig(AppConfig):
         tallies.declare(
             "study.attendance_done", lambda: Attendance.objects.filter(status__in=DONE_STATUSES), **attendance
         )
+        # The leading organs' study (先学一步): per unit, the sessions required of its committee members and
+        # those they attended or made up, summed over the seats (the organ tallies of tallies.py)
+        tallies.declare_organ("study.organ_required", organs_required)
+        tallies.declare_organ("study.organ_done", organs_done)

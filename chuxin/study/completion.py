@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count
+from django.db.models import Count, F
 
-from chuxin.orgs.models import Person, Unit, ancestor_paths, subtree_q, subtrees_q
+from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q, subtrees_q
 
 from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
@@ -50,6 +50,73 @@ def cadre_completion(people, campaign=None) -> dict[int, tuple[int, int]]:
         ]
         out[person.pk] = (sum(1 for m in required if (person.pk, m) in done), len(required))
     return out
+
+
+def _seats(unit_ids):
+    seats = CommitteeMember.objects.order_by()
+    return seats if unit_ids is None else seats.filter(unit_id__in=list(unit_ids))
+
+
+def organs_required(unit_ids, campaign_ids) -> dict[tuple[int, int], int]:
+    """(unit id, campaign id) -> the study sessions required of the members of the unit's leading organ,
+    summed over its seats: cadre_completion()'s second figure. The recount of the organ tally
+    study.organ_required (unit_ids None: every organ); a few queries for any number of organs."""
+    seats = list(_seats(unit_ids).values_list("unit_id", "person__rank", "person__home_unit__path"))
+    if not seats or not campaign_ids:
+        return {}
+    sessions = Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION, campaign_id__in=list(campaign_ids))
+    paths = {p for _u, _r, home in seats for p in ancestor_paths(home)}
+    if unit_ids is not None and len(paths) <= 5000:
+        sessions = sessions.filter(unit__path__in=paths)
+    at = defaultdict(list)  # unit path -> [(campaign id, required rank, sessions)]
+    for path, cid, rank, n in (
+        sessions.order_by().values_list("unit__path", "campaign_id", "required_rank").annotate(n=Count("pk"))
+    ):
+        at[path].append((cid, rank, n))
+    needs: dict[tuple[str, int], dict[int, int]] = {}  # (home path, rank) -> {campaign id: sessions}
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    for unit_id, rank, home in seats:
+        need = needs.get((home, rank))
+        if need is None:
+            need = needs[home, rank] = defaultdict(int)
+            for p in ancestor_paths(home):
+                for cid, needed, n in at.get(p, ()):
+                    if needed <= rank:
+                        need[cid] += n
+        for cid, n in need.items():
+            out[unit_id, cid] += n
+    return dict(out)
+
+
+def organs_done(unit_ids, campaign_ids) -> dict[tuple[int, int], int]:
+    """(unit id, campaign id) -> the required study sessions the members of the unit's leading organ
+    attended or made up, summed over its seats: cadre_completion()'s first figure. The recount of the organ
+    tally study.organ_done; two queries for any number of organs."""
+    if not campaign_ids:
+        return {}
+    seats = _seats(unit_ids)
+    done = (
+        Attendance.objects.filter(
+            person__in=seats.values("person_id"),
+            status__in=DONE_STATUSES,
+            meeting__kind=MeetingKind.STUDY_SESSION,
+            meeting__campaign_id__in=list(campaign_ids),
+            meeting__required_rank__lte=F("person__rank"),
+            person__home_unit__path__startswith=F("meeting__unit__path"),
+        )
+        .order_by()
+        .values_list("person_id", "meeting__campaign_id")
+        .annotate(n=Count("pk"))
+    )
+    by_person = defaultdict(list)
+    for person_id, cid, n in done:
+        by_person[person_id].append((cid, n))
+    out: dict[tuple[int, int], int] = defaultdict(int)
+    if by_person:
+        for unit_id, person_id in seats.values_list("unit_id", "person_id"):
+            for cid, n in by_person.get(person_id, ()):
+                out[unit_id, cid] += n
+    return dict(out)
 
 
 def share(done: int, required: int) -> float | None:
