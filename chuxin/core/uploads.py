@@ -1,7 +1,8 @@
 """Uploaded files waiting to be imported (the 台账, the organisation sheet): where they live, how long, how many.
 
 - An upload is kept as MEDIA_ROOT/imports/<unit code>/<sha256>.xlsx, with its job's state beside it as
-  <sha256>.json (status, progress, the result). A unit may hold at most IMPORT_QUOTA_FILES uploads and
+  <sha256>.json (status, progress, the result) and a dry run's signed plan as <sha256>.plan (the 台账 import,
+  problems/ledger/kept.py). A unit may hold at most IMPORT_QUOTA_FILES uploads and
   IMPORT_QUOTA_BYTES bytes at once (settings), so nobody fills the disk.
 - Applied imports delete their upload at once; refused and abandoned ones are deleted with their state after
   IMPORT_RETENTION_DAYS days (default 7) by `purge` (the daily task `purge_imports`, `manage.py purgeimports`).
@@ -107,6 +108,7 @@ def write_job(unit_code: str, sha: str, state: dict) -> None:
 
 def discard(unit_code: str, sha: str) -> None:
     upload_path(unit_code, sha).unlink(missing_ok=True)
+    upload_path(unit_code, sha).with_suffix(".plan").unlink(missing_ok=True)  # a dry run's kept plan
 
 
 def purge(now: float | None = None, days: int | None = None) -> int:
@@ -118,7 +120,7 @@ def purge(now: float | None = None, days: int | None = None) -> int:
     if not root.exists():
         return 0
     for path in root.glob("*/*"):
-        if path.suffix not in (".xlsx", ".json") and not path.name.startswith(".upload-"):
+        if path.suffix not in (".xlsx", ".json", ".plan") and not path.name.startswith(".upload-"):
             continue
         try:
             if path.stat().st_mtime >= cutoff:

@@ -818,29 +818,53 @@ def do_import_ledger(
 
 
 def _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, today) -> dict:
+    from .ledger import kept
     from .ledger import plan as ledger_plan
     from .ledger.read import ImportFileError, read_ledger
 
     today = today or timezone.localdate()
-    try:
-        table = read_ledger(path)
-    except ImportFileError as exc:
-        return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
-    if campaign is None:
-        raise ActionError(_("The import needs the campaign it writes into."))
-    plan = ledger_plan.validate(
-        table,
-        acting_user,
-        unit,
-        campaign=campaign,
-        mode=mode,
-        today=today,
-        progress=None if confirm else progress,
-    )
-    del table  # the parsed sheet (~100 MB of cells at 100 000 rows) is not needed by the apply
+    # the ledger's stamp before a row is read: the dry run keeps its plan under it, and the apply uses that
+    # plan, instead of reading and checking the file again, only when nothing has changed since (ledger/kept.py)
+    stamp = sha = plan = None
+    if campaign is not None:
+        try:
+            sha = kept.file_sha256(path)
+        except OSError:
+            pass
+        else:
+            stamp = kept.stamp(
+                sha=sha, user=acting_user, unit=unit, campaign=campaign, mode=mode, today=today
+            )
+            if confirm:
+                plan = kept.take(path, stamp)
+    reused = plan is not None
+    if plan is None:
+        try:
+            table = read_ledger(path)
+        except ImportFileError as exc:
+            kept.forget(path)
+            return {"status": "failed", "file_error": str(exc), "errors": [], "summary": {}, "mode": mode}
+        if campaign is None:
+            raise ActionError(_("The import needs the campaign it writes into."))
+        plan = ledger_plan.validate(
+            table,
+            acting_user,
+            unit,
+            campaign=campaign,
+            mode=mode,
+            today=today,
+            progress=None if confirm else progress,
+        )
+        del table  # the parsed sheet (~100 MB of cells at 100 000 rows) is not needed by the apply
+        if not confirm:
+            if stamp is not None and _appliable(plan, mode):
+                kept.keep(path, stamp, plan)
+            else:
+                kept.forget(path)
     result = _plan_result(plan)
     if not confirm:
         return result
+    result["plan_reused"] = reused  # the dry run's own plan, the ledger unchanged since (ledger/kept.py)
     if plan.errors and mode == "stop":
         result["file_error"] = _(
             "Row %(row)s is refused, and the mode is to stop at the first error: nothing was written."
@@ -849,7 +873,7 @@ def _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, t
     try:
         result["summary"].update(
             _apply_plan(
-                plan, acting_user, campaign, mode, today, progress, unit=unit, about=_about(path, plan)
+                plan, acting_user, campaign, mode, today, progress, unit=unit, about=_about(path, plan, sha)
             )
         )
     except ActionError as exc:
@@ -863,11 +887,19 @@ def _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, t
     return result
 
 
-def _about(path, plan) -> dict:
+def _appliable(plan, mode: str) -> bool:
+    """Whether a dry run's plan has writes its apply could make (only those plans are kept)."""
+    if plan.errors and mode == "stop":
+        return False
+    return bool(plan.new_rows or plan.item_changes or plan.problem_changes)
+
+
+def _about(path, plan, sha: str | None = None) -> dict:
     """What the import's audit entry says of its file: its SHA-256 (the upload store's name for it), the sheet,
     the mode and the rows read."""
-    with open(path, "rb") as fh:
-        sha = hashlib.file_digest(fh, "sha256").hexdigest()
+    if sha is None:
+        with open(path, "rb") as fh:
+            sha = hashlib.file_digest(fh, "sha256").hexdigest()
     return {"file_sha256": sha, "sheet": plan.sheet, "mode": plan.mode, "rows_in_file": plan.total}
 
 

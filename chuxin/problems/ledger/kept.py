@@ -1,0 +1,119 @@
+"""A dry run's plan, kept for its apply while the ledger has not changed.
+
+The apply used to read and check the whole file again after the dry run (a quarter of a 100 000-row
+import's time), because the ledger may have changed in between. Now the dry run keeps its plan beside the
+file (`<upload>.plan`) with a stamp of everything the plan was worked out from, and the apply uses that
+plan only when the stamp it computes is the same; otherwise (or when the file is missing, unreadable or
+not signed by this installation) it reads and checks the file again, as before. Either way the apply
+writes exactly the plan the dry run listed, or a plan made from the ledger as it is now.
+
+The stamp (`stamp()`), taken before the dry run reads a row, so a change that commits while it plans
+makes the stamps differ:
+- the request: the file's SHA-256, the importing user, the import page's unit, the campaign (every
+  field of its row: open or closed, its dates), the mode and the day;
+- the audit chain's head (its sequence number and MAC): every action, every admin write and every
+  import appends to the chain, so any change to units, people, roles, problems or items moves it;
+- and, as a second proof that does not rest on that rule, the row count and highest id of every table
+  the plan reads (units, people, roles, problems, items, stages) and the user's scope.
+
+The file is a pickle (model instances and all), so it is signed: HMAC-SHA256 with a key derived from
+SECRET_KEY over the whole file, checked before anything is unpickled. It lives with the upload and goes
+with it (`chuxin.core.uploads.discard` and `purge`); the apply deletes it once used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import pickle
+import struct
+from pathlib import Path
+
+from django.db.models import Count, Max
+from django.utils.crypto import salted_hmac
+
+from chuxin.audit.models import AuditHead
+from chuxin.orgs.models import Person, RoleAssignment, Unit
+from chuxin.orgs.scope import scope_for
+from chuxin.problems.models import Problem, RectificationItem, Stage
+
+SALT = "chuxin.problems.ledger.kept"
+SUFFIX = ".plan"
+_TABLES = (Unit, Person, RoleAssignment, Problem, RectificationItem, Stage)
+
+
+def plan_path(path) -> Path:
+    return Path(path).with_suffix(SUFFIX)
+
+
+def file_sha256(path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def stamp(*, sha: str, user, unit, campaign, mode: str, today) -> dict:
+    """Everything a plan depends on, as JSON-able values (see the module's docstring)."""
+    head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    tables = {}
+    for model in _TABLES:
+        agg = model._base_manager.aggregate(n=Count("pk"), top=Max("pk"))
+        tables[model.__name__] = [agg["n"], agg["top"]]
+    names = [f.attname for f in campaign._meta.concrete_fields]
+    fresh = type(campaign)._base_manager.filter(pk=campaign.pk).values(*names).first() or {}
+    scope = scope_for(user)
+    return {
+        "sha256": sha,
+        "user": [user.pk, user.is_superuser, user.is_active],
+        "unit": [unit.pk, unit.path],
+        "campaign": {k: str(v) for k, v in fresh.items()},
+        "mode": mode,
+        "today": str(today),
+        "audit_head": list(head) if head else None,
+        "tables": tables,
+        "scope": [scope.is_all, sorted(map(list, scope.grants))],
+    }
+
+
+def _mac(data) -> bytes:
+    key = salted_hmac(SALT, "plan", algorithm="sha256").digest()  # from SECRET_KEY, never stored
+    return hmac.new(key, data, hashlib.sha256).digest()
+
+
+def keep(path, stamp_: dict, plan) -> None:
+    """Write the plan beside the file (atomically): MAC, header length, stamp (JSON), pickle."""
+    header = json.dumps(stamp_, sort_keys=True).encode()
+    body = struct.pack(">I", len(header)) + header + pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    target = plan_path(path)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(_mac(body))
+        fh.write(body)
+    os.replace(tmp, target)
+
+
+def take(path, stamp_: dict):
+    """The kept plan when its stamp equals `stamp_` and its MAC verifies, else None. The file is removed
+    either way: a plan is used once."""
+    target = plan_path(path)
+    try:
+        data = target.read_bytes()
+    except OSError:
+        return None
+    target.unlink(missing_ok=True)
+    mac, body = data[:32], memoryview(data)[32:]
+    if len(data) < 36 or not hmac.compare_digest(mac, _mac(body)):
+        return None
+    (size,) = struct.unpack(">I", body[:4])
+    try:
+        kept = json.loads(bytes(body[4 : 4 + size]))
+    except ValueError:
+        return None
+    if kept != json.loads(json.dumps(stamp_, sort_keys=True)):
+        return None
+    return pickle.loads(body[4 + size :])
+
+
+def forget(path) -> None:
+    plan_path(path).unlink(missing_ok=True)
