@@ -16,7 +16,7 @@ makes the stamps differ:
 - and, as a second proof that does not rest on that rule, the row count and highest id of every table
   the plan reads (units, people, roles, problems, items, stages) and the user's scope.
 
-The file is a pickle (model instances and all), so it is signed: HMAC-SHA256 with a key derived from
+The file is a pickle (units and people as ids, fetched again when it is used), so it is signed: HMAC-SHA256 with a key derived from
 SECRET_KEY over the whole file, checked before anything is unpickled. It lives with the upload and goes
 with it (`chuxin.core.uploads.discard` and `purge`); the apply deletes it once used.
 """
@@ -29,6 +29,7 @@ import json
 import os
 import pickle
 import struct
+from operator import attrgetter
 from pathlib import Path
 
 from django.db.models import Count, Max
@@ -81,10 +82,52 @@ def _mac(data) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
 
+class _Pickler(pickle.Pickler):
+    """Units and people go in as (model, id) and come back from the database (the stamp proves them unchanged):
+    thousands of model instances pickled one by one cost more than the rest of the plan."""
+
+    def __init__(self, fh, refs: dict):
+        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.refs = refs
+
+    def persistent_id(self, obj):
+        if type(obj) in _BY_ID:
+            name = type(obj).__name__
+            self.refs.setdefault(name, set()).add(obj.pk)
+            return (name, obj.pk)
+        return None
+
+
+_BY_ID = {Unit, Person}
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, fh, objects: dict):
+        super().__init__(fh)
+        self.objects = objects
+
+    def persistent_load(self, pid):
+        return self.objects[tuple(pid)]
+
+
 def keep(path, stamp_: dict, plan) -> None:
-    """Write the plan beside the file (atomically): MAC, header length, stamp (JSON), pickle."""
-    header = json.dumps(stamp_, sort_keys=True).encode()
-    body = struct.pack(">I", len(header)) + header + pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL)
+    """Write the plan beside the file (atomically): MAC, header length, header (JSON: the stamp and the ids of
+    the units and people the plan names), pickle."""
+    import io
+
+    buf = io.BytesIO()
+    refs: dict[str, set] = {}
+    from .plan import NewRow
+
+    fields = attrgetter(*NewRow.__slots__)  # new rows as plain tuples: pickled in C, not row by row
+    rows, plan.new_rows = plan.new_rows, []
+    try:
+        _Pickler(buf, refs).dump((plan, [fields(r) for r in rows]))
+    finally:
+        plan.new_rows = rows
+    header = json.dumps({"stamp": stamp_, "refs": {k: sorted(v) for k, v in refs.items()}}, sort_keys=True)
+    header = header.encode()
+    body = struct.pack(">I", len(header)) + header + buf.getbuffer()
     target = plan_path(path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}")
     with open(tmp, "wb") as fh:
@@ -96,6 +139,10 @@ def keep(path, stamp_: dict, plan) -> None:
 def take(path, stamp_: dict):
     """The kept plan when its stamp equals `stamp_` and its MAC verifies, else None. The file is removed
     either way: a plan is used once."""
+    import io
+
+    from .plan import NewRow
+
     target = plan_path(path)
     try:
         data = target.read_bytes()
@@ -107,12 +154,23 @@ def take(path, stamp_: dict):
         return None
     (size,) = struct.unpack(">I", body[:4])
     try:
-        kept = json.loads(bytes(body[4 : 4 + size]))
+        header = json.loads(bytes(body[4 : 4 + size]))
     except ValueError:
         return None
-    if kept != json.loads(json.dumps(stamp_, sort_keys=True)):
+    if header.get("stamp") != json.loads(json.dumps(stamp_, sort_keys=True)):
         return None
-    return pickle.loads(body[4 + size :])
+    objects = {}
+    for model in _BY_ID:
+        ids = header.get("refs", {}).get(model.__name__, [])
+        for i in range(0, len(ids), 900):
+            for obj in model._base_manager.filter(pk__in=ids[i : i + 900]):
+                objects[(model.__name__, obj.pk)] = obj
+    try:
+        plan, rows = _Unpickler(io.BytesIO(body[4 + size :]), objects).load()
+    except KeyError:  # a unit or person gone: cannot happen with the stamp unchanged, but plan again then
+        return None
+    plan.new_rows = [NewRow(*r) for r in rows]
+    return plan
 
 
 def forget(path) -> None:
