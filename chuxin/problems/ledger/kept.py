@@ -29,7 +29,6 @@ import json
 import os
 import pickle
 import struct
-from operator import attrgetter
 from pathlib import Path
 
 from django.db.models import Count, Max
@@ -82,52 +81,36 @@ def _mac(data) -> bytes:
     return hmac.new(key, data, hashlib.sha256).digest()
 
 
-class _Pickler(pickle.Pickler):
-    """Units and people go in as (model, id) and come back from the database (the stamp proves them unchanged):
-    thousands of model instances pickled one by one cost more than the rest of the plan."""
-
-    def __init__(self, fh, refs: dict):
-        super().__init__(fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self.refs = refs
-
-    def persistent_id(self, obj):
-        if type(obj) in _BY_ID:
-            name = type(obj).__name__
-            self.refs.setdefault(name, set()).add(obj.pk)
-            return (name, obj.pk)
-        return None
-
-
-_BY_ID = {Unit, Person}
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, fh, objects: dict):
-        super().__init__(fh)
-        self.objects = objects
-
-    def persistent_load(self, pid):
-        return self.objects[tuple(pid)]
-
-
 def keep(path, stamp_: dict, plan) -> None:
-    """Write the plan beside the file (atomically): MAC, header length, header (JSON: the stamp and the ids of
-    the units and people the plan names), pickle."""
-    import io
+    """Write the plan beside the file (atomically): MAC, header length, header (JSON: the stamp), pickle.
 
-    buf = io.BytesIO()
-    refs: dict[str, set] = {}
-    from .plan import NewRow
-
-    fields = attrgetter(*NewRow.__slots__)  # new rows as plain tuples: pickled in C, not row by row
-    rows, plan.new_rows = plan.new_rows, []
+    The new rows go in as plain tuples naming their unit and people by id (pickled in C, not one model
+    instance and one __getstate__ per row); `take` fetches those units and people again."""
+    rows = [
+        (
+            r.row,
+            r.unit.id,
+            r.source,
+            r.title,
+            r.root_cause,
+            r.measures,
+            r.kind,
+            r.deadline,
+            r.leader.id if r.leader is not None else None,
+            r.person.id,
+            r.stages,
+            r.work_areas,
+        )
+        for r in plan.new_rows
+    ]
+    new, plan.new_rows = plan.new_rows, []
     try:
-        _Pickler(buf, refs).dump((plan, [fields(r) for r in rows]))
+        data = pickle.dumps((plan, rows), protocol=pickle.HIGHEST_PROTOCOL)
     finally:
-        plan.new_rows = rows
-    header = json.dumps({"stamp": stamp_, "refs": {k: sorted(v) for k, v in refs.items()}}, sort_keys=True)
-    header = header.encode()
-    body = struct.pack(">I", len(header)) + header + buf.getbuffer()
+        plan.new_rows = new
+    header = json.dumps({"stamp": stamp_}, sort_keys=True).encode()
+    body = struct.pack(">I", len(header)) + header + data
+    del data
     target = plan_path(path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}")
     with open(tmp, "wb") as fh:
@@ -139,8 +122,6 @@ def keep(path, stamp_: dict, plan) -> None:
 def take(path, stamp_: dict):
     """The kept plan when its stamp equals `stamp_` and its MAC verifies, else None. The file is removed
     either way: a plan is used once."""
-    import io
-
     from .plan import NewRow
 
     target = plan_path(path)
@@ -159,18 +140,28 @@ def take(path, stamp_: dict):
         return None
     if header.get("stamp") != json.loads(json.dumps(stamp_, sort_keys=True)):
         return None
-    objects = {}
-    for model in _BY_ID:
-        ids = header.get("refs", {}).get(model.__name__, [])
-        for i in range(0, len(ids), 900):
-            for obj in model._base_manager.filter(pk__in=ids[i : i + 900]):
-                objects[(model.__name__, obj.pk)] = obj
+    plan, rows = pickle.loads(body[4 + size :])
+    del data, body
+    units = _by_id(Unit, {t[1] for t in rows})
+    people = _by_id(Person, {t[8] for t in rows} | {t[9] for t in rows})
     try:
-        plan, rows = _Unpickler(io.BytesIO(body[4 + size :]), objects).load()
-    except KeyError:  # a unit or person gone: cannot happen with the stamp unchanged, but plan again then
+        plan.new_rows = [
+            NewRow(
+                n, units[u], src, title, cause, measures, kind, deadline, people.get(lead), people[p], st, wa
+            )
+            for n, u, src, title, cause, measures, kind, deadline, lead, p, st, wa in rows
+        ]
+    except KeyError:  # a unit or person gone: the stamp would have moved; plan again all the same
         return None
-    plan.new_rows = [NewRow(*r) for r in rows]
     return plan
+
+
+def _by_id(model, ids: set) -> dict:
+    ids = sorted(i for i in ids if i is not None)
+    out = {}
+    for i in range(0, len(ids), 900):
+        out.update((o.pk, o) for o in model._base_manager.filter(pk__in=ids[i : i + 900]))
+    return out
 
 
 def forget(path) -> None:
