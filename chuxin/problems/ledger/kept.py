@@ -76,9 +76,15 @@ def stamp(*, sha: str, user, unit, campaign, mode: str, today) -> dict:
     }
 
 
-def _mac(data) -> bytes:
+def _mac_state():
     key = salted_hmac(SALT, "plan", algorithm="sha256").digest()  # from SECRET_KEY, never stored
-    return hmac.new(key, data, hashlib.sha256).digest()
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+def _mac(data) -> bytes:
+    mac = _mac_state()
+    mac.update(data)
+    return mac.digest()
 
 
 def keep(path, stamp_: dict, plan) -> None:
@@ -109,13 +115,16 @@ def keep(path, stamp_: dict, plan) -> None:
     finally:
         plan.new_rows = new
     header = json.dumps({"stamp": stamp_}, sort_keys=True).encode()
-    body = struct.pack(">I", len(header)) + header + data
-    del data
+    head = struct.pack(">I", len(header)) + header
+    mac = _mac_state()
+    mac.update(head)
+    mac.update(data)
     target = plan_path(path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}")
     with open(tmp, "wb") as fh:
-        fh.write(_mac(body))
-        fh.write(body)
+        fh.write(mac.digest())
+        fh.write(head)
+        fh.write(data)
     os.replace(tmp, target)
 
 
