@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import gc
 import json
-from operator import itemgetter
 from contextlib import contextmanager
+from operator import itemgetter
 
 from django.db import connection, models
 
