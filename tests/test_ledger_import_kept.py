@@ -74,7 +74,7 @@ def test_a_tampered_plan_is_never_unpickled(county_staff, ledger, tmp_path, monk
     data = bytearray(target.read_bytes())
     data[-5] ^= 1
     target.write_bytes(bytes(data))
-    monkeypatch.setattr(kept.pickle, "loads", lambda *_a, **_k: pytest.fail("unpickled a tampered plan"))
+    monkeypatch.setattr(kept.pickle, "load", lambda *_a, **_k: pytest.fail("unpickled a tampered plan"))
     applied = _import(county_staff, path, ledger["unit"], confirm=True)
     assert applied["applied"] and not applied["plan_reused"] and applied["summary"]["new"] == 3
 

@@ -87,50 +87,73 @@ def _mac(data) -> bytes:
     return mac.digest()
 
 
-def keep(path, stamp_: dict, plan) -> None:
-    """Write the plan beside the file (atomically): MAC, header length, header (JSON: the stamp), pickle.
+CHUNK = 5000  # new rows per pickle: neither the whole list of tuples nor its pickle exists at once
 
-    The new rows go in as plain tuples naming their unit and people by id (pickled in C, not one model
-    instance and one __getstate__ per row); `take` fetches those units and people again."""
-    rows = [
-        (
-            r.row,
-            r.unit.id,
-            r.source,
-            r.title,
-            r.root_cause,
-            r.measures,
-            r.kind,
-            r.deadline,
-            r.leader.id if r.leader is not None else None,
-            r.person.id,
-            r.stages,
-            r.work_areas,
-        )
-        for r in plan.new_rows
-    ]
-    new, plan.new_rows = plan.new_rows, []
-    try:
-        data = pickle.dumps((plan, rows), protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
-        plan.new_rows = new
-    header = json.dumps({"stamp": stamp_}, sort_keys=True).encode()
-    head = struct.pack(">I", len(header)) + header
-    mac = _mac_state()
-    mac.update(head)
-    mac.update(data)
+
+class _Signed:
+    """A file written through its MAC (the 32 bytes of it go first, filled in at the end)."""
+
+    def __init__(self, fh):
+        self.fh, self.mac = fh, _mac_state()
+        fh.write(bytes(32))
+
+    def write(self, data) -> int:
+        self.mac.update(data)
+        return self.fh.write(data)
+
+    def close(self) -> None:
+        self.fh.seek(0)
+        self.fh.write(self.mac.digest())
+
+
+def _row_tuple(r) -> tuple:
+    return (
+        r.row,
+        r.unit.id,
+        r.source,
+        r.title,
+        r.root_cause,
+        r.measures,
+        r.kind,
+        r.deadline,
+        r.leader.id if r.leader is not None else None,
+        r.person.id,
+        r.stages,
+        r.work_areas,
+    )
+
+
+def keep(path, stamp_: dict, plan) -> None:
+    """Write the plan beside the file (atomically): MAC, header length, header (JSON: the stamp and the ids of
+    the units and people the new rows name), the plan without its new rows (pickle), then the new rows as
+    pickled lists of plain tuples, CHUNK at a time (pickled in C, not one model instance and __getstate__
+    per row), and None. `take` fetches the units and people again by id."""
+    rows = plan.new_rows
+    units = sorted({r.unit.id for r in rows})
+    people = sorted({r.person.id for r in rows} | {r.leader.id for r in rows if r.leader is not None})
+    header = json.dumps({"stamp": stamp_, "units": units, "people": people}, sort_keys=True).encode()
     target = plan_path(path)
     tmp = target.with_name(f"{target.name}.{os.getpid()}")
     with open(tmp, "wb") as fh:
-        fh.write(mac.digest())
-        fh.write(head)
-        fh.write(data)
+        out = _Signed(fh)
+        out.write(struct.pack(">I", len(header)) + header)
+        plan.new_rows = []
+        try:
+            out.write(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            plan.new_rows = rows
+        for i in range(0, len(rows), CHUNK):
+            out.write(pickle.dumps([_row_tuple(r) for r in rows[i : i + CHUNK]], pickle.HIGHEST_PROTOCOL))
+        out.write(pickle.dumps(None))
+        out.close()
     os.replace(tmp, target)
 
 
 def take(path, stamp_: dict):
     """The kept plan when its stamp equals `stamp_` and its MAC verifies, else None. The file is removed
     either way: a plan is used once."""
+    import io
+
     from .plan import NewRow
 
     target = plan_path(path)
@@ -149,24 +172,37 @@ def take(path, stamp_: dict):
         return None
     if header.get("stamp") != json.loads(json.dumps(stamp_, sort_keys=True)):
         return None
-    plan, rows = pickle.loads(body[4 + size :])
-    del data, body
-    units = _by_id(Unit, {t[1] for t in rows})
-    people = _by_id(Person, {t[8] for t in rows} | {t[9] for t in rows})
+    units = _by_id(Unit, header["units"])
+    people = _by_id(Person, header["people"])
+    fh = io.BytesIO(body[4 + size :])
+    plan = pickle.load(fh)
+    new_rows = []
     try:
-        plan.new_rows = [
-            NewRow(
-                n, units[u], src, title, cause, measures, kind, deadline, people.get(lead), people[p], st, wa
-            )
-            for n, u, src, title, cause, measures, kind, deadline, lead, p, st, wa in rows
-        ]
+        while (chunk := pickle.load(fh)) is not None:
+            new_rows += [
+                NewRow(
+                    n,
+                    units[u],
+                    src,
+                    title,
+                    cause,
+                    measures,
+                    kind,
+                    deadline,
+                    people.get(lead),
+                    people[p],
+                    st,
+                    wa,
+                )
+                for n, u, src, title, cause, measures, kind, deadline, lead, p, st, wa in chunk
+            ]
     except KeyError:  # a unit or person gone: the stamp would have moved; plan again all the same
         return None
+    plan.new_rows = new_rows
     return plan
 
 
-def _by_id(model, ids: set) -> dict:
-    ids = sorted(i for i in ids if i is not None)
+def _by_id(model, ids: list) -> dict:
     out = {}
     for i in range(0, len(ids), 900):
         out.update((o.pk, o) for o in model._base_manager.filter(pk__in=ids[i : i + 900]))
