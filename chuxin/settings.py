@@ -211,6 +211,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # change at any time (no migration): only sums are read. ROLLUP_SHARDS=1 turns sharding off.
 ROLLUP_SHARDS = env_int("ROLLUP_SHARDS", 16)
 ROLLUP_SHARD_DEPTH = env_int("ROLLUP_SHARD_DEPTH", 2)
+# The audit log is one chain per subtree at this depth (2: one per province) plus chain "" for the units
+# above it and the entries without a unit (chuxin/audit/log.py); 0 or 1 writes everything to chain "", as
+# before the chains were split. May change at any time: every entry names its chain.
+AUDIT_CHAIN_DEPTH = env_int("AUDIT_CHAIN_DEPTH", 2)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

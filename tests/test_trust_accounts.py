@@ -22,7 +22,7 @@ def _login(client, username, password, ip="10.0.0.1"):
 
 def events(*kinds):
     return list(
-        AuditEntry.objects.filter(action__in=kinds).order_by("seq").values_list("action", "actor_name")
+        AuditEntry.objects.filter(action__in=kinds).order_by("id").values_list("action", "actor_name")
     )
 
 

@@ -13,7 +13,7 @@ from chuxin.reminders.models import Notification
 
 
 def last(event):
-    return AuditEntry.objects.filter(action=event).order_by("-seq").first()
+    return AuditEntry.objects.filter(action=event).order_by("-id").first()
 
 
 def test_unit_create_and_move_are_audited_with_the_actor(central_office, unit):
@@ -107,7 +107,7 @@ def test_every_write_in_the_administration_is_audited(client, superuser, county_
         {"action": "delete_selected", "_selected_action": [d.pk for d in codes], "post": "yes"},
     )
     assert not StaticDevice.objects.filter(pk__in=[d.pk for d in codes]).exists()
-    bulk = AuditEntry.objects.filter(action=AuditEvent.ADMIN_WRITE).order_by("seq")[before:]
+    bulk = AuditEntry.objects.filter(action=AuditEvent.ADMIN_WRITE).order_by("id")[before:]
     assert sorted(e.object_id for e in bulk) == sorted(d.pk for d in codes)
     assert check_log().ok
 

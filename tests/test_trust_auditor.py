@@ -32,7 +32,7 @@ def _entry(code, actor_name="chancheng", event=AuditEvent.ITEM_CLAIM):
 def test_an_auditor_sees_entries_of_the_subtree_only(as_user, auditor):
     inside, outside = _entry("440604"), _entry("420000", actor_name="hubei")
     page = as_user(auditor).get("/audit/").content.decode()
-    assert "审计日志" in page and f"<td>{inside.seq}</td>" in page and f"<td>{outside.seq}</td>" not in page
+    assert "审计日志" in page and f"<td>{inside.pk}</td>" in page and f"<td>{outside.pk}</td>" not in page
 
 
 def test_the_log_is_searched_by_unit_person_event_and_time(as_user, auditor):
@@ -40,13 +40,13 @@ def test_the_log_is_searched_by_unit_person_event_and_time(as_user, auditor):
     b = _entry("440100", actor_name="guangzhou", event=AuditEvent.ITEM_VERIFY)
     client = as_user(auditor)
     by_unit = client.get("/audit/", {"unit": "440600"}).content.decode()
-    assert f"<td>{a.seq}</td>" in by_unit and f"<td>{b.seq}</td>" not in by_unit
+    assert f"<td>{a.pk}</td>" in by_unit and f"<td>{b.pk}</td>" not in by_unit
     by_person = client.get("/audit/", {"person": "guangzhou"}).content.decode()
-    assert f"<td>{b.seq}</td>" in by_person and f"<td>{a.seq}</td>" not in by_person
+    assert f"<td>{b.pk}</td>" in by_person and f"<td>{a.pk}</td>" not in by_person
     by_event = client.get("/audit/", {"event": AuditEvent.ITEM_VERIFY}).content.decode()
-    assert f"<td>{b.seq}</td>" in by_event and f"<td>{a.seq}</td>" not in by_event
+    assert f"<td>{b.pk}</td>" in by_event and f"<td>{a.pk}</td>" not in by_event
     none = client.get("/audit/", {"until": "2019-01-01"}).content.decode()
-    assert f"<td>{a.seq}</td>" not in none
+    assert f"<td>{a.pk}</td>" not in none
 
 
 def test_offices_and_staff_may_not_read_the_log(as_user, guangdong_office, county_staff, client):
@@ -59,8 +59,8 @@ def test_the_export_is_a_workbook_and_is_itself_audited(as_user, auditor):
     response = as_user(auditor).get("/audit/export.xlsx", {"unit": "440604"})
     assert response.status_code == 200
     rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
-    assert any(r and r[0] == e.seq for r in rows)
-    last = AuditEntry.objects.order_by("-seq").first()
+    assert any(r and r[0] == e.pk for r in rows)
+    last = AuditEntry.objects.order_by("-id").first()
     assert last.action == AuditEvent.AUDIT_EXPORT and last.actor_name == "gdaudit"
 
 

@@ -57,7 +57,7 @@ def _logged_in(client):
 
 
 def _entries(event):
-    return list(AuditEntry.objects.filter(action=event).order_by("seq"))
+    return list(AuditEntry.objects.filter(action=event).order_by("id"))
 
 
 def test_a_province_office_sets_up_the_authenticator_at_its_first_log_in(required):

@@ -63,10 +63,21 @@ def _facts(cursor, tables: list[str]) -> dict:
         blobs = [r[0] for r in cursor.fetchall()]
     head = {"seq": 0, "hash": "0" * 64}
     if "audit_auditentry" in tables:
-        cursor.execute("SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1")
-        row = cursor.fetchone()
-        if row:
-            head = {"seq": row[0], "hash": row[1]}
+        cursor.execute("SELECT * FROM audit_auditentry WHERE 1 = 0")
+        if "chain" in [d[0] for d in cursor.description]:
+            # every chain's last entry; "seq": their sum (the entries in an intact log)
+            cursor.execute(
+                "SELECT e.chain, e.seq, e.hash FROM audit_auditentry e JOIN (SELECT chain, MAX(seq) AS top "
+                "FROM audit_auditentry GROUP BY chain) t ON t.chain = e.chain AND t.top = e.seq ORDER BY e.chain"
+            )
+            chains = {c: [n, h] for c, n, h in cursor.fetchall()}
+            if chains:
+                head = {"seq": sum(n for n, _h in chains.values()), "chains": chains}
+        else:  # a database from before the chains were split
+            cursor.execute("SELECT seq, hash FROM audit_auditentry ORDER BY seq DESC LIMIT 1")
+            row = cursor.fetchone()
+            if row:
+                head = {"seq": row[0], "hash": row[1]}
     return {"counts": counts, "blobs": blobs, "audit_head": head}
 
 
@@ -286,12 +297,14 @@ def _check_chain(cur) -> str:
 
     from django.utils.dateparse import parse_datetime
 
+    from .events import AuditEvent
     from .log import GENESIS
     from .models import AuditEntry
 
-    cols = "seq, at, actor_id, actor_name, action, model, object_id, item_id, unit_id, before, after, alg, prev_hash, hash"
-    cur.execute(f"SELECT {cols} FROM audit_auditentry ORDER BY seq")  # noqa: S608 - fixed column list
-    prev_seq, prev_hash = 0, GENESIS
+    cols = "chain, seq, at, actor_id, actor_name, action, model, object_id, item_id, unit_id, before, after, alg, prev_hash, hash"
+    cur.execute(f"SELECT {cols} FROM audit_auditentry ORDER BY chain, seq")  # noqa: S608 - fixed column list
+    ends: dict[str, tuple[int, str]] = {}
+    opened = set()
     for row in cur.fetchall():
         d = dict(zip([c.strip() for c in cols.split(",")], row, strict=True))
         at = d["at"] if not isinstance(d["at"], str) else parse_datetime(d["at"])
@@ -301,15 +314,26 @@ def _check_chain(cur) -> str:
             if isinstance(d[k], str):
                 d[k] = json.loads(d[k])
         e = AuditEntry(**{**d, "at": at})
+        prev_seq, prev_hash = ends.get(e.chain, (0, GENESIS))
+        where = f"chain {e.chain} " if e.chain else ""
         if e.seq != prev_seq + 1:
-            return f"entries {prev_seq + 1}–{e.seq - 1} are missing"
+            return f"{where}entries {prev_seq + 1}–{e.seq - 1} are missing"
         if e.prev_hash != prev_hash or e.compute_hash() != e.hash:
-            return f"entry {e.seq} does not verify under this server's AUDIT_HMAC_KEY"
-        prev_seq, prev_hash = e.seq, e.hash
-    cur.execute("SELECT last_seq, last_hash FROM audit_audithead")
-    head = cur.fetchone()
-    if head and (head[0], head[1]) != (prev_seq, prev_hash):
-        return f"the stored head ({head[0]}) does not match the last entry ({prev_seq})"
+            return f"{where}entry {e.seq} does not verify under this server's AUDIT_HMAC_KEY"
+        if not e.chain and e.action == AuditEvent.AUDIT_CHAIN_OPEN:
+            opened.add((e.after or {}).get("chain"))
+        ends[e.chain] = (e.seq, e.hash)
+    if set(ends) - {""} - opened:
+        return f'chains {sorted(set(ends) - {""} - opened)} were not opened in chain ""'
+    cur.execute("SELECT chain, last_seq, last_hash FROM audit_audithead")
+    heads = {c: (n, h) for c, n, h in cur.fetchall()}
+    for chain in sorted(set(heads) | set(ends) | (opened - {None})):
+        head, end = heads.get(chain), ends.get(chain, (0, GENESIS))
+        where = f"chain {chain}: " if chain else ""
+        if head is None and chain:
+            return f"{where}the chain's head is missing"
+        if head is not None and head != end:
+            return f"{where}the stored head ({head[0]}) does not match the last entry ({end[0]})"
     return ""
 
 

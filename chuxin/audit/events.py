@@ -118,6 +118,8 @@ class AuditEvent(models.TextChoices):
     EXPORT = "data.export", _("Data exported")
     EVIDENCE_DOWNLOAD = "evidence.download", _("Evidence downloaded")
     AUDIT_EXPORT = "audit.export", _("Audit log exported")
+    # written in chain "" when a province's audit chain gets its first entry (audit/log.py)
+    AUDIT_CHAIN_OPEN = "audit.chain_open", _("Audit chain opened")
     API_TOKEN_CREATE = "api_token.create", _("API token created")
     API_TOKEN_REVOKE = "api_token.revoke", _("API token revoked")
     # the Django administration (every add, change and delete made there; audit/admin_log.py)

@@ -1,9 +1,13 @@
 """Audit history (M21): an append-only log of every change and security event, chained by a keyed MAC.
 
-Each entry carries a sequence number and the MAC (HMAC-SM3, or HMAC-SHA-256 where SM3 is unavailable)
-of its content, the previous entry's MAC and its own number, under a key that lives outside the
-database (see `chuxin.audit.log`). A row changed, inserted or removed in the middle breaks the chain; rows
-cut from the end are caught by the stored head and by the anchor file written outside the database.
+The log is several independent chains (`chain`: the path of the province whose subtree the change belongs
+to, "" for the root's, unit-less and all entries written before the chains were split), so that writers in
+different provinces do not wait for each other's appends. Each entry carries its chain, its sequence number
+in that chain and the MAC (HMAC-SM3, or HMAC-SHA-256 where SM3 is unavailable) of its content, the previous
+entry's MAC in the chain and its own number, under a key that lives outside the database (see
+`chuxin.audit.log`). A row changed, inserted, moved to another chain or removed in the middle breaks its
+chain; rows cut from the end are caught by the chain's stored head and by the anchor file written outside
+the database; a whole chain removed with its head, by the entry in chain "" that opened it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,9 @@ class AuditEntryQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    seq = models.BigIntegerField(unique=True)  # 1, 2, 3 … without gaps; a gap is a deleted entry
+    # The chain: the path of the province (depth 2) the change belongs to, "" for the root's and the rest.
+    chain = models.CharField(max_length=32, default="", blank=True)
+    seq = models.BigIntegerField()  # 1, 2, 3 … in its chain without gaps; a gap is a deleted entry
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     actor_name = models.CharField(max_length=150, blank=True)
@@ -57,7 +63,8 @@ class AuditEntry(models.Model):
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]  # the order of writing across the chains
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
         indexes = [
             models.Index(fields=["model", "object_id"], name="audit_object"),  # an object's history
             models.Index(fields=["item_id", "id"], name="audit_item_timeline"),  # the item page timeline
@@ -69,8 +76,12 @@ class AuditEntry(models.Model):
         return AuditEvent(self.action).label if self.action in AuditEvent.values else self.action
 
     def payload(self) -> bytes:
+        # "chain" is covered only outside chain "": the entries written before the chains were split keep
+        # their MACs, and an entry moved into or out of chain "" changes its content either way.
+        chain = {"chain": self.chain} if self.chain else {}
         return payload_of(
             {
+                **chain,
                 "seq": self.seq,
                 "at": self.at.isoformat(),
                 "actor": self.actor_id,
@@ -102,8 +113,9 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """One row, locked while appending, so that concurrent writers extend the chain one at a time. It also
-    says where the chain ends, so that rows cut from the end are noticed."""
+    """One row per chain, locked while appending, so that concurrent writers extend a chain one at a time.
+    It also says where the chain ends, so that rows cut from the end are noticed."""
 
+    chain = models.CharField(max_length=32, default="", blank=True, unique=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

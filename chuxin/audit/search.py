@@ -37,7 +37,7 @@ def search(user, data) -> tuple[AuditSearchForm, object]:
     """The form and the entries it selects (newest first), restricted to what the auditor may see."""
     form = AuditSearchForm(data or None)
     paths = auditor_paths(user)
-    qs = AuditEntry.objects.select_related("unit").order_by("-seq")
+    qs = AuditEntry.objects.select_related("unit").order_by("-id")
     if paths is not None:
         roots = [p for p in paths if len(p) == Unit.steplen]
         q = subtrees_q(paths, "unit__path")

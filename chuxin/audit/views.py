@@ -82,7 +82,7 @@ def audit_export(request):
             r,
             0,
             [
-                e.seq,
+                e.pk,
                 date_format(timezone.localtime(e.at), "DATETIME_FORMAT"),
                 e.actor_name,
                 str(labels.get(e.action, e.action)),

@@ -212,7 +212,7 @@ def describe(entries, model, fields: list[str], updates=()) -> list[Line]:
                 "who": who,
                 "name": after.get("name", ""),
                 "goal": after.get("goal", ""),
-                "seq": e.seq,
+                "seq": e.pk,  # the entry's number in the auditors' log
             }
         changes = []
         if e.before is not None and e.model == model.__name__:
@@ -240,7 +240,7 @@ def import_entry(obj: Problem | RectificationItem) -> AuditEntry | None:
     `created_at` the import gave every record it wrote (one lookup on the `audit_event_time` index), and its
     ids name the record, so a record made otherwise at the same instant is never taken for imported."""
     name = type(obj).__name__
-    for e in AuditEntry.objects.filter(action=AuditEvent.LEDGER_IMPORT, at=obj.created_at).order_by("seq"):
+    for e in AuditEntry.objects.filter(action=AuditEvent.LEDGER_IMPORT, at=obj.created_at).order_by("id"):
         if in_ranges(obj.pk, ((e.after or {}).get("ids") or {}).get(name)):
             return e
     return None

@@ -6,7 +6,7 @@ from chuxin.audit.tasks import anchor_audit_log
 
 class Command(BaseCommand):
     help = (
-        "Queue the daily audit anchor: the chain's last sequence number and MAC appended to AUDIT_ANCHOR_FILE "
+        "Queue the daily audit anchor: every chain's last sequence number and MAC appended to AUDIT_ANCHOR_FILE "
         "(and mailed to AUDIT_ANCHOR_EMAIL); --now writes it inline."
     )
 
@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, now=False, **options):
         if now:
             line = write_anchor()
-            self.stdout.write(f"anchor written: entry {line['seq']} {line['hash'][:16]}… at {line['at']}")
+            self.stdout.write(
+                f'anchor written: entry {line["seq"]} {line["hash"][:16]}… of chain "" and '
+                f"{len(line['chains']) - 1} other chains at {line['at']}"
+            )
         else:
             result = anchor_audit_log.enqueue()
             self.stdout.write(f"queued anchor task {result.id}")

@@ -5,8 +5,9 @@ from chuxin.audit.log import check_log, current_alg
 
 class Command(BaseCommand):
     help = (
-        "Check the audit log: every entry's keyed MAC, the sequence numbers for gaps, and the chain's end "
-        "against the stored head and the anchor file; name every entry that was changed, removed or inserted."
+        "Check the audit log, every chain of it: every entry's keyed MAC, the sequence numbers for gaps, and "
+        "each chain's end against its stored head and the anchor file; name every entry that was changed, "
+        "removed or inserted, and every chain that was removed."
     )
 
     def handle(self, *args, **options):
@@ -19,7 +20,8 @@ class Command(BaseCommand):
         note = "" if rep.anchors else " (no anchor written yet: run `manage.py anchoraudit`)"
         self.stdout.write(
             self.style.SUCCESS(
-                f"audit chain intact: {rep.checked} entries, head {rep.last_seq}, {current_alg()}, "
+                f"audit chain intact: {rep.checked} entries in {len(rep.ends)} chains, head {rep.last_seq} "
+                f'(chain ""), {current_alg()}, '
                 f"{rep.anchors} anchors agree{note}"
             )
         )
