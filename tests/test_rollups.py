@@ -356,6 +356,26 @@ def test_verifyrollups_reports_drift_and_repairs(db, capsys):
     assert "equal a recount" in capsys.readouterr().out
 
 
+def test_verifyrollups_checks_and_repairs_the_organ_tallies_and_the_self_examination_counts(db, capsys):
+    from chuxin.examine.models import ExamineCounts
+    from chuxin.rollups.models import SubtreeTally
+
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    gd = Unit.objects.get(code="440000")
+    call_command("verifyrollups", unit="440000")
+    # an organ tally of 440000 that no session explains, and a self-examination figure off by three
+    SubtreeTally.objects.create(unit=gd, campaign=campaign, key="study.organ_required", n=4)
+    counts, _ = ExamineCounts.objects.get_or_create(unit=gd, campaign=campaign)
+    ExamineCounts.objects.filter(pk=counts.pk).update(checklists=counts.checklists + 3)
+    with pytest.raises(Exception, match="drifted"):
+        call_command("verifyrollups", unit="440000")
+    out = capsys.readouterr().out
+    assert "tally:study.organ_required" in out and "examine:checklists" in out
+    call_command("verifyrollups", unit="440000", repair=True)
+    call_command("verifyrollups", unit="440000")
+    assert "equal a recount" in capsys.readouterr().out
+
+
 def test_the_demo_has_work_area_figures_and_they_equal_a_recount(db):
     from chuxin.rollups import areas
 

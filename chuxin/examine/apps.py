@@ -21,3 +21,15 @@ class ExamineConfig(AppConfig):
 
         unit_moved.connect(on_unit_moved, dispatch_uid="examine.unit_moved", weak=False)
         meeting_created.connect(on_meeting_created, dispatch_uid="examine.meeting_created", weak=False)
+
+        # verifyrollups checks and repairs the 检视问题 figures beside the ledger's
+        from chuxin.rollups import checks
+
+        from .models import ExamineCounts
+
+        checks.register(
+            "examine",
+            drift=counters.drift,
+            rebuild=counters.rebuild,
+            units=lambda: ExamineCounts.objects.values_list("unit_id", flat=True).distinct(),
+        )

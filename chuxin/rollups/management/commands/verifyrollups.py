@@ -1,14 +1,18 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from chuxin.campaigns.models import Campaign
-from chuxin.orgs.models import Unit
+from chuxin.orgs.models import CommitteeMember, Unit
 from chuxin.problems.models import stale_unit_paths
+from chuxin.rollups.checks import CHECKS
 from chuxin.rollups.counters import drift, rebuild
-from chuxin.rollups.models import SubtreeCounts
+from chuxin.rollups.models import SubtreeCounts, SubtreeTally
 
 
 class Command(BaseCommand):
-    help = "Recount the roll-up figures from the ledger and report every unit whose stored counters drifted."
+    help = (
+        "Recount the roll-up figures (the ledger's counters, the strands' tallies, the organ tallies, the "
+        "self-examination's counts) and report every unit whose stored figures drifted."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--unit", help="check only this unit's subtree figures (unit code)")
@@ -30,13 +34,21 @@ class Command(BaseCommand):
             if not units:
                 raise CommandError(f"Unknown unit code: {unit}")
         else:
-            # Every unit that holds counters, plus the roots: drift anywhere shows up at its ancestors.
-            ids = set(SubtreeCounts.objects.values_list("unit_id", flat=True))
+            # Every unit that holds counters or tallies, every organ (a unit with seats: its organ tallies),
+            # every unit holding another app's roll-ups, plus the roots: drift anywhere shows up at its
+            # ancestors.
+            ids = set(SubtreeCounts.objects.values_list("unit_id", flat=True).distinct())
+            ids |= set(SubtreeTally.objects.values_list("unit_id", flat=True).distinct())
+            ids |= set(CommitteeMember.objects.values_list("unit_id", flat=True).distinct())
+            for check in CHECKS.values():
+                ids |= set(check.units())
             units = list(Unit.objects.filter(pk__in=ids) | Unit.objects.filter(depth=1))
         bad = 0
         for i, u in enumerate(units, 1):
             for cid in campaigns:
                 d = drift(u, cid)
+                for name, check in CHECKS.items():
+                    d.update({f"{name}:{k}": v for k, v in check.drift(u, cid).items()})
                 if d:
                     bad += 1
                     self.stdout.write(f"drift at {u.code} {u.name} (campaign {cid}): {d}")
@@ -44,6 +56,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  … {i}/{len(units)} units checked")
         if bad and repair:
             rebuild()
+            for check in CHECKS.values():
+                for cid in campaigns:
+                    check.rebuild(cid)
             self.stdout.write("counters rebuilt from the ledger")
         if bad and not repair:
             raise CommandError(f"{bad} unit(s) drifted from a recount; run with --repair to rebuild")
