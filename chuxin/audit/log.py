@@ -307,12 +307,42 @@ def _append(head: AuditHead, rows: list[AuditEntry]) -> None:
         seq += 1
         e.chain, e.seq, e.prev_hash = head.chain, seq, prev
         e.hash = prev = e.compute_hash()
-    if len(rows) == 1:
-        rows[0].save()
+    conn = transaction.get_connection()
+    if conn.vendor == "postgresql" and len(rows) <= 100:
+        _insert_and_move_head(conn, head, rows, seq, prev)
     else:
-        AuditEntry.objects.bulk_create(rows, batch_size=2000)
-    AuditHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev)
+        if len(rows) == 1:
+            rows[0].save()
+        else:
+            AuditEntry.objects.bulk_create(rows, batch_size=2000)
+        AuditHead.objects.filter(pk=head.pk).update(last_seq=seq, last_hash=prev)
     head.last_seq, head.last_hash = seq, prev
+
+
+_ENTRY_FIELDS = None
+
+
+def _insert_and_move_head(conn, head: AuditHead, rows: list[AuditEntry], seq: int, last: str) -> None:
+    """The entries and the head's new end in one statement (PostgreSQL: the INSERT a data-modifying WITH
+    part of the head's UPDATE), the entries' ids returned: one round trip instead of two."""
+    global _ENTRY_FIELDS
+    if _ENTRY_FIELDS is None:
+        _ENTRY_FIELDS = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+    qn = conn.ops.quote_name
+    cols = ", ".join(qn(f.column) for f in _ENTRY_FIELDS)
+    marks = "(" + ", ".join(["%s"] * len(_ENTRY_FIELDS)) + ")"
+    params = [f.get_db_prep_save(getattr(e, f.attname), conn) for e in rows for f in _ENTRY_FIELDS]
+    sql = (
+        f"WITH e AS (INSERT INTO {qn(AuditEntry._meta.db_table)} ({cols}) VALUES {', '.join([marks] * len(rows))} "
+        f"RETURNING id, seq) UPDATE {qn(AuditHead._meta.db_table)} SET last_seq = %s, last_hash = %s "
+        "WHERE id = %s RETURNING (SELECT array_agg(id ORDER BY seq) FROM e)"
+    )
+    with conn.cursor() as cur:
+        cur.execute(sql, [*params, seq, last, head.pk])
+        (ids,) = cur.fetchone()
+    for e, pk in zip(rows, ids, strict=True):
+        e.pk = pk
+        e._state.adding, e._state.db = False, conn.alias
 
 
 def record(

@@ -98,11 +98,14 @@ def item_changed(before: ItemState | None, after: ItemState | None) -> None:
             targets[unit_id] = shards.spread(found, unit_id)
         return targets[unit_id]
 
-    for (campaign_id, unit_id), (delta, due) in groups.items():
-        _add(rows(unit_id), campaign_id, delta, due)
-    for (topic_id, unit_id), delta in topic_deltas.items():
-        topics.add(rows(unit_id), topic_id, delta)
-    areas.add_rows([(rows(u), cid, area, delta) for (cid, area, u), delta in area_deltas.items()])
+    for unit_id in paths.keys() | {u for _c, u in groups} | {u for _t, u in topic_deltas}:
+        rows(unit_id)  # the ancestors' ids are read before the first counter row is locked
+    with shards.one_statement():  # every table's upsert in one round trip (PostgreSQL)
+        for (campaign_id, unit_id), (delta, due) in groups.items():
+            _add(rows(unit_id), campaign_id, delta, due)
+        for (topic_id, unit_id), delta in topic_deltas.items():
+            topics.add(rows(unit_id), topic_id, delta)
+        areas.add_rows([(rows(u), cid, area, delta) for (cid, area, u), delta in area_deltas.items()])
 
 
 def bulk_created(problems: list[Problem], items: list[RectificationItem]) -> None:
