@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import CharField, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -20,6 +21,8 @@ from .models import (
     MANAGING_ROLES,
     RECORDING_ROLES,
     GuidanceGroup,
+    GuidanceGroupMember,
+    Person,
     Role,
     RoleAssignment,
     Unit,
@@ -92,21 +95,50 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_chuxin_scope", None)
     if cached is not None:
         return cached
-    if user.is_superuser:
-        scope = Scope(is_all=True)
-    else:
-        rows = RoleAssignment.objects.filter(person__user=user, person__is_active=True).values_list(
-            "role", "unit__path"
-        )
-        scope = Scope(grants=list(rows.union(guidance_grants(user), all=True)))
+    scope = Scope(is_all=True) if user.is_superuser else Scope(grants=_grants(user.pk))
     user._chuxin_scope = scope
     return scope
+
+
+def _grants(user_id: int) -> list[tuple[str, str]]:
+    """The rows of role_grants(user) and guidance_grants(user) together, in one plain statement written out
+    from those two querysets (every page pays for it, and composing the union cost ten times running it).
+    tests/test_scope_grants.py checks that it answers what the querysets answer."""
+    t = {
+        m.__name__: m._meta.db_table
+        for m in (RoleAssignment, Person, Unit, GuidanceGroup, GuidanceGroupMember)
+    }
+    assigned = GuidanceGroup.assigned_units.through._meta.db_table
+    sql = f"""
+        SELECT ra.role, u.path
+        FROM {t["RoleAssignment"]} ra
+        JOIN {t["Person"]} p ON p.id = ra.person_id
+        JOIN {t["Unit"]} u ON u.id = ra.unit_id
+        WHERE p.is_active AND p.user_id = %s
+        UNION ALL
+        SELECT %s, u.path
+        FROM {assigned} a
+        JOIN {t["GuidanceGroup"]} g ON g.id = a.guidancegroup_id
+        JOIN {t["GuidanceGroupMember"]} m ON m.group_id = g.id
+        JOIN {t["Person"]} p ON p.id = m.person_id
+        JOIN {t["Unit"]} u ON u.id = a.unit_id
+        WHERE g.is_active AND p.is_active AND p.user_id = %s"""  # noqa: S608 — table names from the models
+    with connection.cursor() as cur:
+        cur.execute(sql, [user_id, Role.GUIDANCE.value, user_id])
+        return [(role, path) for role, path in cur.fetchall()]
+
+
+def role_grants(user) -> QuerySet:
+    """The first kind of scope: (role, unit path) for each role the user's active person holds."""
+    return RoleAssignment.objects.filter(person__user=user, person__is_active=True).values_list(
+        "role", "unit__path"
+    )
 
 
 def guidance_grants(user) -> QuerySet:
     """The second kind of scope: a guidance group's member reaches the subtrees of the units the group is
     assigned to (a list of units, not one subtree), read-only — GUIDANCE is neither a recording nor a
-    managing role. As (role, path) rows, united with the role rows in the same single query."""
+    managing role. As (role, path) rows; _grants() answers both kinds in one statement."""
     return (
         GuidanceGroup.assigned_units.through.objects.filter(
             guidancegroup__is_active=True,
