@@ -1,7 +1,10 @@
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 SESSION_KEY = "chuxin_shell"
+WATERMARK_TILES = 60
 
 
 def shell_facts(user) -> dict:
@@ -34,8 +37,10 @@ def desk(request):
         facts = shell_facts(user)
         request.session[SESSION_KEY] = facts
     today = date_format(timezone.localdate(), "DATE_FORMAT")
+    text = f"{facts['who']} {today}"
     return {
-        "watermark_text": f"{facts['who']} {today}",
-        "watermark_tiles": range(60),
+        "watermark_text": text,
+        # the 60 tiles written here, not by a template loop of 60 (a tenth of a millisecond on every page)
+        "watermark_tiles": mark_safe(f"<span>{escape(text)}</span>" * WATERMARK_TILES),  # noqa: S308 — escaped
         "care_mode": facts["care"],
     }
