@@ -140,6 +140,23 @@ def test_every_ledger_filter_gives_the_rows_a_join_through_the_units_gives(code,
         assert got == set(expected.values_list("pk", flat=True)), f
 
 
+@pytest.mark.parametrize("code", ["000000", "440000", "440604"])
+def test_the_ledgers_written_row_statement_answers_what_the_orm_answers(code, db):
+    """tables.rows_in writes the joins around the page's id query out; rows_in_orm is the ORM's answer."""
+    from chuxin.problems.tables import rows_in, rows_in_orm
+
+    unit = Unit.objects.get(code=code)
+    for f in ({}, {"status": "in_progress"}, {"overdue": True}, {"kind": "deadline", "source": "self_exam"}):
+        window = ledger_queryset(unit, {**f, "subtree": True}).order_by("-id").values("id")
+        for start in (0, 3):
+            page = window[start : start + 5]
+            assert rows_in(page) == rows_in_orm(page), f
+        ids = list(window.values_list("id", flat=True)[:7])
+        assert rows_in(ids) == rows_in_orm(ids)
+    assert rows_in(RectificationItem.objects.order_by("-id").values("id")[:51])  # the demo has rows
+    assert rows_in([]) == []
+
+
 def test_the_unit_path_migration_fills_every_ledger_row(db):
     Problem.objects.update(unit_path="")
     RectificationItem.objects.update(unit_path="")
