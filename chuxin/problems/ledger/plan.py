@@ -477,8 +477,8 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             stage_dates,
             text(r[at["责任领导"]]),
             person_name,
-            norm_str(title),
-            norm_str(measures),
+            _same(norm_str(title), title),
+            _same(norm_str(measures), measures),
             norm(person_name),
             areas,
         )
@@ -622,7 +622,7 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 err("事项编号", _("Update only: this row names no existing item, so nothing is added."))
                 _refuse(plan, n, r, errs, cols)
                 return
-            stages = list(zip(goals, stage_dates, strict=False)) if goals else []
+            stages = list(zip(goals, stage_dates, strict=False)) if goals else _NO_STAGES
             if kind == Kind.LONG_TERM and not stages and deadline is not None:
                 stages = [(measures[: rules.STAGE_GOAL_MAX], deadline)]
             if kind == Kind.DEADLINE and deadline is None:
@@ -664,8 +664,9 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 row.areas or 0,
             )
             fp = (unit.id, row.ntitle, row.nmeasures, row.nperson, deadline)  # person.name is the cell's
-            state.fp_rows[fp].append(n)
-            state.pending_new.append((n, new, fp, join, (unit.id, row.ntitle)))
+            twins = state.fp_rows.get(fp)  # the row number alone, a list only for duplicates (memory)
+            state.fp_rows[fp] = n if twins is None else [twins, n] if type(twins) is int else [*twins, n]
+            state.pending_new.append((n, new, fp, join))
             return
 
         # an existing item: exactly what differs from what the export shows
@@ -758,6 +759,15 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
     return plan
 
 
+_NO_STAGES = ()  # one empty tuple for the many rows without stage goals, not a new list each
+
+
+def _same(normalised: str, original: str) -> str:
+    """`normalised`, or the original string object when they are equal (most cells are already normal):
+    100 000 rows then hold one copy of their title and measures, not two."""
+    return original if normalised == original else normalised
+
+
 class _Memo(dict):
     """fn(value), worked out on the first ask."""
 
@@ -789,7 +799,7 @@ class _State:
     item_refs: dict[int, int] = field(default_factory=dict)  # row -> item pk (-1: unreadable code)
     problem_refs: dict[int, int] = field(default_factory=dict)  # row -> problem pk
     seen_items: dict[int, int] = field(default_factory=dict)
-    fp_rows: dict[tuple, list[int]] = field(default_factory=lambda: defaultdict(list))
+    fp_rows: dict[tuple, int | list[int]] = field(default_factory=dict)  # fingerprint -> row, or rows
     problem_proposals: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
     coded_titles: dict[tuple[int, str], Problem] = field(default_factory=dict)
     pending_new: list = field(default_factory=list)
@@ -799,9 +809,10 @@ class _State:
 def _finish(plan: Plan, state: _State, ledger: _Ledger, cols) -> None:
     """After every row: duplicates among the new rows, problems that already exist, and the problem-level
     changes the rows of one problem agree on."""
-    for n, row, fp, join, key in state.pending_new:
+    for n, row, fp, join in state.pending_new:
         twins = state.fp_rows[fp]
-        if len(twins) > 1:
+        key = fp[:2]  # (unit id, title as compared)
+        if type(twins) is not int:
             others = "、".join(str(t) for t in twins if t != n)
             _refuse(
                 plan,
