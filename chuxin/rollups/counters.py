@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
@@ -313,6 +313,11 @@ def bulk_created_rows(tally: BulkTally) -> None:
     for (u, cid, area), delta in per_unit_area.items():
         add_up(area_rows, (cid, area, 0), delta, u)
     keys = sorted(area_rows)
+    if keys and connection.vendor == "postgresql":
+        _upsert_unnest(
+            AreaCounts, ["unit_id", "campaign_id", "area", "shard"], keys, area_rows, AREA_COUNT_FIELDS
+        )
+        keys = []
     step = 20_000 // (4 + len(AREA_COUNT_FIELDS))  # parameters per statement well under SQLite's 32 766
     for i in range(0, len(keys), step):
         shards.upsert_rows(
@@ -322,6 +327,24 @@ def bulk_created_rows(tally: BulkTally) -> None:
             AREA_COUNT_FIELDS,
         )
     _write_bulk(counts, due)
+
+
+def _upsert_unnest(model, key_cols: list[str], keys: list[tuple], deltas: dict, fields) -> None:
+    """PostgreSQL: add `deltas[key]` to the row of each key (in key order) in one INSERT … SELECT FROM unnest(…)
+    ON CONFLICT DO UPDATE, as `_write_bulk` does: one statement of a few arrays for a 100 000-row import's
+    ~25 000 area rows, instead of multi-row VALUES statements of 20 000 parameters each."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = [*key_cols, *fields]
+    columns = [list(column) for column in zip(*keys, strict=True)]
+    columns += [[deltas[k].get(f, 0) for k in keys] for f in fields]
+    arrays = ", ".join(["%s::bigint[]"] * len(cols))
+    sets = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in fields)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({', '.join(key_cols)}) DO UPDATE SET {sets}",
+            columns,
+        )
 
 
 def _parts(values: list, n: int = 900):
