@@ -11,8 +11,8 @@ The stamp (`stamp()`), taken before the dry run reads a row, so a change that co
 makes the stamps differ:
 - the request: the file's SHA-256, the importing user, the import page's unit, the campaign (every
   field of its row: open or closed, its dates), the mode and the day;
-- the audit chain's head (its sequence number and MAC): every action, every admin write and every
-  import appends to the chain, so any change to units, people, roles, problems or items moves it;
+- the heads of the audit chains (each chain's sequence number and MAC): every action, every admin write
+  and every import appends to a chain, so any change to units, people, roles, problems or items moves one;
 - and, as a second proof that does not rest on that rule, the row count and highest id of every table
   the plan reads (units, people, roles, problems, items, stages) and the user's scope.
 
@@ -55,7 +55,7 @@ def file_sha256(path) -> str:
 
 def stamp(*, sha: str, user, unit, campaign, mode: str, today) -> dict:
     """Everything a plan depends on, as JSON-able values (see the module's docstring)."""
-    head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
+    heads = sorted(map(list, AuditHead.objects.values_list("chain", "last_seq", "last_hash")))
     tables = {}
     for model in _TABLES:
         agg = model._base_manager.aggregate(n=Count("pk"), top=Max("pk"))
@@ -70,7 +70,7 @@ def stamp(*, sha: str, user, unit, campaign, mode: str, today) -> dict:
         "campaign": {k: str(v) for k, v in fresh.items()},
         "mode": mode,
         "today": str(today),
-        "audit_head": list(head) if head else None,
+        "audit_heads": heads,
         "tables": tables,
         "scope": [scope.is_all, sorted(map(list, scope.grants))],
     }
