@@ -18,6 +18,8 @@ from python_calamine import CalamineWorkbook
 
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
+from chuxin.core.xlsx import col_letters as xlsx_col
+from chuxin.orgs.models import Unit
 from chuxin.problems.actions import do_import_ledger
 from chuxin.problems.ledger import jobs
 from chuxin.problems.ledger.layout import COLUMNS, SOURCE_ZH, areas_text, parse_areas, zh_date
@@ -498,6 +500,77 @@ def test_a_unit_has_an_upload_quota(as_user, county_staff, ledger, settings):
     f.name = "台账.xlsx"
     response = c.post(url, {"file": f})
     assert response.status_code == 400 and "待导入" in response.context["file_error"]
+
+
+def _check(client, content, name="台账.xlsx"):
+    f = io.BytesIO(content)
+    f.name = name
+    return client.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"file": f})
+
+
+def test_a_checked_upload_is_listed_and_can_be_cancelled_freeing_the_quota(
+    as_user, county_staff, county_office, ledger, settings
+):
+    settings.IMPORT_QUOTA_FILES = 2
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    shas = [
+        _check(c, _book([_new(ledger, 整改措施=f"措施{k}")]), name=f"第{k}版.xlsx").context["sha"]
+        for k in (1, 2)
+    ]
+    assert "待导入" in _check(c, _book([_new(ledger, 整改措施="第三版")])).context["file_error"]
+    page = c.get(url)
+    assert {w["sha"] for w in page.context["waiting"]} == set(shas)
+    html = page.content.decode()
+    assert "我上传的待导入文件" in html and "第1版.xlsx" in html and "已检查，未导入" in html
+    # another member of the office neither sees nor cancels this user's upload
+    other = as_user(county_office)
+    assert not other.get(url).context["waiting"]
+    assert other.post(url, {"sha": shas[0], "cancel": "1"}).status_code == 404
+    assert jobs.upload_path(COUNTY, shas[0]).exists()
+    # cancelled: the file, its kept plan and its state leave the disk, and the quota has room again
+    c = as_user(county_staff)
+    assert jobs.upload_path(COUNTY, shas[0]).with_suffix(".plan").exists()
+    response = c.post(url, {"sha": shas[0], "cancel": "1"}, follow=True)
+    assert "已取消导入，上传的文件已删除。" in response.content.decode()
+    assert not jobs.upload_path(COUNTY, shas[0]).exists()
+    assert not jobs.upload_path(COUNTY, shas[0]).with_suffix(".plan").exists()
+    assert not jobs.job_path(COUNTY, shas[0]).exists()
+    assert [w["sha"] for w in c.get(url).context["waiting"]] == [shas[1]]
+    assert _check(c, _book([_new(ledger, 整改措施="第三版")])).status_code == 200
+
+
+def test_a_file_being_checked_in_the_worker_is_not_cancelled(as_user, county_staff, ledger):
+    c = as_user(county_staff)
+    sha = _check(c, _book([_new(ledger)])).context["sha"]
+    state = jobs.read_job(COUNTY, sha)
+    jobs.write_job(COUNTY, sha, state | {"status": "running"})
+    response = c.post(
+        reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "cancel": "1"}, follow=True
+    )
+    assert "检查完成后才能取消" in response.content.decode()
+    assert jobs.upload_path(COUNTY, sha).exists()
+
+
+def test_a_file_refused_as_a_whole_keeps_no_upload(as_user, county_staff, ledger):
+    c = as_user(county_staff)
+    response = _check(c, _book([]))  # the header and no row below it
+    assert response.status_code == 400
+    assert "只有表头，下面没有数据行" in response.context["file_error"]
+    assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))
+    assert not list(jobs.import_dir(COUNTY).glob("*.plan"))
+
+
+def test_a_column_written_twice_is_refused_naming_both_cells(county_staff, ledger, tmp_path):
+    header = [*COLUMNS, "整改措施"]
+    row = _new(ledger)
+    result = _import(
+        county_staff, _path(tmp_path, _book([row], header=header)), Unit.objects.get(code=COUNTY)
+    )
+    assert result["status"] == "failed"
+    last = xlsx_col(len(header))
+    first = xlsx_col(COLUMNS.index("整改措施") + 1)
+    assert f"“整改措施”列出现了不止一次（单元格 {first}3、{last}3）" in result["file_error"]
 
 
 def test_an_applied_import_keeps_no_upload(as_user, county_staff, ledger):

@@ -155,9 +155,20 @@ def test_a_million_row_sheet_is_refused_without_reading_it_all(tmp_path, no_pars
 def test_the_file_size_limit_is_a_setting(tmp_path, settings):
     settings.XLSX_MAX_BYTES = 1000
     path = _raw_xlsx(tmp_path / "big.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c></row>' * 200])
-    with pytest.raises(XlsxRefused, match="最多可导入 0 MB"):
+    with pytest.raises(XlsxRefused, match="最多可导入 0.001 MB"):
         inspect_xlsx(path)
     assert Limits.from_settings().max_bytes == 1000
+
+
+def test_sizes_are_told_in_the_unit_of_the_limit(tmp_path):
+    """The default limit reads 20 MB (it is 20 × 1024 × 1024 bytes), and a file just over it says by how much."""
+    path = tmp_path / "big.xlsx"
+    with open(path, "wb") as f:
+        f.truncate(int(20.3 * 1024 * 1024))  # sparse: the size is refused before a byte is read
+    with pytest.raises(XlsxRefused) as refused:
+        inspect_xlsx(path, Limits())
+    assert "文件大小为 20.3 MB，最多可导入 20 MB" in str(refused.value)
+    assert xlsx.megabytes(400 * 1024 * 1024) == "400" and xlsx.megabytes(1000) == "0.001"
 
 
 def test_too_many_zip_entries_are_refused(tmp_path, settings, no_parser):

@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.errors import ActionError
-from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
+from chuxin.core.xlsx import XlsxRefused, check_size, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user
 from chuxin.problems.ledger import jobs
 from chuxin.problems.ledger.plan import MODES
@@ -72,12 +72,10 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
     if not (file.name or "").lower().endswith(".xlsx"):
         raise ActionError(_("Only Excel workbooks (.xlsx) can be imported."))
-    limit = Limits.from_settings().max_bytes
-    if file.size > limit:
-        raise ActionError(
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files.")
-            % {"size": f"{file.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
-        )
+    try:
+        check_size(file.size)
+    except XlsxRefused as exc:
+        raise ActionError(str(exc)) from exc
     try:
         sha = jobs.save_upload(file, unit.code)
     except jobs.QuotaExceeded as exc:

@@ -15,10 +15,13 @@ import json
 import os
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from chuxin.core.xlsx import megabytes
 
 IMPORT_DIR = "imports"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -73,7 +76,7 @@ def check_quota(unit_code: str, incoming: int) -> None:
                 "This unit already holds %(n)s uploaded files (%(mb)s MB) waiting to be imported; apply or "
                 "cancel them, or wait until they expire after %(days)s days."
             )
-            % {"n": len(held), "mb": f"{used / 1e6:.1f}", "days": retention_days()}
+            % {"n": len(held), "mb": megabytes(used), "days": retention_days()}
         )
 
 
@@ -109,6 +112,38 @@ def write_job(unit_code: str, sha: str, state: dict) -> None:
 def discard(unit_code: str, sha: str) -> None:
     upload_path(unit_code, sha).unlink(missing_ok=True)
     upload_path(unit_code, sha).with_suffix(".plan").unlink(missing_ok=True)  # a dry run's kept plan
+
+
+def forget(unit_code: str, sha: str) -> None:
+    """Cancel an upload: the file, a dry run's kept plan and the job's state."""
+    discard(unit_code, sha)
+    job_path(unit_code, sha).unlink(missing_ok=True)
+
+
+def waiting(unit_code: str, user_id: int) -> list[dict]:
+    """This user's uploads at this unit that wait to be imported (checked, refused or being checked, never
+    applied), newest first: the import page lists them so that they can be opened again or cancelled before
+    they fill the unit's quota."""
+    out = []
+    for path in import_dir(unit_code).glob("*.xlsx"):
+        state = read_job(unit_code, path.stem)
+        if not state or state.get("user") != user_id or state.get("unit") != unit_code:
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append(
+            {
+                "sha": path.stem,
+                "name": state.get("name") or "",
+                "status": state.get("status", ""),
+                "busy": state.get("status") in ("queued", "running"),
+                "when": datetime.fromtimestamp(st.st_mtime, tz=UTC),
+                "size": st.st_size,
+            }
+        )
+    return sorted(out, key=lambda w: w["when"], reverse=True)
 
 
 def purge(now: float | None = None, days: int | None = None) -> int:

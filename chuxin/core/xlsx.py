@@ -39,6 +39,15 @@ from django.utils.translation import gettext as _
 # ----------------------------------------------------------------------------------------------- bounds
 
 
+def megabytes(n: int) -> str:
+    """A byte count as the MB figure the messages show, in the same unit as the limits (1 MB = 1024 × 1024
+    bytes): 20 MB for the default limit, 21.3 for a file over it, 0.001 for a small test limit."""
+    mb = n / (1024 * 1024)
+    if mb >= 0.1 or mb == 0:
+        return f"{mb:.1f}".removesuffix(".0")
+    return f"{mb:.1g}" if mb >= 0.001 else "0.001"
+
+
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int = 20 * 1024 * 1024
@@ -144,16 +153,22 @@ def _sheet_entries(zf: zipfile.ZipFile, read_small) -> list[tuple[str, str]]:
     return out
 
 
+def check_size(size: int, limits: Limits | None = None) -> None:
+    """Refuse a file over the size limit (XlsxRefused): the upload views call it before keeping a file."""
+    limits = limits or Limits.from_settings()
+    if size > limits.max_bytes:
+        raise XlsxRefused(
+            _("The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files.")
+            % {"size": megabytes(size), "limit": megabytes(limits.max_bytes)}
+        )
+
+
 def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> BookInfo:
     """Check the file against the bounds without parsing it; raise XlsxRefused with the reason."""
     limits = limits or Limits.from_settings()
     path = Path(path)
     size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise XlsxRefused(
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files.")
-            % {"size": f"{size / 1e6:.1f}", "limit": f"{limits.max_bytes / 1e6:.0f}"}
-        )
+    check_size(size, limits)
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -170,7 +185,7 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> BookInfo:
         def too_big():
             return XlsxRefused(
                 _("The workbook unpacks to more than %(limit)s MB; it cannot be imported.")
-                % {"limit": f"{limits.max_inflated / 1e6:.0f}"}
+                % {"limit": megabytes(limits.max_inflated)}
             )
 
         def stream(name):

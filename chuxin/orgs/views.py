@@ -173,12 +173,12 @@ def unit_role_revoke(request, code, assignment_id):
 def org_import(request, code):
     """Load units, people with roles and committees from one .xlsx: check first, then confirm."""
     from chuxin.core import uploads
-    from chuxin.core.xlsx import Limits
+    from chuxin.core.xlsx import Limits, XlsxRefused, check_size, megabytes
 
     from .actions import do_import_org
 
     unit = get_unit_for_user(request.user, code, need="manage")
-    ctx = {"unit": unit, "limit_mb": Limits.from_settings().max_bytes // 10**6}
+    ctx = {"unit": unit, "limit_mb": megabytes(Limits.from_settings().max_bytes)}
     if request.method == "GET":
         return render(request, "orgs/org_import.html", ctx)
     confirm = request.POST.get("confirm") == "1"
@@ -196,10 +196,10 @@ def org_import(request, code):
         if f is None or not f.name.lower().endswith(".xlsx"):
             ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
             return render(request, "orgs/org_import.html", ctx, status=400)
-        if f.size > Limits.from_settings().max_bytes:
-            ctx["file_error"] = _(
-                "The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files."
-            ) % {"size": f"{f.size / 1e6:.1f}", "limit": ctx["limit_mb"]}
+        try:
+            check_size(f.size)
+        except XlsxRefused as exc:
+            ctx["file_error"] = str(exc)
             return render(request, "orgs/org_import.html", ctx, status=400)
         try:
             sha = uploads.save_upload(f, unit.code)

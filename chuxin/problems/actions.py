@@ -856,6 +856,18 @@ def _import_ledger(acting_user, unit, path, mode, confirm, campaign, progress, t
             progress=None if confirm else progress,
         )
         del table  # the parsed sheet (~100 MB of cells at 100 000 rows) is not needed by the apply
+        if not plan.total:
+            kept.forget(path)
+            return {
+                "status": "failed",
+                "file_error": _(
+                    "Sheet %(sheet)s has the header row but no rows below it: there is nothing to import."
+                )
+                % {"sheet": plan.sheet},
+                "errors": [],
+                "summary": {},
+                "mode": mode,
+            }
         if not confirm:
             if stamp is not None and _appliable(plan, mode):
                 kept.keep(path, stamp, plan)

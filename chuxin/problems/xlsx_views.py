@@ -20,7 +20,7 @@ from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.errors import ActionError
 from chuxin.core.filecheck import check_upload
-from chuxin.core.xlsx import Limits, XlsxRefused, inspect_xlsx
+from chuxin.core.xlsx import Limits, XlsxRefused, check_size, inspect_xlsx, megabytes
 from chuxin.orgs.scope import get_unit_for_user, require_record
 
 from .ledger import export, jobs
@@ -84,14 +84,17 @@ def ledger_import(request, code):
         "campaign": campaign,
         "big_rows": BIG_IMPORT_ROWS,
         "mode": "stop",
-        "limit_mb": Limits.from_settings().max_bytes // 10**6,
+        "limit_mb": megabytes(Limits.from_settings().max_bytes),
     }
     if request.method == "GET":
         sha = request.GET.get("job")
         if sha:
             return _job_page(request, unit, sha, ctx)
+        ctx |= {"waiting": jobs.waiting(unit.code, request.user.pk), "retention_days": jobs.retention_days()}
         return render(request, "problems/ledger_import.html", ctx)
 
+    if request.POST.get("cancel") == "1":
+        return _cancel(request, unit, campaign, request.POST.get("sha", ""))
     confirm = request.POST.get("confirm") == "1"
     mode = ctx["mode"] = _mode(request.POST.get("mode"))
     sha = request.POST.get("sha", "")
@@ -112,11 +115,10 @@ def ledger_import(request, code):
         if not f.name.lower().endswith(".xlsx"):
             ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
             return render(request, "problems/ledger_import.html", ctx, status=400)
-        limit = Limits.from_settings().max_bytes
-        if f.size > limit:
-            ctx["file_error"] = _(
-                "The file is %(size)s MB; at most %(limit)s MB can be imported. Split it into smaller files."
-            ) % {"size": f"{f.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
+        try:
+            check_size(f.size)
+        except XlsxRefused as exc:
+            ctx["file_error"] = str(exc)
             return render(request, "problems/ledger_import.html", ctx, status=400)
         try:
             check_upload(f, "ledger_import")  # by content, not by name
@@ -206,6 +208,22 @@ def _job_state(request, unit, sha):
     if not state or state.get("user") != request.user.pk or state.get("unit") != unit.code:
         raise Http404("No such import")
     return state
+
+
+def _cancel(request, unit, campaign, sha):
+    """Cancel one of the user's own uploads (a checked or refused file never applied): it leaves the disk and
+    the unit's quota at once instead of after the retention."""
+    state = _job_state(request, unit, sha)
+    if state.get("status") in ("queued", "running"):
+        messages.error(
+            request, _("This file is being processed; it can be cancelled once the check has finished.")
+        )
+    else:
+        jobs.forget(unit.code, sha)
+        messages.success(request, _("The import was cancelled and the uploaded file deleted."))
+    return redirect(
+        reverse("ledger_import", kwargs={"code": unit.code}) + "?" + urlencode({"campaign": campaign.pk})
+    )
 
 
 def _job_page(request, unit, sha, ctx):

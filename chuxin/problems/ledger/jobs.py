@@ -21,6 +21,7 @@ from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with t
     QuotaExceeded,
     check_quota,
     discard,
+    forget,
     import_dir,
     job_path,
     purge,
@@ -29,6 +30,7 @@ from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with t
     retention_days,
     save_upload,
     upload_path,
+    waiting,
     write_job,
 )
 
@@ -56,8 +58,8 @@ def run_import(
         acting_user=user,
     )
     result["name"] = name
-    if result.get("applied"):
-        discard(unit.code, sha)
+    if result.get("applied") or (not confirm and result.get("status") == "failed"):
+        discard(unit.code, sha)  # applied, or refused as a whole: the file will never be applied
     return result
 
 

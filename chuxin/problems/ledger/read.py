@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from chuxin.core.xlsx import SheetReader, XlsxRefused, inspect_xlsx
+from chuxin.core.xlsx import SheetReader, XlsxRefused, col_letters, inspect_xlsx
 
 from .layout import COLUMNS, REQUIRED, norm
 
@@ -45,14 +45,18 @@ class Table:
         return self.reader.rows(self.header_row + 1)
 
 
-def _match_header(row) -> dict[str, int] | None:
-    names = {}
+def _match_header(row) -> tuple[dict[str, int], dict[str, list[int]]] | None:
+    """The header's columns (label -> 0-based index), and the labels written more than once with every index
+    they occupy; None when the row is not the header."""
+    names: dict[str, list[int]] = {}
     for j, c in enumerate(row):
         if isinstance(c, str) and c.strip():
-            names.setdefault(norm(c), j)
+            names.setdefault(norm(c), []).append(j)
     if norm("问题描述") not in names or norm("整改措施") not in names:
         return None
-    return {label: names[norm(label)] for label in COLUMNS if norm(label) in names}
+    cols = {label: names[norm(label)][0] for label in COLUMNS if norm(label) in names}
+    twice = {label: names[norm(label)] for label in COLUMNS if len(names.get(norm(label), ())) > 1}
+    return cols, twice
 
 
 def read_ledger(path) -> Table:
@@ -72,9 +76,24 @@ def read_ledger(path) -> Table:
         for i, row in reader.rows():
             if i >= HEADER_SEARCH_ROWS:
                 break
-            cols = _match_header(row)
-            if cols is None:
+            header = _match_header(row)
+            if header is None:
                 continue
+            cols, twice = header
+            if twice:
+                # two columns of one name: which of them the office meant is anybody's guess, so neither is read
+                raise ImportFileError(
+                    _(
+                        "Sheet %(sheet)s: the column %(column)s appears more than once (cells %(cells)s); keep one."
+                    )
+                    % {
+                        "sheet": reader.name,
+                        "column": "、".join(twice),
+                        "cells": "、".join(
+                            f"{col_letters(j + 1)}{i + 1}" for js in twice.values() for j in js
+                        ),
+                    }
+                )
             missing = [c for c in REQUIRED if c not in cols]
             if "单位代码" not in cols and "单位名称" not in cols:
                 missing.insert(0, "单位代码")
