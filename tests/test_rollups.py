@@ -51,6 +51,12 @@ def _all_agree(campaign):
         for code in CHECK
         if drift(Unit.objects.get(code=code), campaign.pk)
     }
+    # every unit at once, as verifyrollups checks them (the set-based recount)
+    from chuxin.rollups.counters import drift_all
+
+    everywhere = drift_all(campaign.pk)
+    if everywhere:
+        out["every unit"] = everywhere
     # the organ tallies at every organ of the tree, not only the units above
     from chuxin.rollups import tallies
     from chuxin.rollups.models import SubtreeTally

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from chuxin.orgs.models import Unit, subtree_q
+from chuxin.rollups import checks
 
 from .models import COUNT_FIELDS, Checklist, ExamineCounts, Gap, Material
 
@@ -114,25 +115,34 @@ def drift(unit: Unit, campaign_id: int) -> dict:
     return {f: (s[f], r[f]) for f in COUNT_FIELDS if s[f] != r[f]}
 
 
-@transaction.atomic
-def rebuild(campaign_id: int) -> int:
-    ExamineCounts.objects.filter(campaign_id=campaign_id).delete()
+def recount_all(campaign_id: int) -> dict[tuple, dict]:
+    """Every subtree's figures in the campaign, counted from the rows: {(unit id,): figures}."""
     own: dict[int, Counter] = defaultdict(Counter)
     for root in Unit.objects.get_root_nodes():
         for uid, c in _own_counts_q(campaign_id, subtree_q(root.path, "unit__path"), root.path).items():
             own[uid].update(c)
-    paths = dict(Unit.objects.filter(pk__in=list(own)).values_list("pk", "path"))
-    prefixes = {p[:i] for p in paths.values() for i in range(Unit.steplen, len(p) + 1, Unit.steplen)}
-    ids = dict(Unit.objects.filter(path__in=prefixes).values_list("path", "pk"))
-    total: dict[int, Counter] = defaultdict(Counter)
-    for uid, c in own.items():
-        p = paths[uid]
-        for i in range(Unit.steplen, len(p) + 1, Unit.steplen):
-            total[ids[p[:i]]].update(c)
+    return checks.carry((((u,), c) for u, c in own.items()))
+
+
+def drift_all(campaign_id: int) -> dict[int, dict]:
+    """`drift()` of every unit: {unit id: {figure: (stored, recount)}} for the units that differ."""
+    stored_rows = (
+        ((r.pop("unit_id"),), r)
+        for r in ExamineCounts.objects.filter(campaign_id=campaign_id)
+        .values("unit_id", *COUNT_FIELDS)
+        .iterator(chunk_size=5000)
+    )
+    return checks.compare(stored_rows, recount_all(campaign_id), lambda _rest, f: f)
+
+
+@transaction.atomic
+def rebuild(campaign_id: int) -> int:
+    ExamineCounts.objects.filter(campaign_id=campaign_id).delete()
+    total = recount_all(campaign_id)
     ExamineCounts.objects.bulk_create(
         [
             ExamineCounts(unit_id=u, campaign_id=campaign_id, **{f: c.get(f, 0) for f in COUNT_FIELDS})
-            for u, c in total.items()
+            for (u,), c in total.items()
         ],
         batch_size=5000,
     )

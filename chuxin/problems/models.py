@@ -403,14 +403,18 @@ def resync_unit_paths(unit: Unit) -> int:
     return n
 
 
-def stale_unit_paths(repair: bool = False) -> dict[str, int]:
+def stale_unit_paths(repair: bool = False, under: str | None = None) -> dict[str, int]:
     """Problems and items whose copied unit path differs from their unit's path (a unit moved outside
-    `do_move_unit`, or rows written before the copy existed): model name -> how many. With `repair`, those
-    rows get their unit's path (one UPDATE per table, over the stale rows only)."""
+    `do_move_unit`, or rows written before the copy existed): model name -> how many. With `under` (a unit's
+    path), only the rows of that subtree: those whose unit lies in it, or whose copy says it does (a unit
+    moved out of it). With `repair`, those rows get their unit's path (one UPDATE per table, over the stale
+    rows only)."""
     path_of = Unit.objects.filter(pk=models.OuterRef("unit_id")).values("path")[:1]
     found = {}
     for model in (Problem, RectificationItem):
         stale = model.objects.exclude(unit_path=models.F("unit__path"))
+        if under is not None:
+            stale = stale.filter(subtree_q(under, "unit__path") | subtree_q(under, "unit_path"))
         found[model.__name__] = n = stale.count()
         if repair and n:
             model.objects.filter(pk__in=stale.values("pk")).update(unit_path=models.Subquery(path_of))

@@ -14,14 +14,14 @@ subtree's total (a problem with no area counts under none). The rules are those 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db.models import Count, Sum
 
-from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
+from chuxin.orgs.models import Unit, subtree_q
 from chuxin.problems.models import Problem, RectificationItem, WorkArea
 
-from . import shards
+from . import checks, shards
 from .models import AREA_COUNT_FIELDS, STATUS_FIELDS, AreaCounts
 
 AREAS = [a.value for a in WorkArea]
@@ -132,32 +132,46 @@ def drift(unit: Unit, campaign_id: int) -> dict:
     }
 
 
-def rebuild(campaign_ids: list[int]) -> int:
+def recount_all(campaign_ids: list[int], lineage: checks.Lineage | None = None) -> dict[tuple, dict]:
+    """Every subtree's figures per work area, counted from the ledger: {(unit id, campaign id, area): figures}."""
+
+    def own():
+        problems = Problem.objects.filter(campaign_id__in=campaign_ids).exclude(work_areas=0)
+        for u, c, mask, n in (
+            problems.values_list("unit_id", "campaign_id", "work_areas").annotate(n=Count("id")).order_by()
+        ):
+            for a in bits(mask):
+                yield (u, c, a), {"problems": n}
+        items = RectificationItem.objects.filter(problem__campaign_id__in=campaign_ids).exclude(
+            problem__work_areas=0
+        )
+        for u, c, mask, status, n in (
+            items.values_list("unit_id", "problem__campaign_id", "problem__work_areas", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            for a in bits(mask):
+                yield (u, c, a), {"items": n, STATUS_FIELDS[status]: n}
+
+    return checks.carry(own(), lineage)
+
+
+def drift_all(campaign_id: int, lineage=None, out: dict | None = None) -> dict[int, dict]:
+    """`drift()` of every unit in the campaign: {unit id: {figure: (stored, recount)}} (into `out`)."""
+    recounted = recount_all([campaign_id], lineage)
+    stored_rows = (
+        ((r.pop("unit_id"), r.pop("campaign_id"), r.pop("area")), r)
+        for r in _sums(AreaCounts.objects.filter(campaign_id=campaign_id, area__in=AREAS)).iterator(
+            chunk_size=5000
+        )
+    )
+    return checks.compare(stored_rows, recounted, lambda rest, f: f"area {rest[1]} {f}", out)
+
+
+def rebuild(campaign_ids: list[int], lineage: checks.Lineage | None = None) -> int:
     """Recompute the areas' rows of these campaigns from the ledger (inside the caller's transaction)."""
     AreaCounts.objects.filter(campaign_id__in=campaign_ids).delete()
-    paths = dict(Unit.objects.values_list("pk", "path"))
-    ids_by_path = {p: pk for pk, p in paths.items()}
-    own: dict[tuple[int, int, int], Counter] = defaultdict(Counter)  # (unit, campaign, mask)
-    problems = Problem.objects.filter(campaign_id__in=campaign_ids).exclude(work_areas=0)
-    for u, c, mask, n in (
-        problems.values_list("unit_id", "campaign_id", "work_areas").annotate(n=Count("id")).order_by()
-    ):
-        own[(u, c, mask)]["problems"] += n
-    items = RectificationItem.objects.filter(problem__campaign_id__in=campaign_ids).exclude(
-        problem__work_areas=0
-    )
-    for u, c, mask, status, n in (
-        items.values_list("unit_id", "problem__campaign_id", "problem__work_areas", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        own[(u, c, mask)]["items"] += n
-        own[(u, c, mask)][STATUS_FIELDS[status]] += n
-    total: dict[tuple[int, int, int], Counter] = defaultdict(Counter)
-    for (unit_id, cid, mask), counts in own.items():
-        for p in ancestor_paths(paths[unit_id]):
-            for a in bits(mask):
-                total[(ids_by_path[p], cid, a)].update(counts)
+    total = recount_all(campaign_ids, lineage)
     AreaCounts.objects.bulk_create(
         [AreaCounts(unit_id=u, campaign_id=c, area=a, **n) for (u, c, a), n in total.items()], batch_size=5000
     )

@@ -12,7 +12,7 @@ from django.db.models import Count, Sum
 from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
 from chuxin.problems.models import ACTIVE_STATUSES, Problem, RectificationItem
 
-from . import areas, shards, tallies, topics
+from . import areas, checks, shards, tallies, topics
 from .models import (
     AREA_COUNT_FIELDS,
     COUNT_FIELDS,
@@ -451,12 +451,74 @@ def drift(unit: Unit, campaign_id: int) -> dict:
     out.update(
         {str(d): (sd.get(d, 0), rd.get(d, 0)) for d in set(sd) | set(rd) if sd.get(d, 0) != rd.get(d, 0)}
     )
-    from chuxin.special.models import Topic
-
-    for topic_id in Topic.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True):
+    for topic_id in _topic_ids([campaign_id]):
         out.update(topics.drift(unit, topic_id))
     out.update(areas.drift(unit, campaign_id))
     out.update(tallies.drift(unit, campaign_id))
+    return out
+
+
+def _topic_ids(campaign_ids: list[int]) -> list[int]:
+    from chuxin.special.models import Topic
+
+    return list(Topic.objects.filter(campaign_id__in=campaign_ids).values_list("pk", flat=True))
+
+
+def _own(campaign_id: int):
+    """The figures of each unit's own problems and items, ((unit id,), figures) with a unit repeated, and
+    its unfinished items per due date, ((unit id, due date), {"n": n}): a few grouped queries."""
+    for r in (
+        Problem.objects.filter(campaign_id=campaign_id).values("unit_id", "source").annotate(n=Count("id"))
+    ):
+        yield (r["unit_id"],), {"problems": r["n"], SOURCE_FIELDS[r["source"]]: r["n"]}
+    items = RectificationItem.objects.filter(problem__campaign_id=campaign_id)
+    for r in items.values("unit_id", "status", "kind").annotate(n=Count("id")):
+        n = r["n"]
+        yield (r["unit_id"],), {"items": n, STATUS_FIELDS[r["status"]]: n, KIND_FIELDS[r["kind"]]: n}
+    for r in (
+        items.filter(status__in=ACTIVE_STATUSES, due_date__isnull=False)
+        .values("unit_id", "due_date")
+        .annotate(n=Count("id"))
+    ):
+        yield (r["unit_id"], r["due_date"]), {"n": r["n"]}
+
+
+def recount_all(campaign_id: int, lineage: checks.Lineage | None = None) -> tuple[dict, dict]:
+    """Every subtree's figures in a campaign, counted from the ledger rows: {(unit id,): figures} and
+    {(unit id, due date): {"n": unfinished items}} (what `rebuild` writes, what `drift_all` compares)."""
+    own = list(_own(campaign_id))
+    total = checks.carry(own, lineage)
+    counts = {k: v for k, v in total.items() if len(k) == 1}
+    due = {k: v for k, v in total.items() if len(k) == 2}
+    return counts, due
+
+
+def drift_all(campaign_id: int) -> dict[int, dict]:
+    """`drift()` of every unit in one pass: {unit id: {figure: (stored, recount)}} for the units whose
+    stored figures differ from a recount (a unit with no rows on either side is all zeros, and agrees)."""
+    lineage = checks.Lineage()
+    counts, due = recount_all(campaign_id, lineage)
+    stored_counts = (
+        ((r.pop("unit_id"),), r)
+        for r in SubtreeCounts.objects.filter(campaign_id=campaign_id)
+        .values("unit_id")
+        .annotate(**{f: Sum(f) for f in COUNT_FIELDS})
+        .order_by()
+        .iterator(chunk_size=5000)
+    )
+    out = checks.compare(stored_counts, counts, lambda _rest, f: f)
+    stored_due = (
+        ((u, d), {"n": n})
+        for u, d, n in SubtreeDue.objects.filter(campaign_id=campaign_id)
+        .values_list("unit_id", "due_date")
+        .annotate(n=Sum("n"))
+        .order_by()
+        .iterator(chunk_size=5000)
+    )
+    checks.compare(stored_due, due, lambda rest, _f: str(rest[0]), out)
+    topics.drift_all(_topic_ids([campaign_id]), lineage, out)
+    areas.drift_all(campaign_id, lineage, out)
+    tallies.drift_all(campaign_id, lineage, out)
     return out
 
 
@@ -468,51 +530,18 @@ def rebuild(campaign_id: int | None = None) -> int:
     campaigns = [campaign_id] if campaign_id else list(Campaign.objects.values_list("pk", flat=True))
     SubtreeCounts.objects.filter(campaign_id__in=campaigns).delete()
     SubtreeDue.objects.filter(campaign_id__in=campaigns).delete()
-    paths = dict(Unit.objects.values_list("pk", "path"))
-    ids_by_path = {p: pk for pk, p in paths.items()}
+    lineage = checks.Lineage()
     written = 0
     for cid in campaigns:
-        own: dict[int, Counter] = defaultdict(Counter)
-        own_due: dict[int, Counter] = defaultdict(Counter)
-        for r in Problem.objects.filter(campaign_id=cid).values("unit_id", "source").annotate(n=Count("id")):
-            own[r["unit_id"]]["problems"] += r["n"]
-            own[r["unit_id"]][SOURCE_FIELDS[r["source"]]] += r["n"]
-        items = RectificationItem.objects.filter(problem__campaign_id=cid)
-        for r in items.values("unit_id", "status", "kind").annotate(n=Count("id")):
-            c = own[r["unit_id"]]
-            c["items"] += r["n"]
-            c[STATUS_FIELDS[r["status"]]] += r["n"]
-            c[KIND_FIELDS[r["kind"]]] += r["n"]
-        for r in (
-            items.filter(status__in=ACTIVE_STATUSES, due_date__isnull=False)
-            .values("unit_id", "due_date")
-            .annotate(n=Count("id"))
-        ):
-            own_due[r["unit_id"]][r["due_date"]] += r["n"]
-        total: dict[int, Counter] = defaultdict(Counter)
-        total_due: dict[int, Counter] = defaultdict(Counter)
-        for unit_id in set(own) | set(own_due):
-            path = paths[unit_id]
-            for p in ancestor_paths(path):
-                anc = ids_by_path[p]
-                total[anc].update(own[unit_id])
-                total_due[anc].update(own_due[unit_id])
+        counts, due = recount_all(cid, lineage)
         SubtreeCounts.objects.bulk_create(
-            [SubtreeCounts(unit_id=u, campaign_id=cid, **c) for u, c in total.items()], batch_size=5000
+            [SubtreeCounts(unit_id=u, campaign_id=cid, **c) for (u,), c in counts.items()], batch_size=5000
         )
         SubtreeDue.objects.bulk_create(
-            [
-                SubtreeDue(unit_id=u, campaign_id=cid, due_date=d, n=n)
-                for u, c in total_due.items()
-                for d, n in c.items()
-            ],
+            [SubtreeDue(unit_id=u, campaign_id=cid, due_date=d, n=c["n"]) for (u, d), c in due.items()],
             batch_size=5000,
         )
-        written += len(total)
-    from chuxin.special.models import Topic
-
-    written += topics.rebuild(
-        list(Topic.objects.filter(campaign_id__in=campaigns).values_list("pk", flat=True))
-    )
-    written += areas.rebuild(campaigns)
-    return written + tallies.rebuild(campaigns)
+        written += len(counts)
+    written += topics.rebuild(_topic_ids(campaigns), lineage)
+    written += areas.rebuild(campaigns, lineage)
+    return written + tallies.rebuild(campaigns, lineage)

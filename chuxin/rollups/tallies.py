@@ -57,6 +57,7 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from chuxin.orgs.models import CommitteeMember, Unit, ancestor_paths, subtree_q
 
+from . import checks
 from .models import SubtreeTally
 
 
@@ -255,33 +256,53 @@ def drift(unit: Unit, campaign_id: int) -> dict[str, tuple[int, int]]:
     return {f"tally:{k}": (s[k], r[k]) for k in r if s[k] != r[k]}
 
 
-def rebuild(campaign_ids: list[int]) -> int:
-    """Recompute every declared tally (organ tallies too) of these campaigns from the strands' rows. Returns
-    rows written."""
-    SubtreeTally.objects.filter(campaign_id__in=campaign_ids).delete()
-    paths = dict(Unit.objects.values_list("pk", "path"))
-    ids_by_path = {p: pk for pk, p in paths.items()}
-    total: dict[tuple[int, int, str], int] = defaultdict(int)
-    for key, t in TALLIES.items():
-        own = (
-            t.rows()
-            .filter(**{f"{t.campaign}_id__in": campaign_ids})
-            .values(u=F(f"{t.unit}_id"), c=F(f"{t.campaign}_id"))
-            .annotate(n=t.measure())
-            .values_list("u", "c", "n")
-        )
-        for unit_id, cid, n in own:
-            if not n:
-                continue
-            path = paths[unit_id]
-            for i in range(Unit.steplen, len(path) + 1, Unit.steplen):
-                total[(ids_by_path[path[:i]], cid, key)] += n
+def recount_all(campaign_ids: list[int], lineage=None) -> dict[tuple, dict]:
+    """Every declared tally (organ tallies too) of these campaigns counted from the strands' rows:
+    {(unit id, campaign id, key): {"n": n}}, the subtree tallies carried to the ancestors, the organ tallies
+    not."""
+
+    def own():
+        for key, t in TALLIES.items():
+            rows = (
+                t.rows()
+                .filter(**{f"{t.campaign}_id__in": campaign_ids})
+                .values(u=F(f"{t.unit}_id"), c=F(f"{t.campaign}_id"))
+                .annotate(n=t.measure())
+                .values_list("u", "c", "n")
+            )
+            for unit_id, cid, n in rows:
+                if n:
+                    yield (unit_id, cid, key), {"n": n}
+
+    total = checks.carry(own(), lineage)
     for key, t in ORGAN_TALLIES.items():
         for (unit_id, cid), n in t.recount(None, campaign_ids).items():
             if n:
-                total[(unit_id, cid, key)] += n
+                total.setdefault((unit_id, cid, key), {"n": 0})["n"] += n
+    return total
+
+
+def drift_all(campaign_id: int, lineage=None, out: dict | None = None) -> dict[int, dict]:
+    """`drift()` of every unit in the campaign: {unit id: {"tally:<key>": (stored, recount)}} (into `out`)."""
+    recounted = recount_all([campaign_id], lineage)
+    stored_rows = (
+        ((u, campaign_id, k), {"n": n})
+        for u, k, n in SubtreeTally.objects.filter(
+            campaign_id=campaign_id, key__in=[*TALLIES, *ORGAN_TALLIES]
+        )
+        .values_list("unit_id", "key", "n")
+        .iterator(chunk_size=5000)
+    )
+    return checks.compare(stored_rows, recounted, lambda rest, _f: f"tally:{rest[1]}", out)
+
+
+def rebuild(campaign_ids: list[int], lineage=None) -> int:
+    """Recompute every declared tally (organ tallies too) of these campaigns from the strands' rows. Returns
+    rows written."""
+    SubtreeTally.objects.filter(campaign_id__in=campaign_ids).delete()
+    total = recount_all(campaign_ids, lineage)
     SubtreeTally.objects.bulk_create(
-        [SubtreeTally(unit_id=u, campaign_id=c, key=k, n=n) for (u, c, k), n in total.items()],
+        [SubtreeTally(unit_id=u, campaign_id=c, key=k, n=v["n"]) for (u, c, k), v in total.items()],
         batch_size=5000,
     )
     return len(total)

@@ -6,14 +6,14 @@ ground truth that the property test and `verifyrollups` compare against.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db.models import Count, Sum
 
-from chuxin.orgs.models import Unit, ancestor_paths, subtree_q
+from chuxin.orgs.models import Unit, subtree_q
 from chuxin.problems.models import Problem, RectificationItem
 
-from . import shards
+from . import checks, shards
 from .models import STATUS_FIELDS, TOPIC_COUNT_FIELDS, TopicCounts
 
 
@@ -64,26 +64,41 @@ def drift(unit: Unit, topic_id: int) -> dict:
     return {f"topic {topic_id} {f}": (s[f], r[f]) for f in TOPIC_COUNT_FIELDS if s[f] != r[f]}
 
 
-def rebuild(topic_ids: list[int]) -> int:
+def recount_all(topic_ids: list[int], lineage: checks.Lineage | None = None) -> dict[tuple, dict]:
+    """Every subtree's figures under these topics, counted from the ledger: {(unit id, topic id): figures}."""
+
+    def own():
+        problems = Problem.objects.filter(topic_id__in=topic_ids)
+        for r in problems.values("unit_id", "topic_id").annotate(n=Count("id")).order_by():
+            yield (r["unit_id"], r["topic_id"]), {"problems": r["n"]}
+        items = RectificationItem.objects.filter(problem__topic_id__in=topic_ids)
+        for r in items.values("unit_id", "problem__topic_id", "status").annotate(n=Count("id")).order_by():
+            yield (
+                (r["unit_id"], r["problem__topic_id"]),
+                {"items": r["n"], STATUS_FIELDS[r["status"]]: r["n"]},
+            )
+
+    return checks.carry(own(), lineage)
+
+
+def drift_all(topic_ids: list[int], lineage=None, out: dict | None = None) -> dict[int, dict]:
+    """`drift()` of every unit under these topics: {unit id: {figure: (stored, recount)}} (into `out`)."""
+    recounted = recount_all(topic_ids, lineage)
+    stored_rows = (
+        ((r.pop("unit_id"), r.pop("topic_id")), r)
+        for r in TopicCounts.objects.filter(topic_id__in=topic_ids)
+        .values("unit_id", "topic_id")
+        .annotate(**{f: Sum(f) for f in TOPIC_COUNT_FIELDS})
+        .order_by()
+        .iterator(chunk_size=5000)
+    )
+    return checks.compare(stored_rows, recounted, lambda rest, f: f"topic {rest[0]} {f}", out)
+
+
+def rebuild(topic_ids: list[int], lineage: checks.Lineage | None = None) -> int:
     """Recompute the topics' rows from the ledger (inside the caller's transaction)."""
     TopicCounts.objects.filter(topic_id__in=topic_ids).delete()
-    paths = dict(Unit.objects.values_list("pk", "path"))
-    ids_by_path = {p: pk for pk, p in paths.items()}
-    own: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    for r in (
-        Problem.objects.filter(topic_id__in=topic_ids).values("unit_id", "topic_id").annotate(n=Count("id"))
-    ):
-        own[(r["unit_id"], r["topic_id"])]["problems"] += r["n"]
-    items = RectificationItem.objects.filter(problem__topic_id__in=topic_ids)
-    for r in items.values("unit_id", "problem__topic_id", "status").annotate(n=Count("id")):
-        c = own[(r["unit_id"], r["problem__topic_id"])]
-        c["items"] += r["n"]
-        c[STATUS_FIELDS[r["status"]]] += r["n"]
-    total: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    for (unit_id, topic_id), c in own.items():
-        path = paths[unit_id]
-        for p in ancestor_paths(path):
-            total[(ids_by_path[p], topic_id)].update(c)
+    total = recount_all(topic_ids, lineage)
     TopicCounts.objects.bulk_create(
         [TopicCounts(unit_id=u, topic_id=t, **c) for (u, t), c in total.items()], batch_size=5000
     )
