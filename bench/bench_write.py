@@ -163,6 +163,24 @@ def _p(values, q):
     return round(percentile(values, q), 2) if values else None
 
 
+def _verify() -> dict[str, float]:
+    """The counters and the audit chain are still exact after the writes (set BENCH_VERIFY=0 to skip):
+    the whole verifyrollups (every unit) and verifyaudit, timed."""
+    from django.core.management import call_command
+
+    out = {}
+    for command in ("verifyrollups", "verifyaudit"):
+        t = time.perf_counter()
+        call_command(command)
+        out[command] = round(time.perf_counter() - t, 1)
+    print(
+        f"verifyrollups passed ({out['verifyrollups']} s, every unit), verifyaudit passed "
+        f"({out['verifyaudit']} s); load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    return out
+
+
 def main():
     vendor = scaled_demo()
     by_province, deepest = _items_by_province(400)
@@ -238,6 +256,7 @@ def main():
             print(f"  {name}: statements by total time (count, ms):")
             for shape, (n, ms) in sorted(shapes.items(), key=lambda kv: -kv[1][1])[:12]:
                 print(f"    {n:5d} {ms:9.0f}  {shape}")
+    verify_s = _verify() if os.environ.get("BENCH_VERIFY", "1") == "1" else None
     chains, one, flat = figures["chains"], figures["one_chain"], figures["unsharded"]
     print(
         f"chains / one chain: audit head lock p50 {_ratio(chains['audit_head'], one['audit_head'])}, pairs/s "
@@ -253,6 +272,7 @@ def main():
         "ratio": round(p50 / 50, 3),
         "target": "p50 <= 50 ms; 20 writers faster than 1 (no serialisation on the root row)",
         "ok": p50 <= 50 and chains["rate"] > single_rate,
+        "verify_seconds": verify_s,
         "p95_ms": _p(single["pairs"], 0.95),
         "cpu_p50_ms_1_writer": _p(single["cpu"], 0.5),
         "statements_per_pair": statements,
