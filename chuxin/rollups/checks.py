@@ -16,10 +16,11 @@ A missing row counts as zeros, on either side: only figures that differ are drif
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from chuxin.orgs.models import Unit, ancestor_paths
+from chuxin.orgs.models import STEPLEN, Unit
 
 
 @dataclass(frozen=True)
@@ -38,35 +39,50 @@ def register(name: str, *, drift, drift_all, rebuild) -> None:
 
 
 class Lineage:
-    """Every unit's ancestors (itself included), from one read of the tree's paths: what the recounts
-    carry a unit's own figures up with."""
+    """Every unit's depth and parent, from one read of the tree's paths: what the recounts carry a unit's
+    own figures up with."""
 
     def __init__(self):
         self.paths = dict(Unit.objects.values_list("pk", "path"))
         self._id_of = {p: pk for pk, p in self.paths.items()}
-        self._cache: dict[int, tuple[int, ...]] = {}
 
-    def __call__(self, unit_id: int) -> tuple[int, ...]:
-        found = self._cache.get(unit_id)
-        if found is None:
-            found = self._cache[unit_id] = tuple(self._id_of[p] for p in ancestor_paths(self.paths[unit_id]))
-        return found
+    def depth(self, unit_id: int) -> int:
+        return len(self.paths[unit_id]) // STEPLEN
+
+    def parent(self, unit_id: int) -> int | None:
+        return self._id_of.get(self.paths[unit_id][:-STEPLEN])
 
 
 def carry(own: Iterable[tuple[tuple, dict[str, int]]], lineage: Lineage | None = None) -> dict[tuple, dict]:
-    """Figures of each unit's own rows ((unit id, *rest), {figure: n}) -> the figures of every subtree:
-    each unit's added to its own and every ancestor's key ((ancestor id, *rest))."""
+    """Figures of each unit's own rows ((unit id, *rest), {figure: n}; a key may repeat) -> the figures of
+    every subtree, {(unit id, *rest): figures}: each unit's own rows summed, then each subtree's sum added to
+    its parent's, deepest level first, so that every sum is added once (not once per ancestor)."""
     lineage = lineage or Lineage()
     total: dict[tuple, dict] = {}
-    for (unit_id, *rest), figures in own:
-        for a in lineage(unit_id):
-            acc = total.get((a, *rest))
-            if acc is None:
-                total[(a, *rest)] = dict(figures)
-            else:
-                for k, v in figures.items():
-                    acc[k] = acc.get(k, 0) + v
+    for key, figures in own:
+        _add_into(total, key, figures)
+    levels: dict[int, list[tuple]] = defaultdict(list)
+    for key in total:
+        levels[lineage.depth(key[0])].append(key)
+    for depth in range(max(levels, default=0), 1, -1):
+        for key in levels[depth]:
+            parent = lineage.parent(key[0])
+            if parent is not None:
+                up = (parent, *key[1:])
+                if _add_into(total, up, total[key]):
+                    levels[depth - 1].append(up)  # a new key of the level above: carried in its turn
     return total
+
+
+def _add_into(total: dict[tuple, dict], key: tuple, figures: dict[str, int]) -> bool:
+    """Add `figures` to `total[key]`; True when the key is new."""
+    acc = total.get(key)
+    if acc is None:
+        total[key] = dict(figures)
+        return True
+    for k, v in figures.items():
+        acc[k] = acc.get(k, 0) + v
+    return False
 
 
 def compare(
@@ -87,7 +103,9 @@ def compare(
                 out.setdefault(key[0], {})[label(key[1:], f)] = (a, b)
 
     for key, s in stored:
-        differ(key, s, recounted.pop(key, {}))
+        r = recounted.pop(key, None) or {}
+        if {f: v for f, v in s.items() if v} != r:  # zeros are absent from the recount
+            differ(key, s, r)
     for key, r in recounted.items():
         differ(key, {}, r)
     recounted.clear()
