@@ -5,6 +5,8 @@ or a person is deactivated."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
 
 from chuxin.orgs.models import GuidanceGroup, Person
 from chuxin.orgs.scope import _grants, guidance_grants, role_grants, scope_for
@@ -48,3 +50,34 @@ def test_scope_for_reads_the_grants_once_per_user_object(django_assert_num_queri
         scope_for(user)
         scope_for(user)
     assert scope_for(user).grants == _grants(user.pk)
+
+
+def test_the_first_unit_lookup_reads_the_unit_and_the_scope_in_one_statement(django_assert_num_queries):
+    from chuxin.orgs.models import Unit
+    from chuxin.orgs.scope import get_unit_for_user
+
+    for user in get_user_model().objects.all():
+        with django_assert_num_queries(1):
+            try:
+                unit = get_unit_for_user(user, "440000")
+            except Http404:
+                unit = None
+        assert sorted(scope_for(user).grants) == sorted(_grants(user.pk)), user.username
+        expected = Unit.objects.get(code="440000")
+        if user.is_superuser or scope_for(user).contains(expected):
+            assert unit == expected and unit.created_at == expected.created_at  # the converters applied
+        else:
+            assert unit is None
+
+
+def test_the_unit_lookup_answers_404_outside_the_scope_and_for_unknown_codes():
+    from chuxin.orgs.scope import get_unit_for_user
+
+    guangdong = get_user_model().objects.get(username="guangdong")
+    assert get_unit_for_user(guangdong, "440000").code == "440000"
+    with pytest.raises(Http404):
+        get_unit_for_user(guangdong, "420000")  # Hubei
+    with pytest.raises(Http404):
+        get_unit_for_user(guangdong, "no-such-unit")
+    with pytest.raises(Http404):
+        get_unit_for_user(AnonymousUser(), "440000")

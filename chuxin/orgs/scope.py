@@ -100,32 +100,65 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _grants(user_id: int) -> list[tuple[str, str]]:
-    """The rows of role_grants(user) and guidance_grants(user) together, in one plain statement written out
-    from those two querysets (every page pays for it, and composing the union cost ten times running it).
-    tests/test_scope_grants.py checks that it answers what the querysets answer."""
+def _grants_sql(columns: str, role: str = "ra.role") -> str:
+    """The statement behind _grants(), selecting `columns` (of the granted unit `u`) after the role: the
+    rows of role_grants(user) and guidance_grants(user) together, written out from those two querysets
+    (every page pays for it, and composing the union cost ten times running it). `role` names the role's
+    column (an alias may follow). Parameters: the user's id, Role.GUIDANCE, the user's id."""
     t = {
         m.__name__: m._meta.db_table
         for m in (RoleAssignment, Person, Unit, GuidanceGroup, GuidanceGroupMember)
     }
     assigned = GuidanceGroup.assigned_units.through._meta.db_table
-    sql = f"""
-        SELECT ra.role, u.path
+    return f"""
+        SELECT {role}, {columns}
         FROM {t["RoleAssignment"]} ra
         JOIN {t["Person"]} p ON p.id = ra.person_id
         JOIN {t["Unit"]} u ON u.id = ra.unit_id
         WHERE p.is_active AND p.user_id = %s
         UNION ALL
-        SELECT %s, u.path
+        SELECT %s, {columns}
         FROM {assigned} a
         JOIN {t["GuidanceGroup"]} g ON g.id = a.guidancegroup_id
         JOIN {t["GuidanceGroupMember"]} m ON m.group_id = g.id
         JOIN {t["Person"]} p ON p.id = m.person_id
         JOIN {t["Unit"]} u ON u.id = a.unit_id
         WHERE g.is_active AND p.is_active AND p.user_id = %s"""  # noqa: S608 — table names from the models
+
+
+def _grants(user_id: int) -> list[tuple[str, str]]:
+    """The user's (role, unit path) grants: role_grants(user) and guidance_grants(user) in one plain
+    statement (_grants_sql). tests/test_scope_grants.py checks that it answers what the querysets answer."""
     with connection.cursor() as cur:
-        cur.execute(sql, [user_id, Role.GUIDANCE.value, user_id])
+        cur.execute(_grants_sql("u.path"), [user_id, Role.GUIDANCE.value, user_id])
         return [(role, path) for role, path in cur.fetchall()]
+
+
+def _unit_with_grants(user, code: str) -> Unit | None:
+    """The unit with this code (None if there is none), and the user's scope set as scope_for() sets it, in
+    one statement when the scope is not known yet: the granted units' rows (each with its role) and the
+    unit's row (role NULL) together, through raw() so that the fields' converters apply. The first scoped
+    lookup of nearly every page is this one; its two round trips were two of the ledger page's seven.
+    tests/test_scope_grants.py checks that the scope it leaves is the one scope_for() computes."""
+    columns = ", ".join(f"u.{f.column}" for f in Unit._meta.concrete_fields)
+    # the role first in every branch (a union's columns take the first branch's names), NULL on the unit's
+    # row; raw() maps the other columns to the fields by name
+    own = f"SELECT NULL AS chuxin_role, {columns} FROM {Unit._meta.db_table} u WHERE u.code = %s"  # noqa: S608
+    known = user.is_superuser or getattr(user, "_chuxin_scope", None) is not None
+    if known:
+        sql, params = own, [code]
+    else:
+        grants_sql = _grants_sql(columns, role="ra.role AS chuxin_role")
+        sql, params = f"{grants_sql} UNION ALL {own}", [user.pk, Role.GUIDANCE.value, user.pk, code]
+    unit, grants = None, []
+    for row in Unit.objects.raw(sql, params):
+        if row.chuxin_role is None:
+            unit = row
+        else:
+            grants.append((row.chuxin_role, row.path))
+    if not known:
+        user._chuxin_scope = Scope(grants=grants)
+    return unit
 
 
 def role_grants(user) -> QuerySet:
@@ -218,5 +251,13 @@ def get_scoped_or_404(user, queryset: QuerySet, pk, path_field: str, *, need: st
 
 
 def get_unit_for_user(user, code: str, *, need: str | None = None) -> Unit:
-    """The unit with this code if the user may see it (404) and holds the role `need` asks (403)."""
-    return _scoped_first(user, Unit.objects.filter(code=code), "path", need)
+    """The unit with this code if the user may see it (404) and holds the role `need` asks (403). With the
+    scope, when it is not read yet, in the same statement (_unit_with_grants)."""
+    if user is None or not user.is_authenticated:
+        raise Http404("No such object")
+    unit = _unit_with_grants(user, code)
+    if unit is None or not scope_for(user).contains(unit):
+        raise Http404("No such object")
+    if need is not None:
+        require(user, unit.path, need, unit.name)
+    return unit
