@@ -89,3 +89,31 @@ def test_the_daily_snapshot_feeds_the_trend(as_user, guangdong_office):
     assert timezone.localdate() in days and len(days) >= 2
     body = as_user(guangdong_office).get("/dashboards/units/440000/").content.decode()
     assert 'id="chart-trend"' in body
+
+
+def test_the_breadcrumb_climbs_only_to_dashboards_the_campaign_covers(as_user, central_office):
+    """The breadcrumb answers from the campaign directory what access.covers() answers in SQL, also for a
+    campaign whose batches cover a subtree only."""
+    import re
+
+    from chuxin.campaigns.access import covers
+    from chuxin.campaigns.models import Batch
+
+    leaf = Unit.objects.get(code="440604")
+    client = as_user(central_office)
+    for campaign in Campaign.objects.all():
+        ancestors = [a for a in leaf.ancestors() if covers(campaign, a)]
+        if not covers(campaign, leaf):
+            continue
+        body = client.get(f"/dashboards/units/440604/?campaign={campaign.pk}").content.decode()
+        crumbs = re.search(r'<ol class="breadcrumb small">(.*?)</ol>', body, re.S).group(1)
+        shown = re.findall(r'href="/dashboards/units/(\w+)/', crumbs)
+        assert shown == [a.code for a in ancestors], campaign.title
+    # a campaign led at the centre whose one batch lists Guangdong's city: the province is not covered
+    campaign = Campaign.objects.filter(root_unit__code="000000").first()
+    Batch.objects.filter(campaign=campaign).delete()
+    batch = Batch.objects.create(campaign=campaign, number=1, name="x", start="2019-06-01", end="2019-08-31")
+    batch.units.add(Unit.objects.get(code="440600"))
+    body = client.get(f"/dashboards/units/440604/?campaign={campaign.pk}").content.decode()
+    crumbs = re.search(r'<ol class="breadcrumb small">(.*?)</ol>', body, re.S).group(1)
+    assert re.findall(r'href="/dashboards/units/(\w+)/', crumbs) == ["000000", "440600"]

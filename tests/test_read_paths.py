@@ -223,11 +223,12 @@ def test_the_dashboards_number_filter_prints_what_intcomma_prints(language):
     from django.contrib.humanize.templatetags.humanize import intcomma
     from django.utils import translation
 
-    from chuxin.core.templatetags.numbers import num
+    from chuxin.core.templatetags.numbers import num, num_formatter
 
     with translation.override(language):
+        fmt = num_formatter()
         for value in [0, 7, 999, 1000, 12345, 1234567, -1234567, 10**9, 12.5, None]:
-            assert num(value) == intcomma(value), value
+            assert num(value) == fmt(value) == intcomma(value), value
 
 
 def test_the_ledger_shows_only_the_pages_campaign_once_there_are_two(central_office):

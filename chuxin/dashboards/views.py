@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from chuxin.audit.actions import do_record_export
 from chuxin.audit.events import AuditEvent
-from chuxin.campaigns.access import campaign_for
+from chuxin.campaigns.access import campaign_for, covering_cached
 from chuxin.core.dbrouter import reads_from_replica
-from chuxin.core.templatetags.numbers import num
+from chuxin.core.templatetags.numbers import num_formatter
 from chuxin.core.xlsx import SafeWorkbook
 from chuxin.orgs.models import Unit
 from chuxin.orgs.scope import get_unit_for_user, scope_for
@@ -71,6 +71,7 @@ def _children_rows(children, campaign_id: int, as_of_day: date | None = None) ->
     base = reverse("unit_dashboard", args=["__code__"])
     query = f"?campaign={campaign_id}" + (f"&as_of={as_of_day.isoformat()}" if as_of_day else "")
     rows = []
+    num = num_formatter()
     for k in children:
         url = escape(f"{base.replace('__code__', quote(k.unit.code))}{query}")
         cells = "".join(
@@ -84,25 +85,17 @@ def _children_rows(children, campaign_id: int, as_of_day: date | None = None) ->
     return mark_safe("".join(rows))  # noqa: S308 — built from escaped values above
 
 
-def _breadcrumb_ancestors(user, unit, campaign):
+def _breadcrumb_ancestors(request, unit, campaign):
     """The ancestors the user sees whose dashboard exists for this campaign: the breadcrumb climbs back up
-    the dashboards, never to a unit the campaign does not cover (that page would be a 404). Two queries."""
-    from chuxin.campaigns.models import Batch
-
-    scope = scope_for(user)
-    ancestors = [a for a in unit.ancestors() if scope.contains(a)]
-    root = campaign.root_unit.path
-    ancestors = [a for a in ancestors if a.path.startswith(root)]
-    if not ancestors:
-        return []
-    batches = Batch.units.through.objects.filter(batch__campaign=campaign)
-    listed = set(
-        batches.filter(unit__path__in=[a.path for a in ancestors]).values_list("unit__path", flat=True)
-    )
-    if not listed and not batches.exists():
-        return ancestors  # no batch yet: the campaign covers its root's whole subtree
-    # the leading unit is always covered; a batch covers the subtrees of the units it lists
-    return [a for a in ancestors if a.path == root or any(a.path.startswith(p) for p in listed)]
+    the dashboards, never to a unit the campaign does not cover (that page would be a 404). One query (the
+    ancestors); whether the campaign covers each is the campaign rule answered from the campaign directory
+    that campaign_for() already read for this request (covering_cached)."""
+    scope = scope_for(request.user)
+    return [
+        a
+        for a in unit.ancestors()
+        if scope.contains(a) and any(c.pk == campaign.pk for c in covering_cached(request, a))
+    ]
 
 
 @login_required
@@ -143,7 +136,7 @@ def unit_dashboard(request, code):
         {
             "unit": unit,
             "campaign": campaign,
-            "ancestors": _breadcrumb_ancestors(request.user, unit, campaign),
+            "ancestors": _breadcrumb_ancestors(request, unit, campaign),
             "chart": chart,
             # a snapshot keeps the overdue total, not its bands by days
             "bucket_rows": [] if d["historical"] else list(zip(_bucket_labels(), me.buckets, strict=True)),
