@@ -92,6 +92,17 @@ class BookInfo:
         return max((s.rows for s in self.sheets), default=0)
 
 
+# Control characters that text pasted from Word or another system carries invisibly (vertical tab, NUL,
+# unit separators…; a workbook stores them as _x000B_): the imports drop them, so that a dry run and its apply
+# store the same text, PostgreSQL (which refuses NUL in text) never fails an apply, and a re-sent file compares
+# equal. Tab, line feed and carriage return stay.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_controls(value: str) -> str:
+    return _CONTROL.sub("", value)
+
+
 def col_number(letters: bytes | str) -> int:
     n = 0
     for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():

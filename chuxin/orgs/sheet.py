@@ -59,11 +59,13 @@ class OrgFileError(Exception):
 def _norm(v) -> str:
     import unicodedata
 
+    from chuxin.core.xlsx import drop_controls
+
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
-    return unicodedata.normalize("NFKC", str(v)).strip()
+    return drop_controls(unicodedata.normalize("NFKC", str(v))).strip()
 
 
 def _labels(choices) -> dict[str, str]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from chuxin.core.xlsx import SheetReader, XlsxRefused, col_letters, inspect_xlsx
+from chuxin.core.xlsx import SheetReader, XlsxRefused, col_letters, drop_controls, inspect_xlsx
 
 from .layout import COLUMNS, REQUIRED, norm
 
@@ -143,6 +143,8 @@ def parse_date(value) -> date | None:
 
 def text(value) -> str:
     if type(value) is str:  # the common case first: this runs for every cell of every row
+        if not value.isprintable():  # a fast C check; CJK text is printable, so this is rare
+            value = drop_controls(value)
         return value.strip()
     if value is None:
         return ""
