@@ -2,7 +2,12 @@
 + plan) and the import (read + plan + apply through do_import_ledger, with its audit entries and counters, in one
 transaction), each measured and reported separately; verifyrollups and verifyaudit run afterwards.
 Scale: BENCH_ROWS (default 100000) new rows over a generated demo of BENCH_UNITS (default 3000) units.
-Database: DATABASE_URL or a temporary SQLite file. Peak memory: the process's maximum RSS.
+Database: DATABASE_URL or a temporary SQLite file.
+
+Each phase (the bare read, the dry run, the import) runs in a process of its own that has set up Django and
+imported the import's modules, as a worker's job runs: an RQ worker forks a work horse per job, and neither
+worker loads the demo generator (whose scikit-learn alone is ~125 MB) or keeps a demo build's or a bare
+read's heap. The timings start after that set-up; a phase's peak memory is its process's peak RSS.
 """
 
 import os
@@ -173,15 +178,90 @@ def _build_file(path: Path, rng: random.Random) -> None:
     wb.close()
 
 
-def main():
-    _fresh_db()
+def _database_url() -> str:
+    """The URL of the database this process uses (PostgreSQL: the benchmark's test_<name>), for the phases'
+    processes."""
+    import urllib.parse
+
+    from django.db import connection
+
+    url = os.environ["DATABASE_URL"]
+    if connection.vendor != "postgresql":
+        return url
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+def _run_phase(phase: str, path: Path, user_id: int, unit_id: int, campaign_id: int) -> dict:
+    """One phase in a fresh process, as a worker runs an import job (see the module's docstring)."""
+    import json
+    import subprocess
+    import sys
+
+    from django.db import connections
+
+    connections.close_all()  # SQLite: no read transaction of this process in the phase's way
+    env = {**os.environ, "DATABASE_URL": _database_url()}
+    args = [sys.executable, __file__, "--phase", phase, str(path), *map(str, (user_id, unit_id, campaign_id))]
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _phase(phase: str, path: str, user_id: int, unit_id: int, campaign_id: int) -> dict:
+    """The body of a phase's process (`_run_phase`): prints one JSON line."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chuxin.settings")
+    os.environ.setdefault("DEBUG", "0")
+    import django
+
+    django.setup()
     from django.contrib.auth import get_user_model
     from python_calamine import CalamineWorkbook
 
     from chuxin.campaigns.models import Campaign
-    from chuxin.demo.generator import make_demo
     from chuxin.orgs.models import Unit
     from chuxin.problems.actions import do_import_ledger
+    from chuxin.problems.ledger import jobs  # noqa: F401 (what the worker's task imports)
+
+    user = get_user_model().objects.get(pk=user_id)
+    unit = Unit.objects.get(pk=unit_id)
+    campaign = Campaign.objects.get(pk=campaign_id)
+    _trim()
+    base_mb = _resident_mb()
+    _reset_peak()
+    out: dict = {}
+    t0, c0 = time.perf_counter(), time.process_time()
+    if phase == "read":
+        CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+    else:
+        result = _profiled(
+            phase,
+            do_import_ledger,
+            unit=unit,
+            path=Path(path),
+            campaign=campaign,
+            confirm=phase == "apply",
+            acting_user=user,
+        )
+        if result.get("errors") or result.get("file_error"):
+            out["errors"] = [str(result.get("file_error")), [str(e) for e in result["errors"][:5]]]
+        out["summary"] = result.get("summary", {})
+        out["plan_reused"] = result.get("plan_reused")
+    out.update(
+        wall=time.perf_counter() - t0,
+        cpu=time.process_time() - c0,
+        peak_mb=_phase_peak_mb(),
+        base_mb=base_mb,
+    )
+    return out
+
+
+def main():
+    _fresh_db()
+    from django.contrib.auth import get_user_model
+
+    from chuxin.campaigns.models import Campaign
+    from chuxin.demo.generator import make_demo
+    from chuxin.orgs.models import Unit
     from chuxin.problems.models import RectificationItem
 
     make_demo(UNITS, 2019, items=0)
@@ -194,34 +274,16 @@ def main():
         _build_file(path, rng)
         build = time.perf_counter() - t0
         size_mb = path.stat().st_size / 1e6
-
-        t0, c0 = time.perf_counter(), time.process_time()
-        CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-        bare, bare_cpu = time.perf_counter() - t0, time.process_time() - c0
-        rss_after_read = _peak_mb()
-
         before = RectificationItem.objects.count()
         campaign = Campaign.objects.first()
-
-        untrimmed_mb = _resident_mb()
-        _trim()
-        base_mb = _resident_mb()
-        _reset_peak()
-        t0, c0 = time.perf_counter(), time.process_time()
-        dry = _profiled("dry", do_import_ledger, unit=root, path=path, campaign=campaign, acting_user=user)
-        check, check_cpu = time.perf_counter() - t0, time.process_time() - c0
-        dry_peak = _phase_peak_mb()
-        if dry.get("errors") or dry.get("file_error"):
-            raise SystemExit(f"the synthetic file has errors: {dry.get('file_error')} {dry['errors'][:5]}")
-        del dry
-        _trim()
-        _reset_peak()
-        t1, c1 = time.perf_counter(), time.process_time()
-        result = _profiled(
-            "apply", do_import_ledger, unit=root, path=path, campaign=campaign, confirm=True, acting_user=user
-        )
-        full, full_cpu = time.perf_counter() - t1, time.process_time() - c1
-        apply_peak = _phase_peak_mb()
+        ids = (user.pk, root.pk, campaign.pk)
+        read = _run_phase("read", path, *ids)
+        dry = _run_phase("dry", path, *ids)
+        if dry.get("errors"):
+            raise SystemExit(f"the synthetic file has errors: {dry['errors']}")
+        result = _run_phase("apply", path, *ids)
+        if result.get("errors"):
+            raise SystemExit(f"the import failed: {result['errors']}")
         summary = result["summary"]
         reused = result.get("plan_reused")
         created = RectificationItem.objects.count() - before
@@ -229,18 +291,23 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    bare, bare_cpu = read["wall"], read["cpu"]
+    check, check_cpu, dry_peak = dry["wall"], dry["cpu"], dry["peak_mb"]
+    full, full_cpu, apply_peak = result["wall"], result["cpu"], result["peak_mb"]
+    base_mb = dry["base_mb"]
     print(
         f"{SCALE:,} rows ({size_mb:.1f} MB, built in {build:.1f} s): bare calamine read {bare:.2f} s; "
         f"dry run {check:.2f} s ({check / bare:.1f}x); import with apply {full:.1f} s ({full / bare:.1f}x; "
-        f"{summary['new']:,} items, {summary['problems_created']:,} problems; the dry run's plan reused: {reused}); peak RSS during the dry run "
-        f"{dry_peak:.0f} MB, during the import {apply_peak:.0f} MB (the process held {base_mb:.0f} MB before, {untrimmed_mb:.0f} MB before its freed memory was trimmed; "
-        f"whole process peak {_peak_mb():.0f} MB, after the bare read {rss_after_read:.0f} MB)",
+        f"{summary['new']:,} items, {summary['problems_created']:,} problems; the dry run's plan reused: {reused}); "
+        f"peak RSS of the bare read {read['peak_mb']:.0f} MB, of the dry run {dry_peak:.0f} MB, of the import "
+        f"{apply_peak:.0f} MB (each phase in a fresh process holding {base_mb:.0f} MB before it: Django and "
+        "the import's modules)",
         flush=True,
     )
     # On a shared machine wall time stretches with the load; this process's CPU time much less (on
     # PostgreSQL the server's CPU time is not in it).
     print(
-        f"CPU time of this process: bare read {bare_cpu:.2f} s; dry run {check_cpu:.2f} s "
+        f"CPU time of the phase's process: bare read {bare_cpu:.2f} s; dry run {check_cpu:.2f} s "
         f"({check_cpu / bare_cpu:.1f}x); import {full_cpu:.2f} s ({full_cpu / bare_cpu:.1f}x); "
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
@@ -278,9 +345,8 @@ def main():
         "peak_rss_mb": round(max(dry_peak, apply_peak)),
         "dry_run_peak_rss_mb": round(dry_peak),
         "apply_peak_rss_mb": round(apply_peak),
-        "rss_before_import_mb": round(base_mb),
-        "rss_before_trim_mb": round(untrimmed_mb),
-        "process_peak_rss_mb": round(_peak_mb()),
+        "read_peak_rss_mb": round(read["peak_mb"]),
+        "rss_before_phase_mb": round(base_mb),
         "memory_target": "<= 500 MB",
         "load_average": round(os.getloadavg()[0], 1),
     }
@@ -291,4 +357,8 @@ if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    print(json.dumps(main(), ensure_ascii=False))
+    if sys.argv[1:2] == ["--phase"]:
+        name, file, *pks = sys.argv[2:]
+        print(json.dumps(_phase(name, file, *map(int, pks))))
+    else:
+        print(json.dumps(main(), ensure_ascii=False))
