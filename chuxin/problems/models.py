@@ -47,7 +47,10 @@ class WorkArea(models.IntegerChoices):
 
 class Problem(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="problems")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="problems", verbose_name=_("unit"))
+    # no index of its own: problems_unit_campaign leads with the unit (every insert pays for each index)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="problems", verbose_name=_("unit"), db_index=False
+    )
     # The unit's tree path, copied here so a subtree filter is a range of this table's own index
     # (no join through orgs_unit); kept right by unit moves (problems.apps listens to unit_moved).
     unit_path = models.CharField(max_length=255, default="", editable=False)
@@ -55,8 +58,13 @@ class Problem(models.Model):
     description = models.TextField(_("description"), blank=True)
     source = models.CharField(_("source"), max_length=12, choices=Source.choices)
     category = models.CharField(_("category"), max_length=60, blank=True)
-    domain = models.ForeignKey(
-        WorkDomain, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("work domain")
+    domain = models.ForeignKey(  # indexed where set (problems_domain)
+        WorkDomain,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("work domain"),
+        db_index=False,
     )
     responsible_leader = models.ForeignKey(
         Person,
@@ -76,19 +84,27 @@ class Problem(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
     # 专项整治: the topic this problem is listed under (its figures roll up per topic as well).
-    topic = models.ForeignKey(
+    topic = models.ForeignKey(  # indexed where set (problems_topic)
         "special.Topic",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="problems",
         verbose_name=_("special rectification topic"),
+        db_index=False,
     )
 
     class Meta:
         verbose_name = _("problem")
         indexes = [
+            # the unit's problems (and the unit's foreign key: a unit is deleted only without them)
             models.Index(fields=["unit", "campaign"], name="problems_unit_campaign"),
+            # a topic's problems (the special rectification's figures), a domain's (SET_NULL when one is
+            # deleted): only the problems that have one are indexed, so the rows without one (an import's
+            # 50 000 new problems) add no entry; `topic_id = …` and `IN (…)` imply IS NOT NULL, and both
+            # SQLite and PostgreSQL use a partial index on that proof
+            models.Index(fields=["topic"], name="problems_topic", condition=Q(topic__isnull=False)),
+            models.Index(fields=["domain"], name="problems_domain", condition=Q(domain__isnull=False)),
             # the ledger filtered by source over a subtree (PostgreSQL: pattern ops serve LIKE 'path%')
             models.Index(
                 fields=["source", "unit_path", "id"],
@@ -205,9 +221,8 @@ def ladder_bands() -> list[tuple[int, int | None, str]]:
 
 class RectificationItem(models.Model):
     problem = models.ForeignKey(Problem, on_delete=models.PROTECT, related_name="items")
-    unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="items"
-    )  # = problem.unit, for scope
+    # = problem.unit, for scope; no index of its own: items_unit_status leads with it
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="items", db_index=False)
     # = unit.path, copied so the ledger's subtree filters are ranges of this table's own indexes
     # (see Meta.indexes); kept right by unit moves (problems.apps listens to unit_moved).
     unit_path = models.CharField(max_length=255, default="", editable=False)
@@ -220,8 +235,12 @@ class RectificationItem(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     requirements = models.TextField(_("requirements"), blank=True)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    responsible_person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="items", verbose_name=_("responsible person")
+    responsible_person = models.ForeignKey(  # no index of its own: items_my_items leads with it
+        Person,
+        on_delete=models.PROTECT,
+        related_name="items",
+        verbose_name=_("responsible person"),
+        db_index=False,
     )
     responsible_leader = models.ForeignKey(
         Person,
@@ -234,8 +253,13 @@ class RectificationItem(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     # The next date the item must meet: its deadline, or the earliest open stage's target date.
     due_date = models.DateField(null=True, blank=True)
-    claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    claimed_by = models.ForeignKey(  # indexed where set (items_claimed_by)
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -289,6 +313,12 @@ class RectificationItem(models.Model):
             models.Index(
                 fields=["status", "claimed_at"], name="items_claim_queue"
             ),  # to-do: oldest claims first
+            # the staff to-do's "claimed by me" (and the user's foreign key): only claimed items have a
+            # claimant, so new items (an import's 100 000) add no entry; `claimed_by_id = …` implies IS NOT
+            # NULL, and both SQLite and PostgreSQL use a partial index on that proof
+            models.Index(
+                fields=["claimed_by"], name="items_claimed_by", condition=Q(claimed_by__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
