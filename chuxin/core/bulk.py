@@ -109,8 +109,11 @@ def insert_rows(
     # only date and datetime columns need adapting; their values repeat (one import's timestamp, a few
     # hundred dates), so each distinct value is adapted once
     adapted = [(k + 1, adapt[a], {}) for k, a in enumerate(attnames) if a in adapt]
-
     texts = [(k, {}) for k, _fn, _cache in adapted]  # the digest's text of each distinct date / datetime
+    copying = connection.vendor == "postgresql" and not cast
+    if copying:  # psycopg's COPY adapts dates and datetimes itself
+        adapted = []
+
     lines: list[str] = []
     every = itemgetter(*attnames) if len(attnames) > 1 else None
 
@@ -140,7 +143,7 @@ def insert_rows(
     if len(ids) != len(rows):
         raise ValueError(f"{len(rows)} rows, {len(ids)} ids")
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql" and not cast and hasattr(cur.cursor, "copy"):
+        if copying and hasattr(cur.cursor, "copy"):
             # PostgreSQL: COPY … FROM STDIN (psycopg 3), a stream of rows instead of a statement per row;
             # psycopg adapts the Python values (dates, datetimes, None) itself
             names = ", ".join(f'"{c}"' for c in columns)
