@@ -82,12 +82,14 @@ def _check_version(obj, expected: int | None) -> None:
 
 def _lock_item(item_id: int) -> RectificationItem:
     """Every item workflow step starts here: lock the row, refuse writes into a closed campaign."""
-    item = (
+    items = (
         RectificationItem.objects.select_for_update(of=("self", "unit", "problem"))
         # the responsible person too (not locked): the ledger event's notification needs their account
         .select_related("unit", "problem__campaign", "responsible_person")
-        .get(pk=item_id)
     )
+    # the unit's ancestors for the roll-up counters, read by the same statement (PostgreSQL): the unit row
+    # is locked, so no move can change them before the commit
+    item = counters.with_ancestry(items).get(pk=item_id)
     ensure_open(item.problem.campaign)
     item._counted_as = counters.ItemState.of(item)  # what the roll-up counters hold for it now
     return item
@@ -113,8 +115,7 @@ def _save_item(
     takes them in the same order, roll-ups before audit, so two writers never deadlock on them. So the
     change's `ledger_event` (`event`: its sender name, sent with the item, the user and `text`) goes out
     before them too: its receivers' writes (notifications) are not made while the hot rows are held."""
-    evidence_store.check_unit_quota(item.unit, files or [])
-    blobs = [(f.name[:200], evidence_store.store(f)) for f in files or ()]
+    blobs = evidence_store.store_for_unit(item.unit, files or ())  # the quota checked first
     item.due_date = compute_due_date(item)
     item.version += 1
     item.save()

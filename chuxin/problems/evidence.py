@@ -56,16 +56,29 @@ def check_upload(uploaded) -> str:
     return ALLOWED[os.path.splitext(uploaded.name)[1].lower()]
 
 
-def check_unit_quota(unit, files) -> None:
-    """The unit's evidence (every file attached to its items) stays within EVIDENCE_UNIT_QUOTA_BYTES."""
+def _unit_use(unit):
+    """The bytes of evidence attached to the unit's items, as a one-value queryset."""
     from django.db.models import Sum
 
     from .models import Evidence
 
+    return (
+        Evidence.objects.filter(item__unit=unit)
+        .order_by()
+        .values("item__unit")
+        .annotate(n=Sum("blob__size"))
+        .values("n")
+    )
+
+
+def check_unit_quota(unit, files, used: int | None = None) -> None:
+    """The unit's evidence (every file attached to its items) stays within EVIDENCE_UNIT_QUOTA_BYTES;
+    `used`: the unit's use when the caller read it already."""
     incoming = sum(f.size for f in files)
     if not incoming:
         return
-    used = Evidence.objects.filter(item__unit=unit).aggregate(n=Sum("blob__size"))["n"] or 0
+    if used is None:
+        used = next(iter(_unit_use(unit).values_list("n", flat=True)), None) or 0
     quota = settings.EVIDENCE_UNIT_QUOTA_BYTES
     if used + incoming > quota:
         raise ActionError(
@@ -81,6 +94,15 @@ def store(uploaded) -> EvidenceBlob:
     for chunk in uploaded.chunks():
         digest.update(chunk)
     sha = digest.hexdigest()
+    _write_file(uploaded, sha)
+    blob, _ = EvidenceBlob.objects.get_or_create(
+        sha256=sha, defaults={"size": uploaded.size, "content_type": content_type}
+    )
+    return blob
+
+
+def _write_file(uploaded, sha: str) -> None:
+    """The file under its SHA-256, unless it is there (files are never overwritten)."""
     path = blob_path(sha)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,10 +111,70 @@ def store(uploaded) -> EvidenceBlob:
             for chunk in uploaded.chunks():
                 fh.write(chunk)
         os.replace(tmp, path)  # atomic: readers never see half a file
-    blob, _ = EvidenceBlob.objects.get_or_create(
-        sha256=sha, defaults={"size": uploaded.size, "content_type": content_type}
+
+
+def store_for_unit(unit, files) -> list[tuple[str, EvidenceBlob]]:
+    """`check_unit_quota()` then `store()` for each file, with the unit's use and the files' blobs already
+    stored read by one statement (a claim's evidence is mostly a file stored before or a new one): nothing
+    is written when the files do not fit. Returns (name, blob) per file."""
+    from django.db import connection
+
+    if not files:
+        return []
+    seen = []
+    for f in files:
+        content_type = check_upload(f)
+        digest = hashlib.sha256()
+        for chunk in f.chunks():
+            digest.update(chunk)
+        seen.append((f, digest.hexdigest(), content_type))
+    use_sql, use_params = _unit_use(unit).query.sql_with_params()
+    known_sql, known_params = (
+        EvidenceBlob.objects.filter(sha256__in=sorted({sha for _f, sha, _c in seen}))
+        .order_by()
+        .values_list("pk", "sha256", "size", "content_type")
+        .query.sql_with_params()
     )
-    return blob
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT ({use_sql}), k.* FROM (SELECT 1 AS one) one LEFT JOIN ({known_sql}) k ON 1 = 1",
+            [*use_params, *known_params],
+        )
+        rows = cur.fetchall()
+    used = rows[0][0] or 0
+    known = {
+        sha: EvidenceBlob.from_db("default", ["id", "sha256", "size", "content_type"], (pk, sha, size, ct))
+        for _u, pk, sha, size, ct in rows
+        if pk is not None
+    }
+    check_unit_quota(unit, files, used)
+    out = []
+    for f, sha, content_type in seen:
+        _write_file(f, sha)  # as store() does: a file gone from the disk is written again
+        if sha not in known:
+            known[sha] = _insert_blob(sha, f.size, content_type)
+        out.append((f.name[:200], known[sha]))
+    return out
+
+
+def _insert_blob(sha: str, size: int, content_type: str) -> EvidenceBlob:
+    """The blob row of a file not stored before: one INSERT … ON CONFLICT DO NOTHING RETURNING (no savepoint,
+    no read first); a writer that stored the same file meanwhile has its row read instead."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(EvidenceBlob._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (sha256, size, content_type) VALUES (%s, %s, %s) "
+            "ON CONFLICT (sha256) DO NOTHING RETURNING id",
+            [sha, size, content_type],
+        )
+        row = cur.fetchone()
+    if row is None:
+        return EvidenceBlob.objects.get(sha256=sha)
+    return EvidenceBlob.from_db(
+        "default", ["id", "sha256", "size", "content_type"], (row[0], sha, size, content_type)
+    )
 
 
 def verify_blobs(batch: int = 2000):
