@@ -215,6 +215,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # change at any time (no migration): only sums are read. ROLLUP_SHARDS=1 turns sharding off.
 ROLLUP_SHARDS = env_int("ROLLUP_SHARDS", 16)
 ROLLUP_SHARD_DEPTH = env_int("ROLLUP_SHARD_DEPTH", 2)
+# A study session at a unit of depth <= ORGAN_TALLY_DEFER_DEPTH (the root and the provinces) reaches every organ
+# below it (100 000 at the centre of a big tree: seconds): its organ tallies are added by a background task
+# (chuxin/study/tasks.py) instead of inside the request; 0 adds them in the request at every depth.
+ORGAN_TALLY_DEFER_DEPTH = env_int("ORGAN_TALLY_DEFER_DEPTH", 2)
 # The audit log is one chain per subtree at this depth (2: one per province) plus chain "" for the units
 # above it and the entries without a unit (chuxin/audit/log.py); 0 or 1 writes everything to chain "", as
 # before the chains were split. May change at any time: every entry names its chain.

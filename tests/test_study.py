@@ -399,3 +399,55 @@ def test_the_organs_figures_equal_a_recount_seat_by_seat(guangdong_office, djang
     seat.delete()
     figs = agree()
     assert any(f.study_required and f.reports_submitted for f in figs.values())
+
+
+def test_a_session_near_the_root_adds_to_the_organs_in_the_background(
+    central_office, guangdong_office, as_user, monkeypatch, settings
+):
+    """A study session at the root or a province reaches up to every organ of the tree: its share of the
+    organ tallies is added by a queued task, not in the request. Until the task ran the tallies and their
+    recount agree (neither counts it) and the progress page says the figures are being updated; the task
+    adds it once, however often it runs; a session deeper down is added in the request."""
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    from chuxin.dashboards.leadership import organ_figures_for
+    from chuxin.rollups import tallies
+    from chuxin.study.tasks import count_session_organs_task
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    root, gd = Unit.objects.get(depth=1), Unit.objects.get(code="440000")
+    organs = [root, gd, *Unit.objects.children_of(gd)]
+    assert any(CommitteeMember.objects.filter(unit__in=organs).values_list("pk", flat=True))
+
+    def required():
+        return {pk: f.study_required for pk, f in organ_figures_for(organs, campaign).items()}
+
+    def no_drift():
+        return {u.code: tallies.drift(u, campaign.pk) for u in organs} == {u.code: {} for u in organs}
+
+    before = required()
+    url = reverse("strand_progress", args=[root.code])
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        m = _meeting(central_office, code=root.code)
+        assert Meeting.objects.get(pk=m.pk).organs_counted is False
+        assert required() == before and no_drift()  # not counted yet, by the tallies nor the recount
+        assert DBTaskResult.objects.filter(task_path__endswith="count_session_organs_task").count() == 1
+        assert "正在更新" in as_user(central_office).get(url).content.decode()
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    assert Meeting.objects.get(pk=m.pk).organs_counted is True
+    after = required()
+    assert after != before and all(after[pk] >= before[pk] for pk in before) and no_drift()
+    assert "正在更新" not in as_user(central_office).get(url).content.decode()
+    count_session_organs_task.enqueue(m.pk)  # run again (a worker killed after its commit): nothing added
+    assert required() == after and no_drift()
+    # a county's session is added in the request, the page never says updating
+    county = Unit.objects.filter(path__startswith=gd.path, depth=settings.ORGAN_TALLY_DEFER_DEPTH + 1).first()
+    deep = _meeting(guangdong_office, code=county.code)
+    assert deep.organs_counted is True and no_drift()
+    # with the setting at 0 even the root's session is added in the request
+    settings.ORGAN_TALLY_DEFER_DEPTH = 0
+    assert _meeting(central_office, code=root.code).organs_counted is True and no_drift()

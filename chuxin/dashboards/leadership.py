@@ -16,6 +16,7 @@ from django.db.models import Count
 from chuxin.orgs.models import CommitteeMember, Unit
 from chuxin.rollups import tallies
 from chuxin.study.completion import pct, share
+from chuxin.study.models import Meeting
 
 # The strand counts shown per subtree; a new strand adds its declared tally keys here.
 ACTIVITY = {
@@ -115,6 +116,9 @@ def leadership_first(unit: Unit, campaign, children=None) -> dict:
         "lags_study": lag_study,
         "lags_research": lag_research,
         "lags": lag_study or lag_research,
+        # a study session near the root whose share of the organ tallies a background task is still adding
+        # (study/actions.py): the study figures are short of it until then
+        "updating": Meeting.objects.filter(campaign_id=campaign.pk, organs_counted=False).exists(),
     }
 
 

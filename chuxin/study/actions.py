@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date as date_type
 
+from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
@@ -78,8 +79,13 @@ def do_create_meeting(
         required_rank = campaign.focus_rank
     if required_rank not in Rank.values:
         raise ActionError(_("Unknown rank: %(rank)s") % {"rank": required_rank})
+    # near the root a session reaches up to every organ of the tree (seconds at 100 000 units): a background
+    # task adds its share of the organ tallies; until then the organs' pages say their figures are being
+    # updated (tallies and recount agree meanwhile: neither counts the session yet)
+    deferred = kind == MeetingKind.STUDY_SESSION and unit.depth <= settings.ORGAN_TALLY_DEFER_DEPTH
     with transaction.atomic():
         meeting = Meeting.objects.create(
+            organs_counted=not deferred,
             campaign=campaign,
             unit=unit,
             kind=kind,
@@ -99,18 +105,59 @@ def do_create_meeting(
             unit, campaign.pk, {"study.meetings": 1, "study.sessions": int(kind == MeetingKind.STUDY_SESSION)}
         )
         if kind == MeetingKind.STUDY_SESSION:
-            # required of every organ member homed below at or above the rank: one statement, however many
-            # organs (a session at the root reaches all of them)
-            tallies.add_to_organs(
-                "study.organ_required",
-                campaign.pk,
-                CommitteeMember.objects.filter(
-                    subtree_q(unit.path, "person__home_unit__path"), person__rank__gte=required_rank
-                ),
-            )
+            if meeting.organs_counted:
+                add_session_to_organs(meeting)
         record(acting_user, AuditEvent.MEETING_CREATE, meeting, None, snapshot(meeting))
         meeting_created.send(Meeting, meeting=meeting)
+        if not meeting.organs_counted:
+            _enqueue_in_transaction(meeting.pk)
     return meeting
+
+
+def add_session_to_organs(meeting: Meeting) -> None:
+    """A study session's share of the organ tallies: one required session for every organ seat of a member
+    homed below its unit at or above its rank — one statement, however many organs."""
+    tallies.add_to_organs(
+        "study.organ_required",
+        meeting.campaign_id,
+        CommitteeMember.objects.filter(
+            subtree_q(meeting.unit.path, "person__home_unit__path"), person__rank__gte=meeting.required_rank
+        ),
+    )
+
+
+def count_session_organs(meeting_id: int) -> bool:
+    """Add a deferred study session's share to the organ tallies, once (the task may run twice: a worker
+    killed after the commit is run again): the session's row is locked and its flag checked and set in the
+    same transaction. False when there was nothing to do (already counted, or the session is gone)."""
+    with transaction.atomic():
+        meeting = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk=meeting_id)
+            .first()
+        )
+        if meeting is None or meeting.organs_counted:
+            return False
+        add_session_to_organs(meeting)
+        Meeting.objects.filter(pk=meeting.pk).update(organs_counted=True)
+        meeting.organs_counted = True
+    return True
+
+
+def _enqueue_in_transaction(meeting_id: int) -> None:
+    """Queue the organ task. The database backend queues it in this transaction (the task exists exactly when
+    the session does) and the immediate backend runs it here; a broker outside the database (RQ) gets it once
+    the session is committed, so that its worker finds the session."""
+    from django_tasks.backends.immediate import ImmediateBackend
+    from django_tasks_db import DatabaseBackend
+
+    from .tasks import count_session_organs_task
+
+    if isinstance(count_session_organs_task.get_backend(), DatabaseBackend | ImmediateBackend):
+        count_session_organs_task.enqueue(meeting_id)
+    else:
+        transaction.on_commit(lambda: count_session_organs_task.enqueue(meeting_id))
 
 
 def do_update_minutes(meeting: Meeting, minutes: str, *, acting_user) -> Meeting:

@@ -60,11 +60,15 @@ def _seats(unit_ids):
 def organs_required(unit_ids, campaign_ids) -> dict[tuple[int, int], int]:
     """(unit id, campaign id) -> the study sessions required of the members of the unit's leading organ,
     summed over its seats: cadre_completion()'s second figure. The recount of the organ tally
-    study.organ_required (unit_ids None: every organ); a few queries for any number of organs."""
+    study.organ_required (unit_ids None: every organ), over the sessions already added to it
+    (`Meeting.organs_counted`); a few queries for any number of organs."""
     seats = list(_seats(unit_ids).values_list("unit_id", "person__rank", "person__home_unit__path"))
     if not seats or not campaign_ids:
         return {}
-    sessions = Meeting.objects.filter(kind=MeetingKind.STUDY_SESSION, campaign_id__in=list(campaign_ids))
+    # the sessions whose share was added (a session near the root is added by a background task, actions.py)
+    sessions = Meeting.objects.filter(
+        kind=MeetingKind.STUDY_SESSION, campaign_id__in=list(campaign_ids), organs_counted=True
+    )
     paths = {p for _u, _r, home in seats for p in ancestor_paths(home)}
     if unit_ids is not None and len(paths) <= 5000:
         sessions = sessions.filter(unit__path__in=paths)

@@ -54,11 +54,23 @@ class Meeting(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a study session's share of the organ tallies (study.organ_required) is added: False while the background
+    # task adding it for a session near the root has not run yet (chuxin/study/tasks.py); the recount counts
+    # the sessions whose share was added, so the tallies equal it at every moment
+    organs_counted = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("meeting")
-        indexes = [models.Index(fields=["unit", "kind", "date"], name="study_meeting_unit_kind")]
+        indexes = [
+            models.Index(fields=["unit", "kind", "date"], name="study_meeting_unit_kind"),
+            # the few sessions whose organ tallies are still being added
+            models.Index(
+                fields=["campaign"],
+                condition=models.Q(organs_counted=False),
+                name="study_meeting_organs_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
