@@ -96,3 +96,27 @@ def test_a_claim_notifies_the_nearest_office_and_reuses_stored_files_in_fewer_st
     assert EvidenceBlob.objects.count() == before + 1
     assert sum('"problems_evidenceblob"' in q["sql"] for q in ctx.captured_queries) == 1
     assert other.evidence.get().blob.sha256 == item.evidence.get().blob.sha256
+
+
+def test_a_claims_update_and_evidence_rows_are_written_together(django_user_model):
+    """On PostgreSQL the claim's progress update and its evidence rows are one statement; the rows are those
+    the ORM wrote (the files in order, the update, the uploader) and their audit entries name them."""
+    from chuxin.audit.models import AuditEntry
+    from chuxin.problems.models import Evidence, ProgressUpdate
+
+    staff = django_user_model.objects.get(username="zhongyang")
+    item = _deep_item()
+    files = [SimpleUploadedFile(f"{n}.txt", f"evidence {n}".encode()) for n in ("甲", "乙", "丙")]
+    with CaptureQueriesContext(connection) as ctx:
+        actions.do_claim_item(item, "已完成整改", files, acting_user=staff)
+    inserts = [q["sql"] for q in ctx.captured_queries if 'INTO "problems_evidence"' in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert inserts == [] and sum("problems_progressupdate" in q["sql"] for q in ctx.captured_queries) == 1
+    update = ProgressUpdate.objects.get(item=item, kind="claim")
+    assert update.text == "已完成整改" and update.author == staff
+    rows = list(Evidence.objects.filter(item=item).order_by("pk"))
+    assert [e.name for e in rows] == ["甲.txt", "乙.txt", "丙.txt"]
+    assert {(e.update_id, e.uploaded_by_id) for e in rows} == {(update.pk, staff.pk)}
+    assert all(abs((e.uploaded_at - update.at).total_seconds()) < 5 for e in rows)
+    logged = AuditEntry.objects.filter(action="evidence.add", item_id=item.pk).order_by("seq")
+    assert [(e.object_id, e.after["name"]) for e in logged] == [(e.pk, e.name) for e in rows]

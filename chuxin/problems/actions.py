@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -120,12 +120,15 @@ def _save_item(
     item.version += 1
     item.save()
     update = None
-    if kind is not None:
-        update = ProgressUpdate.objects.create(item=item, kind=kind, text=text, author=user)
-    evidence = [
-        Evidence.objects.create(update=update, item=item, blob=blob, name=name, uploaded_by=user)
-        for name, blob in blobs
-    ]
+    if kind is not None and blobs and connection.vendor == "postgresql":
+        update, evidence = _add_update_with_evidence(item, user, kind, text, blobs)
+    else:
+        if kind is not None:
+            update = ProgressUpdate.objects.create(item=item, kind=kind, text=text, author=user)
+        evidence = [
+            Evidence.objects.create(update=update, item=item, blob=blob, name=name, uploaded_by=user)
+            for name, blob in blobs
+        ]
     if event is not None:
         ledger_event.send(event, item=item, actor=user, text=text)
     counters.item_changed(item._counted_as, counters.ItemState.of(item))
@@ -148,6 +151,39 @@ def _save_item(
         ],
     )
     return update
+
+
+def _add_update_with_evidence(item, user, kind, text, blobs) -> tuple[ProgressUpdate, list[Evidence]]:
+    """The progress update and its evidence rows as one statement (PostgreSQL: the update's INSERT a
+    data-modifying WITH part of the evidence's); the rows as `ProgressUpdate.objects.create()` and
+    `Evidence.objects.create()` would write them, returned as saved instances."""
+    at = timezone.now()
+    author = user.pk if getattr(user, "pk", None) else None
+    pu, ev = ProgressUpdate._meta.db_table, Evidence._meta.db_table
+    rows = ", ".join(["(%s::bigint, %s::bigint, %s)"] * len(blobs))
+    params = [item.pk, kind, text, author, at]
+    for n, (name, blob) in enumerate(blobs):
+        params += [n, blob.pk, name]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH pu AS (INSERT INTO {pu} (item_id, kind, text, author_id, at) VALUES (%s, %s, %s, %s, %s) "
+            f"RETURNING id, item_id, author_id, at) "
+            f"INSERT INTO {ev} (update_id, item_id, blob_id, name, uploaded_by_id, uploaded_at) "
+            f"SELECT pu.id, pu.item_id, v.blob_id, v.name, pu.author_id, pu.at FROM pu, (VALUES {rows}) "
+            f"AS v (n, blob_id, name) ORDER BY v.n RETURNING id, update_id",
+            params,
+        )
+        made = sorted(cur.fetchall())  # ids in insertion order: the order of the files
+    update = ProgressUpdate(pk=made[0][1], item=item, kind=kind, text=text, author_id=author, at=at)
+    update._state.adding, update._state.db = False, "default"
+    evidence = []
+    for (pk, _u), (name, blob) in zip(made, blobs, strict=True):
+        e = Evidence(
+            pk=pk, update=update, item=item, blob=blob, name=name, uploaded_by_id=author, uploaded_at=at
+        )
+        e._state.adding, e._state.db = False, "default"
+        evidence.append(e)
+    return update, evidence
 
 
 def do_record_problem(
