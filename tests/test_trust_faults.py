@@ -50,19 +50,20 @@ def _boom(*args, **kwargs):
 def test_a_claim_killed_at_each_step_leaves_nothing_behind(step, county_staff, monkeypatch, settings):
     item = make_item("440604")
     before, files_before = _state(item), _files(settings)
-    if step == "evidence_row":  # after the file write, before its row
+    if step == "evidence_row":  # after the file write, before its row (one statement with the update on PG)
         monkeypatch.setattr(Evidence.objects, "create", _boom)
+        monkeypatch.setattr(actions, "_add_update_with_evidence", _boom)
     elif step == "second_file":  # the first file stored, the second one fails
-        real = evidence.store
+        real = evidence._write_file
         calls = []
 
-        def second_fails(f):
+        def second_fails(f, sha):
             calls.append(f)
             if len(calls) == 2:
                 raise Boom("disk full")
-            return real(f)
+            return real(f, sha)
 
-        monkeypatch.setattr(evidence, "store", second_fails)
+        monkeypatch.setattr(evidence, "_write_file", second_fails)
     else:  # the audit entry of the evidence cannot be written (after the file and its row)
 
         def audit(user, entries, *a, **kw):  # the item's and its evidence's entries go in together
