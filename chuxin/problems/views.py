@@ -47,6 +47,19 @@ from .tables import rows_in
 PER_PAGE = 50
 
 
+MAX_PAGE = (
+    1_000_000  # the offset of a page past it would overflow the database's bigint: such a page is empty
+)
+
+
+def page_number(value) -> int:
+    """The ?page= of an offset-paged list: 1 for anything that is not a number, at most MAX_PAGE."""
+    try:
+        return min(max(1, int(value or 1)), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
+
+
 class LedgerPage:
     """One page of a ledger without counting the whole filtered subtree (a COUNT over a province's
     items costs more than the page itself). One statement: the page's 51 ids from the narrow
@@ -54,10 +67,7 @@ class LedgerPage:
     for every match (the 51st only says there is a next page)."""
 
     def __init__(self, qs, number):
-        try:
-            self.number = max(1, int(number or 1))
-        except ValueError:
-            self.number = 1
+        self.number = page_number(number)
         start = (self.number - 1) * PER_PAGE
         window = qs.order_by("-id").values("id")[start : start + PER_PAGE + 1]
         rows = rows_in(window)  # plain rows for the table (tables.py)
@@ -194,10 +204,7 @@ def problem_list(request, code):
     campaign = campaign_for(request, unit)
     qs = Problem.objects.filter(campaign=campaign)
     qs = qs.filter(subtree_q(unit.path, "unit__path")) if subtree else qs.filter(unit=unit)
-    try:
-        number = max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = page_number(request.GET.get("page"))
     start = (number - 1) * PER_PAGE
     ids = list(qs.order_by("-id").values_list("id", flat=True)[start : start + PER_PAGE + 1])
     problems = list(

@@ -1,6 +1,7 @@
-"""A NUL character anywhere a request carries text is a 400, never a database error: PostgreSQL cannot hold NUL
-in text (SQLite can, so only the PostgreSQL run of the suite used to fail these). Pasted control characters in
-an Excel cell are dropped by the import, the same in its dry run and its apply."""
+"""Odd input is a clear answer, never a database error. A NUL character anywhere a request carries text is a
+400: PostgreSQL cannot hold NUL in text (SQLite can, so only the PostgreSQL run of the suite used to fail
+these). Pasted control characters in an Excel cell are dropped by the import, the same in its dry run and its
+apply. A page number past any list is an empty page, not an offset beyond the database's bigint."""
 
 import pytest
 
@@ -77,3 +78,10 @@ def test_control_characters_pasted_into_a_cell_are_dropped_by_dry_run_and_apply_
     # the same file again changes nothing: the stored text equals the cleaned cell
     again = _import(county_staff, _path(tmp_path, content), unit)
     assert again["summary"]["new"] == 0 and again["summary"]["unchanged"] == 1
+
+
+@pytest.mark.parametrize("path", ["/ledger/units/440604/", "/ledger/units/440604/problems/"])
+@pytest.mark.parametrize("page", ["99999999999999999999", "-5", "abc", "1e3"])
+def test_any_page_number_is_a_page(as_user, county_staff, path, page):
+    response = as_user(county_staff).get(f"{path}?page={page}")
+    assert response.status_code == 200
