@@ -508,9 +508,9 @@ def _topic_ids(campaign_ids: list[int]) -> list[int]:
     return list(Topic.objects.filter(campaign_id__in=campaign_ids).values_list("pk", flat=True))
 
 
-def _own(campaign_id: int):
-    """The figures of each unit's own problems and items, ((unit id,), figures) with a unit repeated, and
-    its unfinished items per due date, ((unit id, due date), {"n": n}): a few grouped queries."""
+def _own_counts(campaign_id: int):
+    """The figures of each unit's own problems and items, ((unit id,), figures), a unit repeated: two
+    grouped queries."""
     for r in (
         Problem.objects.filter(campaign_id=campaign_id).values("unit_id", "source").annotate(n=Count("id"))
     ):
@@ -519,29 +519,30 @@ def _own(campaign_id: int):
     for r in items.values("unit_id", "status", "kind").annotate(n=Count("id")):
         n = r["n"]
         yield (r["unit_id"],), {"items": n, STATUS_FIELDS[r["status"]]: n, KIND_FIELDS[r["kind"]]: n}
-    for r in (
-        items.filter(status__in=ACTIVE_STATUSES, due_date__isnull=False)
-        .values("unit_id", "due_date")
-        .annotate(n=Count("id"))
-    ):
+
+
+def _own_due(campaign_id: int):
+    """Each unit's own unfinished items per due date, ((unit id, due date), {"n": n}): one grouped query."""
+    items = RectificationItem.objects.filter(
+        problem__campaign_id=campaign_id, status__in=ACTIVE_STATUSES, due_date__isnull=False
+    )
+    for r in items.values("unit_id", "due_date").annotate(n=Count("id")):
         yield (r["unit_id"], r["due_date"]), {"n": r["n"]}
 
 
 def recount_all(campaign_id: int, lineage: checks.Lineage | None = None) -> tuple[dict, dict]:
     """Every subtree's figures in a campaign, counted from the ledger rows: {(unit id,): figures} and
     {(unit id, due date): {"n": unfinished items}} (what `rebuild` writes, what `drift_all` compares)."""
-    own = list(_own(campaign_id))
-    total = checks.carry(own, lineage)
-    counts = {k: v for k, v in total.items() if len(k) == 1}
-    due = {k: v for k, v in total.items() if len(k) == 2}
-    return counts, due
+    lineage = lineage or checks.Lineage()
+    return checks.carry(_own_counts(campaign_id), lineage), checks.carry(_own_due(campaign_id), lineage)
 
 
 def drift_all(campaign_id: int) -> dict[int, dict]:
     """`drift()` of every unit in one pass: {unit id: {figure: (stored, recount)}} for the units whose
-    stored figures differ from a recount (a unit with no rows on either side is all zeros, and agrees)."""
+    stored figures differ from a recount (a unit with no rows on either side is all zeros, and agrees).
+    One table at a time, its recount dropped before the next (at 1 000 000 items the process peaked at
+    1.0 GB with the counters' and due dates' recounts held together, 0.65 GB without)."""
     lineage = checks.Lineage()
-    counts, due = recount_all(campaign_id, lineage)
     stored_counts = (
         ((r.pop("unit_id"),), r)
         for r in SubtreeCounts.objects.filter(campaign_id=campaign_id)
@@ -550,6 +551,7 @@ def drift_all(campaign_id: int) -> dict[int, dict]:
         .order_by()
         .iterator(chunk_size=5000)
     )
+    counts = checks.carry(_own_counts(campaign_id), lineage)
     out = checks.compare(stored_counts, counts, lambda _rest, f: f)
     stored_due = (
         ((u, d), {"n": n})
@@ -559,6 +561,7 @@ def drift_all(campaign_id: int) -> dict[int, dict]:
         .order_by()
         .iterator(chunk_size=5000)
     )
+    due = checks.carry(_own_due(campaign_id), lineage)
     checks.compare(stored_due, due, lambda rest, _f: str(rest[0]), out)
     topics.drift_all(_topic_ids([campaign_id]), lineage, out)
     areas.drift_all(campaign_id, lineage, out)
