@@ -2,7 +2,7 @@
 items), same run.
 
 Both are the full page (view, roll-up queries, template) rendered through Django's test client as the
-central office. Targets: root p50 at most 1.5x leaf p50, and root p50 at most 60 ms on PostgreSQL.
+central office, requested alternately (root, leaf, leaf, root, …) so that the machine's load moves both alike. Targets: root p50 at most 1.5x leaf p50, and root p50 at most 60 ms on PostgreSQL.
 """
 
 import time
@@ -12,23 +12,36 @@ from common import ITEMS, SCALE, UNITS, percentile, scaled_demo
 RUNS = 40
 
 
-def _time(client, url):
-    samples = []
+def _get_ms(client, url) -> float:
+    t0 = time.perf_counter()
+    r = client.get(url)
+    dt = (time.perf_counter() - t0) * 1000
+    assert r.status_code == 200, (url, r.status_code)
+    return dt
+
+
+def _time_pair(client, root_url, leaf_url):
+    """p50 and p95 of each page, the two requested alternately (root first in even rounds, leaf first in odd
+    ones), so that a change in the machine's load during the run moves both alike instead of the ratio."""
+    root, leaf = [], []
     for i in range(RUNS + 5):
-        t0 = time.perf_counter()
-        r = client.get(url)
-        dt = (time.perf_counter() - t0) * 1000
-        assert r.status_code == 200, (url, r.status_code)
-        if i >= 5:  # warm-up
-            samples.append(dt)
-    return percentile(samples, 0.5), percentile(samples, 0.95)
+        order = ((root_url, root), (leaf_url, leaf)) if i % 2 == 0 else ((leaf_url, leaf), (root_url, root))
+        for url, samples in order:
+            dt = _get_ms(client, url)
+            if i >= 5:  # warm-up
+                samples.append(dt)
+    return (
+        (percentile(root, 0.5), percentile(root, 0.95)),
+        (percentile(leaf, 0.5), percentile(leaf, 0.95)),
+    )
 
 
 def root_against_leaf(client, name, url, leaf, page, *, ratio_max=2, root_max=150, scale="", said=""):
     """The page at the root against the same page at `leaf`, same run: p50/p95 of each, printed, and the
     JSON record (`url` has a `{code}` for the unit's code)."""
-    root_p50, root_p95 = _time(client, url.format(code="000000"))
-    leaf_p50, leaf_p95 = _time(client, url.format(code=leaf.code))
+    (root_p50, root_p95), (leaf_p50, leaf_p95) = _time_pair(
+        client, url.format(code="000000"), url.format(code=leaf.code)
+    )
     ratio = root_p50 / leaf_p50
     print(
         f"{page}: root p50 {root_p50:.1f} ms (p95 {root_p95:.1f}); {leaf.code} (depth {leaf.depth}) p50 "
