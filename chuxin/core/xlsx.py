@@ -124,6 +124,15 @@ _DIM = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1
 # separate passes: the inspection of a 100 000-row sheet costs a third of what it did.
 _TAGS = re.compile(rb"<(?:\w+:)?(?:c(?:\s[^>]*?\b(r=\")([A-Z]*)(\d{6,})?|[\s>/])|row\b[^>]*?\sr=\"(\d+)\")")
 _NO_REF = (b"", b"", b"", b"")
+# The same facts, cheaper, for a chunk where every cell tag starts `<c r="` and every row tag `<row r="digits"`
+# (what Excel, WPS, LibreOffice and xlsxwriter write): patterns with a literal start, which the regex engine
+# finds without trying every tag. `_IRREGULAR` finds any other cell or row tag (a namespace prefix, no address,
+# the address not first, another spacing); a chunk with one is scanned with `_TAGS`. A 100 000-row sheet's
+# inspection costs about half of what it did.
+_IRREGULAR = re.compile(rb"<(?:\w+:(?:c|row)\b|c\b(?! r=\")|row\b(?! r=\"\d+\"))")
+_CELL_COLUMN = re.compile(rb'<c r="([A-Z]*)')
+_CELL_LONG_ROW = re.compile(rb'<c r="[A-Z]*(\d{6,})')
+_ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _COL_OF, _LONG_ROW_OF, _ROW_OF = itemgetter(1), itemgetter(2), itemgetter(3)
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]+)(\d+)\"[^>]*>\s*<(?:\w+:)?f[\s>/]")
 MAX_FORMULAS = 100_000
@@ -266,7 +275,16 @@ def _scan_sheet(name: str, entry: str, stream, limits: Limits) -> SheetInfo:
                 if last_row and int(last_row) > limits.max_rows:
                     raise _over(name, info.declared, limits)
             first = False
-        tags = _TAGS.findall(data)
+        if _IRREGULAR.search(data) is None:
+            for letters in set(_CELL_COLUMN.findall(data)):
+                if letters:
+                    max_col = max(max_col, col_number(letters))
+            max_row = max(
+                max_row, max(map(int, _CELL_LONG_ROW.findall(data) + _ROW_NUMBER.findall(data)), default=0)
+            )
+            tags = None
+        else:
+            tags = _TAGS.findall(data)
         if tags:
             no_ref += tags.count(_NO_REF)
             for letters in set(map(_COL_OF, tags)):
