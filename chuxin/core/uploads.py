@@ -21,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chuxin.core.xlsx import megabytes
+from .xlsx import megabytes
 
 IMPORT_DIR = "imports"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
