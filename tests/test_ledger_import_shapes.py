@@ -540,6 +540,16 @@ def test_a_checked_upload_is_listed_and_can_be_cancelled_freeing_the_quota(
     assert _check(c, _book([_new(ledger, 整改措施="第三版")])).status_code == 200
 
 
+def test_a_file_with_refused_rows_can_be_cancelled_from_its_result(as_user, county_staff, ledger):
+    c = as_user(county_staff)
+    response = _check(c, _book([_new(ledger, 责任人="查无此人")]))  # stop mode: nothing to apply
+    assert response.status_code == 200 and response.context["errors"] and not response.context["can_confirm"]
+    assert 'name="cancel"' in response.content.decode()
+    sha = response.context["sha"]
+    c.post(reverse("ledger_import", kwargs={"code": COUNTY}), {"sha": sha, "cancel": "1"})
+    assert not jobs.upload_path(COUNTY, sha).exists()
+
+
 def test_a_file_being_checked_in_the_worker_is_not_cancelled(as_user, county_staff, ledger):
     c = as_user(county_staff)
     sha = _check(c, _book([_new(ledger)])).context["sha"]
