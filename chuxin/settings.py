@@ -388,3 +388,8 @@ UPLOAD_MAX_BYTES = {
     "ledger_import": env_int("IMPORT_MAX_MB", 20) * 1024 * 1024,
 }
 EVIDENCE_UNIT_QUOTA_BYTES = env_int("EVIDENCE_UNIT_QUOTA_MB", 2048) * 1024 * 1024
+# Import uploads waiting to be applied (chuxin/core/uploads.py): at most this many files and bytes per unit at
+# once; refused and abandoned ones are deleted after IMPORT_RETENTION_DAYS by the daily `manage.py purgeimports`.
+IMPORT_QUOTA_FILES = env_int("IMPORT_QUOTA_FILES", 20)
+IMPORT_QUOTA_BYTES = env_int("IMPORT_QUOTA_MB", 200) * 1024 * 1024
+IMPORT_RETENTION_DAYS = env_int("IMPORT_RETENTION_DAYS", 7)

@@ -28,14 +28,11 @@ _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
 def retention_days() -> int:
-    return int(getattr(settings, "IMPORT_RETENTION_DAYS", 7))
+    return settings.IMPORT_RETENTION_DAYS
 
 
 def quota() -> tuple[int, int]:
-    return (
-        int(getattr(settings, "IMPORT_QUOTA_FILES", 20)),
-        int(getattr(settings, "IMPORT_QUOTA_BYTES", 200 * 1024 * 1024)),
-    )
+    return settings.IMPORT_QUOTA_FILES, settings.IMPORT_QUOTA_BYTES
 
 
 def _unit_dir_name(unit_code: str) -> str:
