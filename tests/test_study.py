@@ -1,5 +1,6 @@
 """Meetings, venues, attendance, completion, democratic life meetings (M4, M16)."""
 
+import io
 from datetime import date
 
 import pytest
@@ -401,6 +402,18 @@ def test_the_organs_figures_equal_a_recount_seat_by_seat(guangdong_office, djang
     assert any(f.study_required and f.reports_submitted for f in figs.values())
 
 
+def _organs_required(organs, campaign):
+    from chuxin.dashboards.leadership import organ_figures_for
+
+    return {pk: f.study_required for pk, f in organ_figures_for(organs, campaign).items()}
+
+
+def _no_drift(organs, campaign):
+    from chuxin.rollups import tallies
+
+    return {u.code: tallies.drift(u, campaign.pk) for u in organs} == {u.code: {} for u in organs}
+
+
 def test_a_session_near_the_root_adds_to_the_organs_in_the_background(
     central_office, guangdong_office, as_user, monkeypatch, settings
 ):
@@ -413,8 +426,6 @@ def test_a_session_near_the_root_adds_to_the_organs_in_the_background(
     from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
-    from chuxin.dashboards.leadership import organ_figures_for
-    from chuxin.rollups import tallies
     from chuxin.study.tasks import count_session_organs_task
 
     monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
@@ -424,10 +435,10 @@ def test_a_session_near_the_root_adds_to_the_organs_in_the_background(
     assert any(CommitteeMember.objects.filter(unit__in=organs).values_list("pk", flat=True))
 
     def required():
-        return {pk: f.study_required for pk, f in organ_figures_for(organs, campaign).items()}
+        return _organs_required(organs, campaign)
 
     def no_drift():
-        return {u.code: tallies.drift(u, campaign.pk) for u in organs} == {u.code: {} for u in organs}
+        return _no_drift(organs, campaign)
 
     before = required()
     url = reverse("strand_progress", args=[root.code])
@@ -451,3 +462,43 @@ def test_a_session_near_the_root_adds_to_the_organs_in_the_background(
     # with the setting at 0 even the root's session is added in the request
     settings.ORGAN_TALLY_DEFER_DEPTH = 0
     assert _meeting(central_office, code=root.code).organs_counted is True and no_drift()
+
+
+def test_a_root_session_whose_queue_message_is_lost_is_counted_by_the_daily_snapshot(
+    central_office, as_user, django_capture_on_commit_callbacks, caplog
+):
+    """On RQ the organ task is queued once the session is committed. With Redis unreachable at that moment the
+    session stays saved and the user's request succeeds (the error is logged); the progress page says the
+    figures are being updated until the daily snapshot (`snapshotrollups`) counts the session: once, however
+    often it runs, and equal to a recount."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    root = Unit.objects.get(depth=1)
+    organs = [root, *Unit.objects.children_of(root)]
+    before = _organs_required(organs, campaign)
+    nowhere = {"URL": "redis://127.0.0.1:9/0"}  # nothing listens on the discard port
+    tasks = {
+        "default": {
+            "BACKEND": "chuxin.core.tasks_rq.RetryingRQBackend",
+            "QUEUES": ["default"],
+            "OPTIONS": {"RETRIES": 0},
+        }
+    }
+    with override_settings(RQ_QUEUES={"default": nowhere}, TASKS=tasks):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            m = _meeting(central_office, code=root.code)
+    assert callbacks and "Connection refused" in caplog.text  # the failed enqueue, logged
+    assert Meeting.objects.get(pk=m.pk).organs_counted is False
+    assert _organs_required(organs, campaign) == before and _no_drift(organs, campaign)
+    url = reverse("strand_progress", args=[root.code])
+    assert "正在更新" in as_user(central_office).get(url).content.decode()
+
+    call_command("snapshotrollups", "--now", stdout=io.StringIO())
+    assert Meeting.objects.get(pk=m.pk).organs_counted is True
+    after = _organs_required(organs, campaign)
+    assert after != before and _no_drift(organs, campaign)
+    assert "正在更新" not in as_user(central_office).get(url).content.decode()
+    call_command("snapshotrollups", "--now", stdout=io.StringIO())  # the next day: nothing added twice
+    assert _organs_required(organs, campaign) == after and _no_drift(organs, campaign)

@@ -7,15 +7,22 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from .models import DailySnapshot, SubtreeCounts, SubtreeDue
+
+# Sent by the daily snapshot before it reads the figures (campaign_id: the one campaign, or None for all): a
+# strand whose figures a background task completes catches up here on work whose task was lost (the study
+# strand's deferred organ tallies: chuxin/study/actions.py `count_pending_sessions`).
+before_snapshot = Signal()
 
 
 @transaction.atomic
 def take_snapshot(day: date, campaign_id: int | None = None) -> int:
     """Store every unit's subtree figures for `day` (idempotent: a second run replaces the day), for
     every campaign or for one."""
+    before_snapshot.send(take_snapshot, campaign_id=campaign_id)
     one = {"campaign_id": campaign_id} if campaign_id is not None else {}
     overdue = {
         (r["unit_id"], r["campaign_id"]): r["n"]

@@ -145,10 +145,23 @@ def count_session_organs(meeting_id: int) -> bool:
     return True
 
 
+def count_pending_sessions(campaign_id: int | None = None, **_signal) -> int:
+    """Add every session still waiting for its organ task (its queue message lost: a broker down or a crash
+    between the commit and the enqueue) to the organ tallies; run by the daily snapshot
+    (rollups/snapshots.py `before_snapshot`). Safe beside a task that runs at the same time: each session is
+    counted once (`count_session_organs`). Returns how many it added."""
+    pending = Meeting.objects.filter(organs_counted=False)
+    if campaign_id is not None:
+        pending = pending.filter(campaign_id=campaign_id)
+    return sum(count_session_organs(pk) for pk in pending.order_by("pk").values_list("pk", flat=True))
+
+
 def _enqueue_in_transaction(meeting_id: int) -> None:
     """Queue the organ task. The database backend queues it in this transaction (the task exists exactly when
     the session does) and the immediate backend runs it here; a broker outside the database (RQ) gets it once
-    the session is committed, so that its worker finds the session."""
+    the session is committed, so that its worker finds the session; if the broker cannot be reached then, the
+    session stays saved (the error is logged, the user's request succeeds) and the daily snapshot counts it
+    (`count_pending_sessions`)."""
     from django_tasks.backends.immediate import ImmediateBackend
     from django_tasks_db import DatabaseBackend
 
@@ -157,7 +170,7 @@ def _enqueue_in_transaction(meeting_id: int) -> None:
     if isinstance(count_session_organs_task.get_backend(), DatabaseBackend | ImmediateBackend):
         count_session_organs_task.enqueue(meeting_id)
     else:
-        transaction.on_commit(lambda: count_session_organs_task.enqueue(meeting_id))
+        transaction.on_commit(lambda: count_session_organs_task.enqueue(meeting_id), robust=True)
 
 
 def do_update_minutes(meeting: Meeting, minutes: str, *, acting_user) -> Meeting:

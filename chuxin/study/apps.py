@@ -8,7 +8,9 @@ class StudyConfig(AppConfig):
     def ready(self):
         # The study strand's roll-ups (the pattern every strand follows: chuxin/rollups/tallies.py).
         from chuxin.rollups import tallies
+        from chuxin.rollups.snapshots import before_snapshot
 
+        from .actions import count_pending_sessions
         from .completion import organs_done, organs_required
         from .models import DONE_STATUSES, Attendance, Meeting, MeetingKind
 
@@ -25,3 +27,5 @@ class StudyConfig(AppConfig):
         # those they attended or made up, summed over the seats (the organ tallies of tallies.py)
         tallies.declare_organ("study.organ_required", organs_required)
         tallies.declare_organ("study.organ_done", organs_done)
+        # sessions whose organ task was lost are counted by the daily snapshot
+        before_snapshot.connect(count_pending_sessions, dispatch_uid="study.pending_sessions", weak=False)
