@@ -218,6 +218,56 @@ def test_overdue_bands_summed_in_the_database_equal_a_recount_by_age(db):
     )
 
 
+def test_the_dashboards_written_statements_sum_what_the_orm_sums(db):
+    """figures_for() writes its two statements out (the ORM's per-value cost was most of the root
+    dashboard's extra time): for the root and every child they give the ORM's sums over the shard rows, as
+    integers, negative shard rows and zero rows included, and zeros for a unit without rows."""
+    from collections import defaultdict
+
+    from chuxin.rollups.models import COUNT_FIELDS, SubtreeCounts, SubtreeDue
+    from chuxin.rollups.queries import OVERDUE_BUCKETS, _bucket, counter_sums, figures_for
+
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+    root = Unit.objects.get(code="000000")
+    units = [root, *Unit.objects.children_of(root)]
+    gd = Unit.objects.get(code="440000")
+    # rows as concurrent writers leave them on other shards, one of them negative (rollups/shards.py)
+    SubtreeCounts.objects.create(unit=gd, campaign=campaign, shard=1, items=3, st_closed=2, k_deadline=-1)
+    SubtreeCounts.objects.create(unit=root, campaign=campaign, shard=2, items=-1, src_other=4)
+    SubtreeDue.objects.bulk_create(
+        [
+            SubtreeDue(unit=u, campaign=campaign, due_date=today - timedelta(days=days), shard=shard, n=n)
+            for u in (root, gd)
+            for days, shard, n in [
+                (1, 1, 2),
+                (5, 1, 3),
+                (9, 2, -1),
+                (29, 1, 0),
+                (45, 1, 4),
+                (200, 2, 1),
+                (0, 1, 7),
+            ]
+        ]
+    )
+    ids = [u.pk for u in units]
+    sums = {r.pop("unit_id"): r for r in counter_sums(SubtreeCounts.objects.filter(unit_id__in=ids))}
+    due = defaultdict(lambda: [0] * len(OVERDUE_BUCKETS))
+    for unit_id, day, n in SubtreeDue.objects.filter(
+        unit_id__in=ids, campaign=campaign, due_date__lt=today
+    ).values_list("unit_id", "due_date", "n"):
+        due[unit_id][_bucket((today - day).days)] += n
+    figs = figures_for(units, campaign.pk, today)
+    assert {pk: f.counts for pk, f in figs.items()} == {
+        pk: sums.get(pk, dict.fromkeys(COUNT_FIELDS, 0)) for pk in ids
+    }
+    assert {pk: (f.overdue, f.buckets) for pk, f in figs.items()} == {
+        pk: (sum(due[pk]), due[pk]) for pk in ids
+    }
+    assert all(type(n) is int for f in figs.values() for n in [*f.counts.values(), f.overdue, *f.buckets])
+    assert figs[gd.pk].buckets[1:] != [0] * (len(OVERDUE_BUCKETS) - 1)  # the bands were exercised
+
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_dashboards_number_filter_prints_what_intcomma_prints(language):
     from django.contrib.humanize.templatetags.humanize import intcomma

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
-from django.db.models import Q, Sum
+from django.db import connections, router
+from django.db.models import Sum
 
 from chuxin.orgs.models import Unit
 from chuxin.problems.models import ladder_bands
@@ -50,9 +52,11 @@ class Figures:
     def not_done(self) -> int:
         return self.items - self.closed - self.kept_up
 
-    @property
+    @cached_property
     def completion(self) -> float | None:
-        """Closed / total, as local notices count it; stage-complete is reported beside it."""
+        """Closed / total, as local notices count it; stage-complete is reported beside it. Kept once read:
+        the root dashboard asks each of its ~180 children for it about eight times (sort, average, chart,
+        table), and a Figures' counts are filled before it is handed out (figures_for, figures_on)."""
         return round(100 * self.closed / self.items, 2) if self.items else None
 
     def by(self, fields: dict[str, str]) -> dict[str, int]:
@@ -84,35 +88,61 @@ def _bucket(days: int) -> int:
     return 0
 
 
+def _units_sql(conn, ids: list[int]) -> tuple[str, list]:
+    """`unit_id` among `ids` as SQL and its parameters. On PostgreSQL one array parameter: the statement's
+    text is the same for any number of units and short enough for psycopg to keep it parsed (a list of
+    182 placeholders was split anew on every root dashboard). Elsewhere a list of placeholders."""
+    if conn.vendor == "postgresql":
+        return "unit_id = ANY(%s)", [ids]
+    return f"unit_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def figures_for(units: list[Unit], campaign_id: int, today: date) -> dict[int, Figures]:
     """Figures of each unit's subtree: one query for the counters (their shard rows summed per unit, see
-    shards.py), one for the overdue dates."""
+    shards.py), one for the overdue dates.
+
+    Both statements are written out rather than composed by the ORM: at the root (182 units × 21 counters)
+    the ORM's per-value converters and per-id preparation cost several times what the database does, and
+    most of the root dashboard's extra cost over a leaf's (tests/test_read_paths.py holds them to the ORM's
+    answers). The sums are cast back to integers (PostgreSQL sums bigints as numeric)."""
     ids = [u.pk for u in units]
     out = {u.pk: Figures(u, _empty(), 0, [0] * len(OVERDUE_BUCKETS)) for u in units}
-    for row in counter_sums(SubtreeCounts.objects.filter(unit_id__in=ids, campaign_id=campaign_id)):
-        out[row.pop("unit_id")].counts = row
+    if not ids:
+        return out
+    conn = connections[router.db_for_read(SubtreeCounts)]
+    where, params = _units_sql(conn, ids)
+    sums = ", ".join(f"CAST(SUM({f}) AS BIGINT)" for f in COUNT_FIELDS)
+    counts_sql = (
+        f"SELECT unit_id, {sums} FROM {SubtreeCounts._meta.db_table} "  # noqa: S608 — columns from COUNT_FIELDS
+        f"WHERE {where} AND campaign_id = %s GROUP BY unit_id"
+    )
     # Overdue by age, summed per unit and band in the database: one row per unit, not one per date.
     # As _bucket(): band i > 0 holds its own days; band 0 holds the rest (its own days, and any
-    # overdue day no band names).
-    bands = {"total": Sum("n")}
-    for i, (lo, hi) in enumerate(OVERDUE_BUCKETS[1:], 1):
-        window = Q(due_date__lte=today - timedelta(days=lo))
-        if hi is not None:
-            window &= Q(due_date__gte=today - timedelta(days=hi))
-        bands[f"b{i}"] = Sum("n", filter=window)
-    due = (
-        # every non-zero row, not only the positive ones: a shard row may be negative (shards.py)
-        SubtreeDue.objects.filter(unit_id__in=ids, campaign_id=campaign_id, due_date__lt=today)
-        .exclude(n=0)
-        .values("unit_id")
-        .annotate(**bands)
-        .order_by()
+    # overdue day no band names). Every non-zero row counts, not only the positive ones: a shard row may
+    # be negative (shards.py).
+    day = conn.ops.adapt_datefield_value
+    bands, band_params = [], []
+    for lo, hi in OVERDUE_BUCKETS[1:]:
+        window = "due_date <= %s" + (" AND due_date >= %s" if hi is not None else "")
+        bands.append(f"CAST(SUM(CASE WHEN {window} THEN n END) AS BIGINT)")
+        band_params += [
+            day(today - timedelta(days=lo)),
+            *([day(today - timedelta(days=hi))] if hi is not None else []),
+        ]
+    due_sql = (
+        f"SELECT unit_id, CAST(SUM(n) AS BIGINT), {', '.join(bands)} FROM {SubtreeDue._meta.db_table} "  # noqa: S608 — SQL from the bands above
+        f"WHERE {where} AND campaign_id = %s AND due_date < %s AND n <> 0 GROUP BY unit_id"
     )
-    for row in due:
-        f = out[row["unit_id"]]
-        rest = [row[f"b{i}"] or 0 for i in range(1, len(OVERDUE_BUCKETS))]
-        f.overdue = row["total"]
-        f.buckets = [f.overdue - sum(rest), *rest]
+    with conn.cursor() as cur:
+        cur.execute(counts_sql, [*params, campaign_id])
+        for unit_id, *values in cur.fetchall():
+            out[unit_id].counts = dict(zip(COUNT_FIELDS, values, strict=True))
+        cur.execute(due_sql, [*band_params, *params, campaign_id, day(today)])
+        for unit_id, total, *rest in cur.fetchall():
+            f = out[unit_id]
+            rest = [n or 0 for n in rest]
+            f.overdue = total
+            f.buckets = [total - sum(rest), *rest]
     return out
 
 
