@@ -185,3 +185,67 @@ def test_the_page_checks_then_applies_in_chinese(as_user, guangdong_office):
 
 def test_a_county_office_cannot_load_units_elsewhere(as_user, county_staff):
     assert as_user(county_staff).get(reverse("org_import", kwargs={"code": "440604"})).status_code == 403
+
+
+def _upload(client, content, name="组织.xlsx"):
+    f = io.BytesIO(content)
+    f.name = name
+    return client.post(reverse("org_import", kwargs={"code": PROVINCE}), {"file": f})
+
+
+def _held():
+    from chuxin.core import uploads
+
+    return sorted(p.suffix for p in uploads.import_dir(PROVINCE).iterdir())
+
+
+def test_a_checked_sheet_waits_as_the_users_upload_until_applied_or_cancelled(
+    as_user, guangdong_office, central_office
+):
+    """A checked sheet that could be applied is listed on the page for the user who sent it, opened again
+    and cancelled there (file and state leave the disk and the unit's quota at once); a sheet that cannot be
+    applied is not kept at all; another office that may load the unit neither sees, opens, applies nor
+    cancels it."""
+    url = reverse("org_import", kwargs={"code": PROVINCE})
+    c = as_user(guangdong_office)
+    bad = _upload(c, _book(units=[("440698", "", "440600", COUNTY_KIND)]))
+    assert bad.status_code == 200 and bad.context["result"]["errors"] and not bad.context["can_confirm"]
+    assert 'name="cancel"' not in bad.content.decode() and _held() == []
+    nothing = _upload(c, _book(units=[("440600", Unit.objects.get(code="440600").name, PROVINCE, "")]))
+    assert not nothing.context["can_confirm"] and _held() == []
+
+    sha = _upload(c, _book(**GOOD), name="第一版.xlsx").context["sha"]
+    assert _held() == [".json", ".xlsx"]
+    page = c.get(url)
+    assert [w["sha"] for w in page.context["waiting"]] == [sha]
+    assert "我上传的待导入文件" in page.content.decode() and "第一版.xlsx" in page.content.decode()
+    again = c.get(url, {"upload": sha})
+    assert again.context["can_confirm"] and "尚未写入任何内容" in again.content.decode()
+
+    other = as_user(central_office)
+    assert not other.get(url).context["waiting"]
+    assert other.get(url, {"upload": sha}).status_code == 404
+    assert other.post(url, {"sha": sha, "cancel": "1"}).status_code == 404
+    assert other.post(url, {"sha": sha, "confirm": "1"}).status_code == 400
+    assert not Unit.objects.filter(code="440699").exists() and _held() == [".json", ".xlsx"]
+
+    c = as_user(guangdong_office)
+    done = c.post(url, {"sha": sha, "cancel": "1"}, follow=True)
+    assert "已取消导入，上传的文件已删除。" in done.content.decode()
+    assert _held() == [] and not done.context["waiting"]
+    assert c.post(url, {"sha": sha, "confirm": "1"}).status_code == 400  # cancelled: nothing to apply
+    assert not Unit.objects.filter(code="440699").exists()
+
+
+def test_an_applied_sheet_leaves_no_upload_and_a_ledger_import_cannot_open_it(as_user, guangdong_office):
+    from chuxin.campaigns.models import Campaign
+
+    url = reverse("org_import", kwargs={"code": PROVINCE})
+    c = as_user(guangdong_office)
+    sha = _upload(c, _book(**GOOD)).context["sha"]
+    campaign = Campaign.objects.get(launched_on="2019-05-31")
+    ledger = reverse("ledger_import", kwargs={"code": PROVINCE})
+    assert c.get(ledger, {"job": sha, "campaign": campaign.pk}).status_code == 404
+    assert not c.get(ledger, {"campaign": campaign.pk}).context["waiting"]
+    assert c.post(url, {"sha": sha, "confirm": "1"}).status_code == 302
+    assert Unit.objects.filter(code="440699").exists() and _held() == []

@@ -117,14 +117,26 @@ def forget(unit_code: str, sha: str) -> None:
     job_path(unit_code, sha).unlink(missing_ok=True)
 
 
-def waiting(unit_code: str, user_id: int) -> list[dict]:
-    """This user's uploads at this unit that wait to be imported (checked, refused or being checked, never
-    applied), newest first: the import page lists them so that they can be opened again or cancelled before
-    they fill the unit's quota."""
+def own_state(unit_code: str, sha: str, user_id: int, kind: str = "ledger") -> dict | None:
+    """The state of this user's upload of this kind ("ledger": the ledger import, "org": the organisation's)
+    at this unit; None for a bad hash, a lost state, another user's upload or the other import's."""
+    try:
+        state = read_job(unit_code, sha)
+    except ValueError:
+        return None
+    if not state or state.get("user") != user_id or state.get("unit") != unit_code:
+        return None
+    return state if state.get("kind", "ledger") == kind else None
+
+
+def waiting(unit_code: str, user_id: int, kind: str = "ledger") -> list[dict]:
+    """This user's uploads of this kind at this unit that wait to be imported (checked, refused or being
+    checked, never applied), newest first: the import pages list them so that they can be opened again or
+    cancelled before they fill the unit's quota."""
     out = []
     for path in import_dir(unit_code).glob("*.xlsx"):
-        state = read_job(unit_code, path.stem)
-        if not state or state.get("user") != user_id or state.get("unit") != unit_code:
+        state = own_state(unit_code, path.stem, user_id, kind)
+        if state is None:
             continue
         try:
             st = path.stat()

@@ -171,45 +171,78 @@ def unit_role_revoke(request, code, assignment_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def org_import(request, code):
-    """Load units, people with roles and committees from one .xlsx: check first, then confirm."""
+    """Load units, people with roles and committees from one .xlsx: check first, then confirm. A checked file
+    that can be applied waits as the user's upload (listed on the page, opened again or cancelled); one that
+    cannot is not kept."""
     from chuxin.core import uploads
     from chuxin.core.xlsx import Limits, XlsxRefused, check_size, megabytes
 
-    from .actions import do_import_org
-
     unit = get_unit_for_user(request.user, code, need="manage")
     ctx = {"unit": unit, "limit_mb": megabytes(Limits.from_settings().max_bytes)}
+
+    def own(sha):
+        state = uploads.own_state(unit.code, sha, request.user.pk, kind="org")
+        if state is None or not uploads.upload_path(unit.code, sha).exists():
+            return None
+        return state
+
     if request.method == "GET":
+        sha = request.GET.get("upload")
+        if sha:
+            if own(sha) is None:
+                raise Http404("No such upload")
+            return _org_check(request, unit, sha, ctx, confirm=False)
+        ctx |= {
+            "waiting": uploads.waiting(unit.code, request.user.pk, kind="org"),
+            "retention_days": uploads.retention_days(),
+        }
         return render(request, "orgs/org_import.html", ctx)
-    confirm = request.POST.get("confirm") == "1"
     sha = request.POST.get("sha", "")
-    if confirm:
-        try:
-            path = uploads.upload_path(unit.code, sha)
-        except ValueError:
-            path = None
-        if path is None or not path.exists():
+    if request.POST.get("cancel") == "1":
+        if own(sha) is None:
+            raise Http404("No such upload")
+        uploads.forget(unit.code, sha)
+        messages.success(request, _("The import was cancelled and the uploaded file deleted."))
+        return redirect("org_import", code=unit.code)
+    if request.POST.get("confirm") == "1":
+        if own(sha) is None:
             ctx["file_error"] = _("The uploaded file has expired; upload it again.")
             return render(request, "orgs/org_import.html", ctx, status=400)
-    else:
-        f = request.FILES.get("file")
-        if f is None or not f.name.lower().endswith(".xlsx"):
-            ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
-            return render(request, "orgs/org_import.html", ctx, status=400)
-        try:
-            check_size(f.size)
-        except XlsxRefused as exc:
-            ctx["file_error"] = str(exc)
-            return render(request, "orgs/org_import.html", ctx, status=400)
-        try:
-            sha = uploads.save_upload(f, unit.code)
-        except uploads.QuotaExceeded as exc:
-            ctx["file_error"] = str(exc)
-            return render(request, "orgs/org_import.html", ctx, status=400)
-        path = uploads.upload_path(unit.code, sha)
-    result = do_import_org(unit=unit, path=path, confirm=confirm, acting_user=request.user)
-    if result.get("applied") or result.get("file_error") and not confirm:
-        uploads.discard(unit.code, sha)
+        return _org_check(request, unit, sha, ctx, confirm=True)
+    f = request.FILES.get("file")
+    if f is None or not f.name.lower().endswith(".xlsx"):
+        ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
+        return render(request, "orgs/org_import.html", ctx, status=400)
+    try:
+        check_size(f.size)
+        sha = uploads.save_upload(f, unit.code)
+    except (XlsxRefused, uploads.QuotaExceeded) as exc:
+        ctx["file_error"] = str(exc)
+        return render(request, "orgs/org_import.html", ctx, status=400)
+    state = {
+        "kind": "org",
+        "user": request.user.pk,
+        "unit": unit.code,
+        "name": f.name[:200],
+        "status": "done",
+    }
+    uploads.write_job(unit.code, sha, state)
+    return _org_check(request, unit, sha, ctx, confirm=False)
+
+
+def _org_check(request, unit, sha, ctx, *, confirm):
+    """Check (or apply) the upload; an applied file, or one with nothing that could be applied, leaves the
+    disk and the unit's quota at once."""
+    from chuxin.core import uploads
+
+    from .actions import do_import_org
+
+    result = do_import_org(
+        unit=unit, path=uploads.upload_path(unit.code, sha), confirm=confirm, acting_user=request.user
+    )
+    can_confirm = not result.get("file_error") and not result["errors"] and bool(result["changes"])
+    if result.get("applied") or not can_confirm:
+        uploads.forget(unit.code, sha)
     if result.get("applied"):
         messages.success(
             request,
@@ -217,9 +250,5 @@ def org_import(request, code):
             % result["counts"],
         )
         return redirect("org_import", code=unit.code)
-    ctx |= {
-        "result": result,
-        "sha": sha,
-        "can_confirm": not result.get("file_error") and not result["errors"] and result["changes"],
-    }
+    ctx |= {"result": result, "sha": sha, "can_confirm": can_confirm}
     return render(request, "orgs/org_import.html", ctx, status=400 if result.get("file_error") else 200)

@@ -201,11 +201,8 @@ def _result_ctx(result, sha):
 
 
 def _job_state(request, unit, sha):
-    try:
-        state = jobs.read_job(unit.code, sha)
-    except ValueError:
-        state = None
-    if not state or state.get("user") != request.user.pk or state.get("unit") != unit.code:
+    state = jobs.own_state(unit.code, sha, request.user.pk)
+    if state is None:
         raise Http404("No such import")
     return state
 

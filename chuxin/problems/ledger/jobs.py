@@ -24,6 +24,7 @@ from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with t
     forget,
     import_dir,
     job_path,
+    own_state,
     purge,
     quota,
     read_job,
