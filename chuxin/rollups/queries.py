@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from operator import itemgetter
 
 from django.db import connections, router
 from django.db.models import Sum
@@ -218,7 +219,10 @@ def dashboard(unit: Unit, campaign_id: int, today: date, visible_children, as_of
         cut_off = today
     me = figs[unit.pk]
     kids = [figs[c.pk] for c in children]
-    own = {f: me.counts[f] - sum(k.counts[f] for k in kids) for f in COUNT_FIELDS}
+    # the children's counters summed column by column (zip and sum in C: 21 columns of ~180 children)
+    columns = itemgetter(*COUNT_FIELDS)
+    rows = [columns(k.counts) for k in kids] or [(0,) * len(COUNT_FIELDS)]
+    own = {f: me.counts[f] - sum(col) for f, col in zip(COUNT_FIELDS, zip(*rows, strict=True), strict=True)}
     own_fig = Figures(unit, own, snapshot=me.snapshot)
     kids_with_items = [k for k in kids if k.items]
     kids.sort(

@@ -40,6 +40,12 @@ def num_formatter():
     """`num` for a table of many numbers: the active language's format looked up once. Asking for the active
     language is most of num()'s cost; the root dashboard's table of 181 children calls it 905 times."""
     sep, size = _grouping(get_language())
+    if not sep or size <= 0:  # no grouping (zh-Hans): a whole number prints as str() prints it
+
+        def fmt(value):
+            return str(value) if type(value) is int else intcomma(value)
+
+        return fmt
 
     def fmt(value):
         if type(value) is not int:
