@@ -17,10 +17,15 @@ SOURCE_FIELDS = {s.value: f"src_{s.value}" for s in Source}
 COUNT_FIELDS = ["problems", "items", *STATUS_FIELDS.values(), *KIND_FIELDS.values(), *SOURCE_FIELDS.values()]
 
 
+# The unit's foreign key has no index of its own in these tables: each one's unique constraint leads with the
+# unit and serves every look-up by unit (reads, CASCADE). A second index only cost every counter write an
+# extra B-tree insert (an import's ~130 000 due-date rows among them).
+
+
 class SubtreeCounts(models.Model):
     """The figures of one unit's subtree in one campaign (the sum of its shard rows, see shards.py)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     problems = models.BigIntegerField(default=0)
     items = models.BigIntegerField(default=0)
@@ -38,7 +43,7 @@ class SubtreeCounts(models.Model):
 class SubtreeDue(models.Model):
     """Unfinished items of a unit's subtree by due date: overdue = the rows dated before today."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     due_date = models.DateField()
     n = models.BigIntegerField(default=0)
@@ -57,7 +62,7 @@ class SubtreeDue(models.Model):
 class SubtreeTally(models.Model):
     """A strand's named count over one unit's subtree in one campaign (see tallies.py)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=40)
     n = models.BigIntegerField(default=0)
@@ -72,7 +77,7 @@ class SubtreeTally(models.Model):
 class DailySnapshot(models.Model):
     """A subtree's figures as they stood on one day, kept by the worker for the trend charts."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     items = models.BigIntegerField(default=0)
@@ -94,7 +99,7 @@ class TopicCounts(models.Model):
     """The figures of one unit's subtree under one special-rectification topic (专项整治), kept like
     SubtreeCounts: every ledger change on a topic's problem adds its delta to the unit and its ancestors."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     topic = models.ForeignKey("special.Topic", on_delete=models.CASCADE, related_name="+")
     problems = models.BigIntegerField(default=0)
     items = models.BigIntegerField(default=0)
@@ -117,7 +122,7 @@ class AreaCounts(models.Model):
     调结构、惠民生、防风险、保稳定), kept like SubtreeCounts by the ledger's actions (see areas.py). A problem
     tagged with two areas counts under both; its items inherit the problem's areas."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", db_index=False)
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     area = models.PositiveSmallIntegerField()  # one WorkArea bit
     problems = models.BigIntegerField(default=0)
