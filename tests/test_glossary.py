@@ -24,6 +24,7 @@ from chuxin.orgs.models import CommitteePost, Role
 from chuxin.problems.ledger import layout as ledger_layout
 from chuxin.problems.models import Kind, Problem, Severity, Source, Status
 from chuxin.reminders.models import Level
+from chuxin.study.models import AttendanceStatus, MeetingKind, TopicKind
 
 GLOSSARY = Path(settings.BASE_DIR) / "docs" / "GLOSSARY-shared.md"
 
@@ -73,6 +74,8 @@ def glossary() -> dict[str, dict[str, str]]:
     roles = {k.removesuffix(" (role)"): _word(v) for k, v in rows.items() if k.endswith(" (role)")}
     levels = dict(zip(["remind", "supervise", "warn"], rows["escalation levels"].split(" → "), strict=True))
     sources = _sources()
+    education = [_word(w) for w in rows["education kinds"].split(" / ")]  # in the order of TopicKind
+    attendance = _split("attendance: present / absent with reason / made up")
     return {
         "status": {STATUS[k]: v for k, v in statuses.items()},
         "kind": {KIND[k]: v for k, v in kinds.items()},
@@ -82,6 +85,13 @@ def glossary() -> dict[str, dict[str, str]]:
         | {"secretary": posts["secretary"], "member": posts["member"]},
         "post": {POST[k]: v for k, v in posts.items()},
         "level": levels,
+        "meeting": {
+            "study_session": _word(rows["study session (collective study)"]),
+            "democratic_life": sources["democratic life meeting"],
+            "org_life": sources["organisational life meeting"],
+        },
+        "education": dict(zip(TopicKind.values, education, strict=True)),
+        "attendance": {ATTENDANCE[k]: v for k, v in attendance.items()},
     }
 
 
@@ -116,6 +126,7 @@ ROLE = {
     "viewer": "viewer",
 }
 POST = {"secretary": "secretary", "deputy secretary": "deputy", "member": "member"}
+ATTENDANCE = {"present": "present", "absent with reason": "absent", "made up": "made_up"}
 CHOICES = {
     "status": Status,
     "kind": Kind,
@@ -124,6 +135,9 @@ CHOICES = {
     "role": Role,
     "post": CommitteePost,
     "level": Level,
+    "meeting": MeetingKind,
+    "education": TopicKind,
+    "attendance": AttendanceStatus,
 }
 # Named by the glossary, not yet a choice (issue 9 adds it); checked as soon as it exists.
 NOT_YET = {("status", "returned")}

@@ -69,7 +69,7 @@ def do_create_meeting(
     if kind == MeetingKind.STUDY_SESSION:
         if study_kind not in StudyKind.values:
             raise ActionError(
-                _("A study session needs its form (concentrated study, reading class, party lecture).")
+                _("A study session needs its form (special-topic study, reading class, party lecture).")
             )
     else:
         study_kind = ""

@@ -23,7 +23,8 @@ LIFE_MEETINGS = (MeetingKind.DEMOCRATIC_LIFE, MeetingKind.ORG_LIFE)
 
 
 class StudyKind(models.TextChoices):
-    CONCENTRATED = "concentrated", _("Concentrated study")
+    # the forms a 集中学习 (study session) takes; the value keeps its first name, the label is the glossary's
+    CONCENTRATED = "concentrated", _("Special-topic study")
     READING_CLASS = "reading_class", _("Reading class")
     PARTY_LECTURE = "party_lecture", _("Special party lecture")
 
