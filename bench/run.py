@@ -44,6 +44,7 @@ ROWS = [
     ("write", "value", "claim+verify p50 ms, one writer"),
     ("write", "pairs_per_s_1_writer", "claim+verify pairs/s, one writer"),
     ("write", "pairs_per_s_20_writers", "claim+verify pairs/s, 20 writers"),
+    ("write", "writers", "concurrent writers, one per province (fewer where the demo has fewer than 21)"),
 ]
 
 
