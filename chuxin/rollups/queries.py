@@ -90,11 +90,13 @@ def _bucket(days: int) -> int:
 
 
 def _units_sql(conn, ids: list[int]) -> tuple[str, list]:
-    """`unit_id` among `ids` as SQL and its parameters. On PostgreSQL one array parameter: the statement's
-    text is the same for any number of units and short enough for psycopg to keep it parsed (a list of
-    182 placeholders was split anew on every root dashboard). Elsewhere a list of placeholders."""
+    """`unit_id` among `ids` as SQL and its parameters. On PostgreSQL one parameter, a bigint[] literal: the
+    statement's text is the same for any number of units and short enough for psycopg to keep it parsed (a
+    list of 182 placeholders was split anew on every root dashboard), and the literal is one string to
+    quote (psycopg's list adapter checks each element with a regular expression). Elsewhere a list of
+    placeholders."""
     if conn.vendor == "postgresql":
-        return "unit_id = ANY(%s)", [ids]
+        return "unit_id = ANY(%s::bigint[])", ["{" + ",".join(str(int(i)) for i in ids) + "}"]
     return f"unit_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
