@@ -109,6 +109,7 @@ def insert_rows(
     # only date and datetime columns need adapting; their values repeat (one import's timestamp, a few
     # hundred dates), so each distinct value is adapted once
     adapted = [(k + 1, adapt[a], {}) for k, a in enumerate(attnames) if a in adapt]
+    texts = [(k, {}) for k, _fn, _cache in adapted]  # the digest's text of each distinct date / datetime
     copying = connection.vendor == "postgresql" and not cast
     if copying:  # psycopg's COPY adapts dates and datetimes itself
         adapted = []
@@ -123,15 +124,20 @@ def insert_rows(
         except (KeyError, TypeError):
             values += [row[a] if a in row else defaults[a] for a in attnames]
         if digest is not None:
-            # before adapting: the encoder writes a date or datetime as str() does (its default), row_line's form
-            lines.append(_line(values))
+            shown = values.copy()
+            for k, cache in texts:
+                v = shown[k]
+                if v is not None:
+                    if v not in cache:
+                        cache[v] = str(v)
+                    shown[k] = cache[v]
+            lines.append(_line(shown))
         for k, fn, cache in adapted:
             v = values[k]
             if v is not None:
-                a = cache.get(v)
-                if a is None:
-                    a = cache[v] = fn(v)
-                values[k] = a
+                if v not in cache:
+                    cache[v] = fn(v)
+                values[k] = cache[v]
         return values
 
     if len(ids) != len(rows):
