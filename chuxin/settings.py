@@ -205,6 +205,13 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         **dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("CONN_MAX_AGE", 60)),
         "TEST": {"MIRROR": "default"},
     }
+# The hand-written statements that nearly every page runs (the scope, the ledger's rows and sign-off) are
+# prepared on the connection, planned once instead of on every run (chuxin/core/prepared.py); the ORM's
+# statements are bound on the client as before and never prepared. Behind a pooler in transaction mode,
+# which does not keep a connection's prepared statements, set DB_PREPARED=false.
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED", True):
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 0  # prepared at the first run
 REPLICA_READS = "replica" in DATABASES
 DATABASE_ROUTERS = ["chuxin.core.dbrouter.ReplicaRouter"]
 

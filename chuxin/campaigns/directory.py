@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from chuxin.core import prepared
+
 TABLE = "campaigns_directorystamp"
 
 
@@ -44,7 +46,7 @@ _held = _Held()
 
 
 def read_stamp() -> str | None:
-    with connection.cursor() as cur:
+    with prepared.cursor() as cur:  # every request: prepared (chuxin/core/prepared.py)
         cur.execute(f"SELECT token FROM {TABLE} WHERE id = 1")  # noqa: S608 — a constant
         row = cur.fetchone()
     return row[0] if row else None

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import CharField, QuerySet, Value
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from chuxin.core import prepared
 from chuxin.core.errors import ActionForbidden
 
 from .models import (
@@ -128,34 +128,43 @@ def _grants_sql(columns: str, role: str = "ra.role") -> str:
 
 def _grants(user_id: int) -> list[tuple[str, str]]:
     """The user's (role, unit path) grants: role_grants(user) and guidance_grants(user) in one plain
-    statement (_grants_sql). tests/test_scope_grants.py checks that it answers what the querysets answer."""
-    with connection.cursor() as cur:
+    statement (_grants_sql), prepared (chuxin/core/prepared.py). tests/test_scope_grants.py checks that it
+    answers what the querysets answer."""
+    with prepared.cursor() as cur:
         cur.execute(_grants_sql("u.path"), [user_id, Role.GUIDANCE.value, user_id])
         return [(role, path) for role, path in cur.fetchall()]
+
+
+# The unit's fields, in the order the statement of _unit_with_grants selects them.
+_UNIT_FIELDS = [f.attname for f in Unit._meta.concrete_fields]
+_UNIT_COLUMNS = ", ".join(f"u.{f.column}" for f in Unit._meta.concrete_fields)
 
 
 def _unit_with_grants(user, code: str) -> Unit | None:
     """The unit with this code (None if there is none), and the user's scope set as scope_for() sets it, in
     one statement when the scope is not known yet: the granted units' rows (each with its role) and the
-    unit's row (role NULL) together, through raw() so that the fields' converters apply. The first scoped
-    lookup of nearly every page is this one; its two round trips were two of the ledger page's seven.
-    tests/test_scope_grants.py checks that the scope it leaves is the one scope_for() computes."""
-    columns = ", ".join(f"u.{f.column}" for f in Unit._meta.concrete_fields)
-    # the role first in every branch (a union's columns take the first branch's names), NULL on the unit's
-    # row; raw() maps the other columns to the fields by name
-    own = f"SELECT NULL AS chuxin_role, {columns} FROM {Unit._meta.db_table} u WHERE u.code = %s"  # noqa: S608
+    unit's row (role NULL) together, prepared (chuxin/core/prepared.py: planning this union cost ten times
+    running it), the unit made from its row as raw() would. The first scoped lookup of nearly every page is
+    this one; its two round trips were two of the ledger page's seven. tests/test_scope_grants.py checks
+    that the scope it leaves is the one scope_for() computes."""
+    # the role first in every branch (a union's columns take the first branch's names), NULL on the unit's row
+    own = f"SELECT NULL AS chuxin_role, {_UNIT_COLUMNS} FROM {Unit._meta.db_table} u WHERE u.code = %s"  # noqa: S608
     known = user.is_superuser or getattr(user, "_chuxin_scope", None) is not None
     if known:
         sql, params = own, [code]
     else:
-        grants_sql = _grants_sql(columns, role="ra.role AS chuxin_role")
+        grants_sql = _grants_sql(_UNIT_COLUMNS, role="ra.role AS chuxin_role")
         sql, params = f"{grants_sql} UNION ALL {own}", [user.pk, Role.GUIDANCE.value, user.pk, code]
+    with prepared.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    path = _UNIT_FIELDS.index("path")
     unit, grants = None, []
-    for row in Unit.objects.raw(sql, params):
-        if row.chuxin_role is None:
-            unit = row
+    for role, *values in rows:
+        if role is None:
+            (unit,) = prepared.model_rows(Unit, _UNIT_FIELDS, [values])
         else:
-            grants.append((row.chuxin_role, row.path))
+            grants.append((role, values[path]))
     if not known:
         user._chuxin_scope = Scope(grants=grants)
     return unit

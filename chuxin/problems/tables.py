@@ -24,6 +24,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from chuxin.core import prepared
 from chuxin.orgs.models import Person, Unit
 
 from .models import ACTIVE_STATUSES, Kind, Status, WorkArea
@@ -83,31 +84,40 @@ class ItemRow:
 
 
 def rows_in(ids) -> list[ItemRow]:
-    """The rows of the items whose ids `ids` gives (a list, or a sliced id query: one statement then),
-    newest first; the joins run for these rows only.
+    """The rows of the items whose ids `ids` gives (a list, or a sliced id query), newest first; the joins
+    run for these rows only.
 
-    The id query is composed by the ORM (it carries the page's filters: ledger_queryset); the statement
-    around it is written out, COLUMNS' joins in ItemRow's order: composing that part cost the page more
-    than running it (tests/test_read_paths.py compares it with the ORM's answer)."""
+    The id query is composed by the ORM (it carries the page's filters: ledger_queryset) and runs on its
+    own, planned for its values (a subtree's path prefix, a status: chuxin/core/prepared.py says why it is
+    not prepared). The statement of the rows is written out, COLUMNS' joins in ItemRow's order (composing
+    it cost the page more than running it), and prepared: the same statement for any ids, whose planning
+    (four tables joined) cost the database more than running it (tests/test_read_paths.py compares it with
+    the ORM's answer)."""
     from .models import Problem, RectificationItem
 
+    db = DEFAULT_DB_ALIAS
     if isinstance(ids, QuerySet):
         db = ids.db
         inner, params = ids.query.get_compiler(using=db).as_sql()
+        with connections[db].cursor() as cur:
+            cur.execute(inner, params)
+            ids = [row[0] for row in cur.fetchall()]
+    params = [int(i) for i in ids]
+    if not params:
+        return []
+    if prepared.enabled(db):  # one statement for any number of ids
+        where, params = "i.id = ANY(%s::bigint[])", [params]
     else:
-        db, params = DEFAULT_DB_ALIAS, [int(i) for i in ids]
-        inner = ", ".join(["%s"] * len(params))
-        if not params:
-            return []
+        where = f"i.id IN ({', '.join(['%s'] * len(params))})"
     sql = f"""
         SELECT i.id, p.title, u.name, i.kind, r.name, i.due_date, i.status, p.work_areas
         FROM {RectificationItem._meta.db_table} i
         JOIN {Problem._meta.db_table} p ON p.id = i.problem_id
         JOIN {Unit._meta.db_table} u ON u.id = i.unit_id
         JOIN {Person._meta.db_table} r ON r.id = i.responsible_person_id
-        WHERE i.id IN ({inner})
-        ORDER BY i.id DESC"""  # noqa: S608 — table names from the models, the id query compiled by the ORM
-    with connections[db].cursor() as cur:
+        WHERE {where}
+        ORDER BY i.id DESC"""  # noqa: S608 — table names from the models, the ids as parameters
+    with prepared.cursor(db) as cur:
         cur.execute(sql, params)
         return [ItemRow(*values) for values in cur.fetchall()]
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from chuxin.audit.actions import do_record_export
 from chuxin.audit.events import AuditEvent
 from chuxin.campaigns.access import campaign_for, check_campaign_param
+from chuxin.core import prepared
 from chuxin.core.errors import ActionError
 from chuxin.core.forms import posted_version
 from chuxin.orgs.models import CommitteeMember, Person, Unit, ancestor_paths, subtree_q
@@ -62,9 +63,9 @@ def page_number(value) -> int:
 
 class LedgerPage:
     """One page of a ledger without counting the whole filtered subtree (a COUNT over a province's
-    items costs more than the page itself). One statement: the page's 51 ids from the narrow
-    index-backed query, as a subquery, then their rows with the joins — the joins run for 51 rows, not
-    for every match (the 51st only says there is a next page)."""
+    items costs more than the page itself). The page's 51 ids from the narrow index-backed query, then
+    their rows with the joins (tables.rows_in: two statements, the second prepared) — the joins run for 51
+    rows, not for every match (the 51st only says there is a next page)."""
 
     def __init__(self, qs, number):
         self.number = page_number(number)
@@ -168,7 +169,7 @@ def signoff_state(unit, campaign, user, total_field: str | None = None) -> dict:
     unit's row joined to its sign-offs of the campaign (a LEFT JOIN: a unit without one still gives its
     row, newest first by the problems_signoff_latest index), the secretary check and the total as scalar
     subqueries. Written out rather than composed by the ORM: compiling it cost more than running it, on
-    every ledger page. The sign-off is rebuilt from the columns the page shows."""
+    every ledger page; prepared, as planning it did. The sign-off is rebuilt from the columns the page shows."""
     signoffs = ProblemListSignoff._meta.db_table
     total = ledger_total_sql(total_field) if total_field else "NULL"
     sql = f"""
@@ -184,16 +185,23 @@ def signoff_state(unit, campaign, user, total_field: str | None = None) -> dict:
         ORDER BY s.signed_at DESC, s.id DESC
         LIMIT 1"""  # noqa: S608 — table names from the models, the total's column checked by ledger_total_sql
     params = [user.pk, *([unit.pk, campaign.pk] if total_field else []), campaign.pk, unit.pk]
-    row = next(iter(ProblemListSignoff.objects.raw(sql, params)), None)  # raw(): the fields' converters apply
+    with prepared.cursor() as cur:  # planning it cost more than running it (chuxin/core/prepared.py)
+        cur.execute(sql, params)
+        row = cur.fetchone()
     if row is None:
         return {"signoff": None, "is_secretary": False, "total": None}
+    *fields, signer_name, is_secretary, total_value = row
     signoff = None
-    if row.pk is not None:
-        signoff = row
+    if fields[0] is not None:
+        (signoff,) = prepared.model_rows(ProblemListSignoff, SIGNOFF_FIELDS, [fields])
         signoff.unit, signoff.campaign = unit, campaign
-        signoff.signed_by = Person(pk=row.signed_by_id, name=row.signer_name)
-    total_value = int(row.total) if row.total is not None else None
-    return {"signoff": signoff, "is_secretary": bool(row.is_secretary), "total": total_value}
+        signoff.signed_by = Person(pk=signoff.signed_by_id, name=signer_name)
+    total_value = int(total_value) if total_value is not None else None
+    return {"signoff": signoff, "is_secretary": bool(is_secretary), "total": total_value}
+
+
+# The sign-off's fields that signoff_state's statement selects, in its order.
+SIGNOFF_FIELDS = ["id", "signed_at", "problems", "note", "signed_by_id"]
 
 
 @login_required
