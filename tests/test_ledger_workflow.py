@@ -452,3 +452,40 @@ def test_the_hot_rows_are_locked_by_the_last_statements_of_a_claim_and_a_verific
         assert hot and hot == list(range(hot[0], len(sql))), sql[hot[0] :]
         item.refresh_from_db()
     assert item.status == Status.CLOSED and Notification.objects.count() > notes  # the claimant was told
+
+
+def test_the_ledger_filter_form_held_per_process_is_the_one_rendered_afresh(db):
+    """problem_tables.ledger_filters keeps the filter form's markup per language, campaign and submitted
+    values: whatever was held before, each answer equals the template rendered for this form now."""
+    from django.http import QueryDict
+
+    from chuxin.problems.forms import LedgerFilterForm
+    from chuxin.problems.templatetags import problem_tables
+
+    campaigns = [None, *Campaign.objects.order_by("pk")[:2]]
+    queries = [
+        None,
+        "status=in_progress",
+        "status=closed",
+        "status=in_progress&kind=deadline&overdue=on",
+        "status=bogus&own=on",  # invalid: the select shows what was sent, with its error state
+        "person=%E5%BC%A0%E4%B8%89&area=8&source=opinion",
+        "person=%3Cb%3E&topic=3",  # escaped, and the hidden field carries the value
+        "status=closed&status=in_progress",  # the last of two values, as the select shows it
+    ]
+    problem_tables._filters.clear()
+    for _round in range(2):  # the second round answers from what the first held
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for campaign in campaigns:
+                    for query in queries:
+                        form = LedgerFilterForm(QueryDict(query) if query else None)
+                        form.is_valid()
+                        held = problem_tables.ledger_filters(form, campaign)
+                        fresh = problem_tables.render_filters(LedgerFilterForm(form.data or None), campaign)
+                        assert held == fresh, (language, campaign, query)
+    assert len(problem_tables._filters) == 2 * len(campaigns) * len(queries)
+    escaped = LedgerFilterForm(QueryDict("person=%3Cb%3E"))
+    assert 'value="&lt;b&gt;"' in problem_tables.ledger_filters(escaped, None)
+    last = LedgerFilterForm(QueryDict("status=closed&status=in_progress"))
+    assert '<option value="in_progress" selected>' in problem_tables.ledger_filters(last, None)
