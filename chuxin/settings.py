@@ -258,6 +258,7 @@ DEFAULT_PASSWORDS = env_list("DEFAULT_PASSWORDS", ["chuxin2019"])
 
 # Sessions (等保 level 3): idle timeout and an absolute limit from the log-in; the cookie dies with the
 # browser. Enforced by chuxin.core.middleware.SessionPolicyMiddleware.
+SESSION_ENGINE = "chuxin.core.sessions"  # Django's database sessions, read by a prepared statement
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 12) * 3600
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT

@@ -79,3 +79,34 @@ def test_the_ledger_sign_off_is_rebuilt_with_its_fields_in_place():
         "审",
         signer.pk,
     )
+
+
+@pytest.mark.django_db
+def test_the_session_store_reads_what_djangos_database_store_reads():
+    """chuxin.core.sessions (SESSION_ENGINE) reads the session row by a prepared statement: a live session
+    loads, an expired or unknown key is dropped, as Django's own database store does."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore as DjangoStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from chuxin.core.sessions import SessionStore
+
+    assert settings.SESSION_ENGINE == "chuxin.core.sessions"
+    live = DjangoStore()
+    live["_auth_user_id"] = "7"
+    live.create()
+    expired = DjangoStore()
+    expired["_auth_user_id"] = "8"
+    expired.create()
+    Session.objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    for key in (live.session_key, expired.session_key, "x" * 32, None):
+        ours, django = SessionStore(key), DjangoStore(key)
+        assert ours.load() == django.load(), key
+        assert ours.session_key == django.session_key, key
+    assert SessionStore(live.session_key).load() == {"_auth_user_id": "7"}
+    assert SessionStore(expired.session_key).load() == {}
