@@ -552,3 +552,121 @@ def test_the_organ_backfill_migration_counts_what_a_rebuild_counts(db, django_us
     backfill = importlib.import_module("chuxin.rollups.migrations.0013_backfill_organ_tallies")
     backfill.forward(None, SimpleNamespace(connection=connection))
     assert _all_agree(campaign) == {}
+
+
+def test_a_seat_recount_beside_a_concurrent_session_neither_fails_nor_loses_its_share(db):
+    """PostgreSQL: a member is promoted (the seat's organ is recounted) while another transaction adds a new
+    study session's share to the same organ and commits after the recount began. The organ had no row yet:
+    the recount used to insert one and fail on the session's row (a unique violation: the promotion was
+    refused). Now the recount locks the row first, waits, and the stored figure equals a recount. The two
+    writers are threads with their own connections (committed data: removed at the end). SQLite lets one
+    writer in at a time, so the interleaving cannot happen there."""
+    import threading
+    from datetime import date
+
+    from django.db import connection, transaction
+
+    from chuxin.orgs.models import CommitteeMember, Person, Rank
+    from chuxin.rollups import tallies
+    from chuxin.rollups.models import SubtreeTally
+    from chuxin.study.models import Meeting, MeetingKind
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: no two transactions interleave")
+    top = max(Rank.values)
+    organ = next(
+        u
+        for u in Unit.objects.filter(depth=3).order_by("pk")
+        if CommitteeMember.objects.filter(unit=u, person__home_unit__path__startswith=u.path).exists()
+        and not CommitteeMember.objects.filter(unit=u, person__rank=top).exists()
+    )
+    member = CommitteeMember.objects.filter(
+        unit=organ, person__home_unit__path__startswith=organ.path
+    ).first()
+    rank_before = member.person.rank
+    base = Campaign.objects.get(launched_on="2019-05-31")
+    made, errors = {}, []
+    added, go = threading.Event(), threading.Event()
+
+    def in_thread(fn):
+        def run():
+            try:
+                fn()
+            except Exception as exc:  # reported by the assertion below
+                errors.append(repr(exc))
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def session(campaign, rank, title):
+        m = Meeting.objects.create(
+            campaign=campaign,
+            unit=organ,
+            kind=MeetingKind.STUDY_SESSION,
+            study_kind="concentrated",
+            title=title,
+            date=date(2019, 7, 1),
+            required_rank=rank,
+        )
+        study_actions.add_session_to_organs(m)
+
+    def setup():  # committed: a campaign whose one session needs a rank none of the organ's members has
+        made["campaign"] = Campaign.objects.create(
+            title="并发测试",
+            root_unit=base.root_unit,
+            general_requirement=base.general_requirement,
+            fundamental_task=base.fundamental_task,
+            focus_rank=base.focus_rank,
+            status=base.status,
+        )
+        session(made["campaign"], top, "第一次")
+
+    def new_session():
+        with transaction.atomic():
+            session(made["campaign"], Rank.NONE, "第二次")
+            added.set()
+            go.wait(10)
+
+    def promote():
+        with transaction.atomic():
+            Person.objects.filter(pk=member.person_id).update(rank=top)
+            tallies.refresh_organs([organ.pk])
+
+    def clean():
+        c = made.get("campaign")
+        if c is not None:
+            SubtreeTally.objects.filter(campaign=c).delete()
+            Meeting.objects.filter(campaign=c).delete()
+            c.delete()
+        Person.objects.filter(pk=member.person_id).update(rank=rank_before)
+        if c is not None:
+            tallies.refresh_organs([organ.pk])
+
+    try:
+        in_thread(setup).join()
+        assert not errors and not SubtreeTally.objects.filter(unit=organ, campaign=made["campaign"]).exists()
+        second = in_thread(new_session)
+        assert added.wait(10)
+        recount = in_thread(promote)
+        recount.join(1)
+        assert recount.is_alive()  # waiting for the session's uncommitted row
+        go.set()
+        second.join(10)
+        recount.join(10)
+        assert errors == []
+        c = made["campaign"]
+        stored = dict(SubtreeTally.objects.filter(unit=organ, campaign=c).values_list("key", "n"))
+        expected = {
+            key: t.recount([organ.pk], [c.pk]).get((organ.pk, c.pk), 0)
+            for key, t in tallies.ORGAN_TALLIES.items()
+        }
+        assert expected["study.organ_required"] >= 2  # both sessions reach the promoted member's seat
+        assert {k: stored.get(k, 0) for k in expected} == expected
+    finally:
+        go.set()
+        in_thread(clean).join()
+    assert errors == []  # the clean-up too
+    assert not Campaign.objects.filter(title="并发测试").exists()

@@ -194,16 +194,37 @@ def refresh_organs(unit_ids) -> None:
     if not unit_ids or not ORGAN_TALLIES:
         return
     campaigns = list(Campaign.objects.values_list("pk", flat=True))
-    SubtreeTally.objects.filter(unit_id__in=unit_ids, key__in=list(ORGAN_TALLIES)).delete()
+    keys = sorted(ORGAN_TALLIES)
+    # Beside a concurrent add_to_organs (a study session, an attendance) the recount must neither miss nor
+    # double its delta. So every row it writes is first locked, in one statement and in unit order as
+    # add_to_organs locks them (no deadlock between the two): an upsert whose update changes nothing, a missing
+    # row inserted as 0. A change that added its delta before holds its row until it commits, and the recount
+    # below, a later statement, sees its rows; a change that comes after waits for this transaction and adds
+    # its delta to the recounted value.
     SubtreeTally.objects.bulk_create(
         [
-            SubtreeTally(unit_id=u, campaign_id=c, key=key, n=n)
-            for key, t in ORGAN_TALLIES.items()
-            for (u, c), n in sorted(t.recount(unit_ids, campaigns).items())
-            if n
+            SubtreeTally(unit_id=u, campaign_id=c, key=key)
+            for u in unit_ids
+            for c in campaigns
+            for key in keys
         ],
+        update_conflicts=True,
+        unique_fields=["unit", "campaign", "key"],
+        update_fields=["key"],
         batch_size=5000,
     )
+    held = SubtreeTally.objects.filter(unit_id__in=unit_ids, key__in=keys).values_list(
+        "pk", "unit_id", "campaign_id", "key"
+    )
+    counted = {
+        (u, c, key): n
+        for key in keys
+        for (u, c), n in ORGAN_TALLIES[key].recount(unit_ids, campaigns).items()
+    }
+    SubtreeTally.objects.bulk_update(
+        [SubtreeTally(pk=pk, n=counted.get((u, c, key), 0)) for pk, u, c, key in held], ["n"], batch_size=5000
+    )
+    SubtreeTally.objects.filter(unit_id__in=unit_ids, key__in=keys, n=0).delete()
 
 
 def organs_homed_under(unit: Unit) -> list[int]:
