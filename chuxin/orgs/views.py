@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -178,7 +179,11 @@ def org_import(request, code):
     from chuxin.core.xlsx import Limits, XlsxRefused, check_size, megabytes
 
     unit = get_unit_for_user(request.user, code, need="manage")
-    ctx = {"unit": unit, "limit_mb": megabytes(Limits.from_settings().max_bytes)}
+    ctx = {
+        "unit": unit,
+        "limit_mb": megabytes(Limits.from_settings().max_bytes),
+        "import_url": reverse("org_import", kwargs={"code": unit.code}),
+    }
 
     def own(sha):
         state = uploads.own_state(unit.code, sha, request.user.pk, kind="org")

@@ -85,6 +85,7 @@ def ledger_import(request, code):
         "big_rows": BIG_IMPORT_ROWS,
         "mode": "stop",
         "limit_mb": megabytes(Limits.from_settings().max_bytes),
+        "import_url": reverse("ledger_import", kwargs={"code": unit.code}),
     }
     if request.method == "GET":
         sha = request.GET.get("job")
