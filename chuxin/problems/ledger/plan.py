@@ -405,16 +405,13 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             if len(v) > limit:
                 long_errs.append(RowError(n, label, rules.too_long(len(v), limit)))
         errs: list[RowError] = []
-        # text(v), its common case (a printable str) inline: ~9 cells a row
-        v = r[j_src]
-        src_raw = v.strip() if type(v) is str and v.isprintable() else text(v)
+        src_raw = text(r[j_src])
         source = source_of[src_raw] if src_raw else None
         if not src_raw:
             errs.append(RowError(n, "问题来源", _("The source is empty.")))
         elif source is None:
             errs.append(RowError(n, "问题来源", _("Unknown source %(label)s.") % {"label": src_raw}))
-        v = r[j_kind]
-        kind_raw = v.strip() if type(v) is str and v.isprintable() else text(v)
+        kind_raw = text(r[j_kind])
         kind = kind_of[kind_raw] if kind_raw else None
         if not kind_raw:
             errs.append(RowError(n, "整改类型", _("The kind of rectification is empty.")))
@@ -422,12 +419,10 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             errs.append(
                 RowError(n, "整改类型", _("Unknown kind of rectification %(label)s.") % {"label": kind_raw})
             )
-        v = r[j_title]
-        title = v.strip() if type(v) is str and v.isprintable() else text(v)
+        title = text(r[j_title])
         if not title:
             errs.append(RowError(n, "问题描述", _("The problem description is empty.")))
-        v = r[j_measures]
-        measures = v.strip() if type(v) is str and v.isprintable() else text(v)
+        measures = text(r[j_measures])
         if not measures:
             errs.append(RowError(n, "整改措施", _("The measures are empty.")))
         v = r[j_deadline]
@@ -453,8 +448,7 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             )
         areas = None
         if area_col is not None:
-            v = r[area_col]
-            raw = v.strip() if type(v) is str and v.isprintable() else text(v)
+            raw = text(r[area_col])
             areas, unknown = areas_of[raw] if raw else (0, [])
             if unknown:
                 errs.append(
@@ -487,22 +481,17 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 state.problem_refs[n] = int(m[2])
             else:
                 state.item_refs.setdefault(n, int(m[2]))
-        v = r[j_person]
-        person_name = v.strip() if type(v) is str and v.isprintable() else text(v)
-        v = r[j_uname]
-        uname = v.strip() if type(v) is str and v.isprintable() else text(v)
-        v = r[j_cause]
-        root_cause = v.strip() if type(v) is str and v.isprintable() else text(v)
-        v = r[j_leader]
-        leader_name = v.strip() if type(v) is str and v.isprintable() else text(v)
-        v = r[j_ucode]
+        person_name = text(r[j_person])
+        uname = text(r[j_uname])
+        root_cause = text(r[j_cause])
+        leader_name = text(r[j_leader])
         return _Row(
             n,
             i,
             r,
             long_errs,
             errs,
-            "" if v is None or v == "" else code_of(v),
+            code_of(r[j_ucode]),
             uname,
             source,
             title,
