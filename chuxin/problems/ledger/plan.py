@@ -425,21 +425,17 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
         measures = text(r[j_measures])
         if not measures:
             errs.append(RowError(n, "整改措施", _("The measures are empty.")))
-        v = r[j_deadline]
-        deadline, bad = dates[v] if type(v) is str else _parse_date(v)
+        deadline, bad = date_of(r[j_deadline])
         if bad:
-            errs.append(RowError(n, "整改时限", not_a_date(text(v))))
-        v = r[j_goals]
-        goals = [] if v is None or v == "" else lines(v)
+            errs.append(RowError(n, "整改时限", not_a_date(text(r[j_deadline]))))
+        goals = lines(r[j_goals])
         stage_dates: list[date | None] = []
-        v = r[j_stage_dates]
-        if v is not None and v != "":
-            for line in lines(v):
-                d, bad = date_of(line)
-                if bad:
-                    errs.append(RowError(n, "阶段时限", not_a_date(line)))
-                else:
-                    stage_dates.append(d)
+        for line in lines(r[j_stage_dates]):
+            d, bad = date_of(line)
+            if bad:
+                errs.append(RowError(n, "阶段时限", not_a_date(line)))
+            else:
+                stage_dates.append(d)
         if (goals or stage_dates) and len(goals) != len(stage_dates):
             errs.append(
                 RowError(
