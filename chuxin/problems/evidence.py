@@ -71,14 +71,12 @@ def _unit_use(unit):
     )
 
 
-def check_unit_quota(unit, files, used: int | None = None) -> None:
-    """The unit's evidence (every file attached to its items) stays within EVIDENCE_UNIT_QUOTA_BYTES;
-    `used`: the unit's use when the caller read it already."""
+def check_unit_quota(unit, files, used: int) -> None:
+    """The unit's evidence (every file attached to its items, `used` bytes, read by store_for_unit) stays
+    within EVIDENCE_UNIT_QUOTA_BYTES."""
     incoming = sum(f.size for f in files)
     if not incoming:
         return
-    if used is None:
-        used = next(iter(_unit_use(unit).values_list("n", flat=True)), None) or 0
     quota = settings.EVIDENCE_UNIT_QUOTA_BYTES
     if used + incoming > quota:
         raise ActionError(
@@ -90,15 +88,19 @@ def check_unit_quota(unit, files, used: int | None = None) -> None:
 def store(uploaded) -> EvidenceBlob:
     """Store an uploaded file (Django UploadedFile) by content; returns its blob row."""
     content_type = check_upload(uploaded)
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = _sha256(uploaded)
     _write_file(uploaded, sha)
     blob, _ = EvidenceBlob.objects.get_or_create(
         sha256=sha, defaults={"size": uploaded.size, "content_type": content_type}
     )
     return blob
+
+
+def _sha256(uploaded) -> str:
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _write_file(uploaded, sha: str) -> None:
@@ -113,6 +115,9 @@ def _write_file(uploaded, sha: str) -> None:
         os.replace(tmp, path)  # atomic: readers never see half a file
 
 
+_BLOB_FIELDS = ["id", "sha256", "size", "content_type"]  # as store_for_unit and _insert_blob read a blob
+
+
 def store_for_unit(unit, files) -> list[tuple[str, EvidenceBlob]]:
     """`check_unit_quota()` then `store()` for each file, with the unit's use and the files' blobs already
     stored read by one statement (a claim's evidence is mostly a file stored before or a new one): nothing
@@ -124,10 +129,7 @@ def store_for_unit(unit, files) -> list[tuple[str, EvidenceBlob]]:
     seen = []
     for f in files:
         content_type = check_upload(f)
-        digest = hashlib.sha256()
-        for chunk in f.chunks():
-            digest.update(chunk)
-        seen.append((f, digest.hexdigest(), content_type))
+        seen.append((f, _sha256(f), content_type))
     use_sql, use_params = _unit_use(unit).query.sql_with_params()
     known_sql, known_params = (
         EvidenceBlob.objects.filter(sha256__in=sorted({sha for _f, sha, _c in seen}))
@@ -143,7 +145,7 @@ def store_for_unit(unit, files) -> list[tuple[str, EvidenceBlob]]:
         rows = cur.fetchall()
     used = rows[0][0] or 0
     known = {
-        sha: EvidenceBlob.from_db("default", ["id", "sha256", "size", "content_type"], (pk, sha, size, ct))
+        sha: EvidenceBlob.from_db("default", _BLOB_FIELDS, (pk, sha, size, ct))
         for _u, pk, sha, size, ct in rows
         if pk is not None
     }
@@ -172,9 +174,7 @@ def _insert_blob(sha: str, size: int, content_type: str) -> EvidenceBlob:
         row = cur.fetchone()
     if row is None:
         return EvidenceBlob.objects.get(sha256=sha)
-    return EvidenceBlob.from_db(
-        "default", ["id", "sha256", "size", "content_type"], (row[0], sha, size, content_type)
-    )
+    return EvidenceBlob.from_db("default", _BLOB_FIELDS, (row[0], sha, size, content_type))
 
 
 def verify_blobs(batch: int = 2000):
