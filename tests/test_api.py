@@ -346,21 +346,36 @@ def test_the_excel_import_runs_as_a_job_with_a_dry_run_then_apply(county_staff, 
     from chuxin.orgs.models import Unit
     from chuxin.problems.ledger import export
 
-    make_item("440604", title="导出再导入")
-    out = io.BytesIO()
-    export.write_ledger(out, Unit.objects.get(code="440604"), county_staff)
-    out.seek(0)
-    out.name = "台账.xlsx"
+    from tests.test_ledger_xlsx import _book, _new_row, make_ledger
+
+    ledger = make_ledger(county_staff)
     token = _auth(_token(county_staff, "write"))
-    job = client.post("/api/v1/units/440604/imports", {"file": out}, **token)
-    assert job.status_code == 202, job.content
-    job_id = job.json()["id"]
+
+    def upload(content: bytes) -> str:
+        job = client.post("/api/v1/units/440604/imports", {"file": _named(content)}, **token)
+        assert job.status_code == 202, job.content
+        return job.json()["id"]
+
+    def _named(content: bytes):
+        f = io.BytesIO(content)
+        f.name = "台账.xlsx"
+        return f
+
+    job_id = upload(_book([_new_row(ledger, 整改措施="接口导入的措施")]))
     status = client.get(f"/api/v1/units/440604/imports/{job_id}", **token).json()
     assert status["status"] == "done" and status["errors"] == [] and not status["applied"]
+    assert status["summary"]["new"] == 1
     applied = client.post(f"/api/v1/units/440604/imports/{job_id}/apply", **token)
     assert applied.status_code == 202 and applied.json()["applied"] is True
     again = client.post(f"/api/v1/units/440604/imports/{job_id}/apply", **token)
     assert again.status_code in (400, 404)
+    # the ledger's own export, unchanged: checked, and refused on apply with the reason (nothing to import)
+    out = io.BytesIO()
+    export.write_ledger(out, Unit.objects.get(code="440604"), county_staff)
+    same = upload(out.getvalue())
+    assert client.get(f"/api/v1/units/440604/imports/{same}", **token).json()["summary"]["new"] == 0
+    refused = client.post(f"/api/v1/units/440604/imports/{same}/apply", **token)
+    assert refused.status_code == 400 and "没有需要导入的内容" in refused.json()["error"]["message"]
 
 
 def test_the_token_page_shows_a_new_token_once_in_chinese(county_staff, client):

@@ -251,7 +251,7 @@ def test_an_import_under_campaign_b_never_lands_in_campaign_a(as_user, county_st
         book = SimpleUploadedFile(
             "台账.xlsx", _book([_new_row(ledger, 问题描述="不该写入任何主题教育的问题")])
         )
-        sha = jobs.save_upload(book, "440604")
+        sha = jobs.save_upload(book, "440604", jobs.owner(county_staff.pk, "ledger", hubei.pk))
         jobs.ledger_import_task.enqueue(sha, county_staff.pk, "440604", True, "stop", hubei.pk)
         assert jobs.read_job("440604", sha)["status"] == "failed"
         assert not Problem.objects.filter(title="不该写入任何主题教育的问题").exists()

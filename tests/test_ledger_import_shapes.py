@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from chuxin.audit.models import AuditEntry
 from chuxin.campaigns.models import Campaign
+from chuxin.core.errors import ActionError
 from chuxin.core.xlsx import col_letters as xlsx_col
 from chuxin.orgs.models import Unit
 from chuxin.problems.actions import do_import_ledger
@@ -591,6 +592,94 @@ def test_an_applied_import_keeps_no_upload(as_user, county_staff, ledger):
     response = c.post(url, {"file": f})
     assert c.post(url, {"sha": response.context["sha"], "confirm": "1"}).status_code == 302
     assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))
+
+
+def test_two_members_sending_the_same_file_keep_two_uploads(as_user, county_staff, county_office, ledger):
+    """The same bytes from two members of one unit are two uploads: the second check neither replaces the
+    first one's state nor takes its upload away (they used to share one file named by its hash)."""
+    content = _book([_new(ledger, 整改措施="两人都上传的文件")])
+    first = _check(as_user(county_staff), content).context["sha"]
+    second = _check(as_user(county_office), content).context["sha"]
+    assert first != second
+    assert jobs.read_job(COUNTY, first)["user"] == county_staff.pk
+    assert jobs.read_job(COUNTY, second)["user"] == county_office.pk
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    c = as_user(county_staff)
+    assert [w["sha"] for w in c.get(url).context["waiting"]] == [first]
+    assert c.get(url, {"job": first}).status_code == 200
+    # neither opens nor applies the other's upload
+    assert c.get(url, {"job": second}).status_code == 404
+    refused = c.post(url, {"sha": second, "confirm": "1"})
+    assert refused.status_code == 400 and "已失效" in refused.context["file_error"]
+    assert c.post(url, {"sha": first, "confirm": "1"}).status_code == 302
+    assert RectificationItem.objects.filter(measures="两人都上传的文件").count() == 1
+    assert jobs.upload_path(COUNTY, second).exists()  # the other member's upload is still there
+
+
+def test_one_file_checked_in_two_campaigns_is_two_uploads(as_user, county_staff, ledger):
+    from tests.test_campaign_rule import _campaign
+
+    special = _campaign("440000", "广东省专项整治")
+    central = Campaign.objects.get(launched_on="2019-05-31")
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    content = _book([_new(ledger, 整改措施="两次主题教育都检查过")])
+    shas = {}
+    for campaign in (central, special):
+        f = io.BytesIO(content)
+        f.name = "台账.xlsx"
+        response = c.post(url + f"?campaign={campaign.pk}", {"file": f, "campaign": campaign.pk})
+        assert response.context["can_confirm"]
+        shas[campaign.pk] = response.context["sha"]
+    assert shas[central.pk] != shas[special.pk]
+    for campaign, other in ((central, special), (special, central)):
+        page = c.get(url, {"campaign": campaign.pk})
+        assert [w["sha"] for w in page.context["waiting"]] == [shas[campaign.pk]]
+        # an upload checked in one campaign is not opened, applied or refused-rows-downloaded in the other
+        assert c.get(url, {"campaign": campaign.pk, "job": shas[other.pk]}).status_code == 404
+        assert (
+            c.post(url, {"campaign": campaign.pk, "sha": shas[other.pk], "confirm": "1"}).status_code == 400
+        )
+    assert not RectificationItem.objects.filter(measures="两次主题教育都检查过").exists()
+
+
+def test_a_file_with_nothing_to_change_offers_no_import_and_is_not_kept(as_user, county_staff, ledger):
+    c = as_user(county_staff)
+    response = _check(c, _export(c))  # the ledger's own export, sent back unchanged
+    assert response.status_code == 200
+    ctx = response.context
+    assert ctx["summary"]["unchanged"] == ctx["summary"]["total"] > 0 and not ctx["errors"]
+    assert not ctx["can_confirm"] and ctx["nothing_to_apply"]
+    html = response.content.decode()
+    assert "每一行都与台账一致，没有需要导入的内容" in html
+    assert 'name="confirm"' not in html and 'name="cancel"' not in html
+    assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))
+    assert not c.get(reverse("ledger_import", kwargs={"code": COUNTY})).context["waiting"]
+
+
+def test_a_closed_campaign_takes_no_import(as_user, county_staff, central_office, ledger):
+    from chuxin.campaigns.actions import do_close_campaign
+
+    campaign = do_close_campaign(Campaign.objects.get(launched_on="2019-05-31"), acting_user=central_office)
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY}) + f"?campaign={campaign.pk}"
+    page = c.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "不能再导入" in html and 'type="file"' not in html
+    f = io.BytesIO(_book([_new(ledger, 整改措施="结束后才送来的台账")]))
+    f.name = "台账.xlsx"
+    before = _counts()
+    response = c.post(url, {"file": f, "campaign": campaign.pk})
+    assert response.status_code == 400 and "已结束" in response.context["file_error"]
+    assert not list(jobs.import_dir(COUNTY).glob("*.xlsx"))  # nothing uploaded
+    # the action refuses it too, whoever calls it (the worker, the API)
+    path = jobs.import_dir(COUNTY) / "direct.xlsx"
+    path.write_bytes(_book([_new(ledger, 整改措施="结束后才送来的台账")]))
+    with pytest.raises(ActionError, match="已结束"):
+        do_import_ledger(
+            unit=Unit.objects.get(code=COUNTY), path=path, campaign=campaign, acting_user=county_staff
+        )
+    assert _counts() == before
 
 
 # ------------------------------------------------------------------------------------------ work areas (M13)

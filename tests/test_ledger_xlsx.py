@@ -230,11 +230,12 @@ def test_round_trip_changes_nothing(as_user, county_staff, ledger):
     response = _post(client, content)
     assert response.status_code == 200
     n = RectificationItem.objects.filter(unit=ledger["unit"]).count()
-    assert response.context["can_confirm"], response.context["errors"][:5]
+    assert not response.context["errors"], response.context["errors"][:5]
     assert response.context["summary"]["unchanged"] == n
+    # nothing differs: no import is offered, and the upload is not kept to be confirmed later
+    assert response.context["nothing_to_apply"] and not response.context["can_confirm"]
     assert _counts() == before  # the dry run writes nothing
-    response = _confirm(client, response)
-    assert response.status_code == 302
+    assert _confirm(client, response).status_code == 400
     assert _counts() == before
     assert all(i.version == RectificationItem.objects.get(pk=i.pk).version for i in ledger["items"])
 

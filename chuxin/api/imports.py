@@ -10,6 +10,7 @@ from ninja import File, Form, Status
 from ninja.files import UploadedFile
 
 from chuxin.campaigns.access import campaign_for
+from chuxin.campaigns.actions import ensure_open
 from chuxin.core.errors import ActionError
 from chuxin.core.xlsx import XlsxRefused, check_size, inspect_xlsx
 from chuxin.orgs.scope import get_unit_for_user
@@ -68,6 +69,7 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
     writes into the same one."""
     unit = get_unit_for_user(request.user, code, need="record")
     campaign = campaign_for(request, unit)  # ?campaign=<id>, else the newest covering the unit (404 if none)
+    ensure_open(campaign)  # a closed campaign is read-only: nothing is uploaded into it
     if mode not in MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
     if not (file.name or "").lower().endswith(".xlsx"):
@@ -77,7 +79,7 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
     except XlsxRefused as exc:
         raise ActionError(str(exc)) from exc
     try:
-        sha = jobs.save_upload(file, unit.code)
+        sha = jobs.save_upload(file, unit.code, jobs.owner(request.user.pk, "ledger", campaign.pk))
     except jobs.QuotaExceeded as exc:
         raise ActionError(str(exc)) from exc
     try:
@@ -115,6 +117,8 @@ def import_apply(request, code: str, job_id: str):
         raise ActionError(_("Only a checked file can be applied, once."))
     if state.get("mode", "stop") == "stop" and state.get("errors"):
         raise ActionError(_("The file has refused rows; fix them, or check it again in the skip mode."))
+    if not state.get("errors") and not jobs.writes(state):
+        raise ActionError(_("Every row of this file matches the ledger: there is nothing to import."))
     if not state.get("campaign"):
         raise ActionError(_("The file was checked before imports named their campaign; upload it again."))
     if not jobs.upload_path(unit.code, job_id).exists():

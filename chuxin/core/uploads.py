@@ -1,8 +1,11 @@
 """Uploaded files waiting to be imported (the 台账, the organisation sheet): where they live, how long, how many.
 
-- An upload is kept as MEDIA_ROOT/imports/<unit code>/<sha256>.xlsx, with its job's state beside it as
-  <sha256>.json (status, progress, the result) and a dry run's signed plan as <sha256>.plan (the 台账 import,
-  problems/ledger/kept.py). A unit may hold at most IMPORT_QUOTA_FILES uploads and
+- An upload is kept as MEDIA_ROOT/imports/<unit code>/<key>.xlsx, with its job's state beside it as
+  <key>.json (status, progress, the result) and a dry run's signed plan as <key>.plan (the 台账 import,
+  problems/ledger/kept.py). The key is the SHA-256 of its owner (user, import and, for the 台账, the campaign:
+  `owner`) and the file's bytes: the same file sent again by the same user to the same import finds its
+  upload again, while two members sending the same file, or one file checked in two campaigns, are two
+  uploads that do not overwrite each other's state. A unit may hold at most IMPORT_QUOTA_FILES uploads and
   IMPORT_QUOTA_BYTES bytes at once (settings), so nobody fills the disk.
 - Applied imports delete their upload at once; refused and abandoned ones are deleted with their state after
   IMPORT_RETENTION_DAYS days (default 7) by `purge` (the daily task `purge_imports`, `manage.py purgeimports`).
@@ -77,10 +80,16 @@ def check_quota(unit_code: str, incoming: int) -> None:
         )
 
 
-def save_upload(f, unit_code: str) -> str:
-    """Keep the upload as imports/<unit>/<sha256>.xlsx; returns the hash."""
+def owner(user_id: int, kind: str = "ledger", campaign_id: int | None = None) -> str:
+    """Whose upload it is, for `save_upload`: the user, the import ("ledger" or "org") and the campaign the
+    台账 import writes into."""
+    return f"{kind}:{user_id}:{campaign_id or ''}"
+
+
+def save_upload(f, unit_code: str, owner: str) -> str:
+    """Keep the upload as imports/<unit>/<key>.xlsx; returns the key (SHA-256 of `owner` and the bytes)."""
     check_quota(unit_code, f.size)
-    h = hashlib.sha256()
+    h = hashlib.sha256(owner.encode() + b"\n")
     tmp = import_dir(unit_code) / f".upload-{os.getpid()}-{id(f)}"
     with open(tmp, "wb") as out:
         for chunk in f.chunks():
@@ -117,25 +126,30 @@ def forget(unit_code: str, sha: str) -> None:
     job_path(unit_code, sha).unlink(missing_ok=True)
 
 
-def own_state(unit_code: str, sha: str, user_id: int, kind: str = "ledger") -> dict | None:
+def own_state(
+    unit_code: str, sha: str, user_id: int, kind: str = "ledger", campaign_id: int | None = None
+) -> dict | None:
     """The state of this user's upload of this kind ("ledger": the ledger import, "org": the organisation's)
-    at this unit; None for a bad hash, a lost state, another user's upload or the other import's."""
+    at this unit, and with `campaign_id` checked in that campaign; None for a bad key, a lost state, another
+    user's upload, the other import's or another campaign's."""
     try:
         state = read_job(unit_code, sha)
     except ValueError:
         return None
     if not state or state.get("user") != user_id or state.get("unit") != unit_code:
         return None
+    if campaign_id is not None and state.get("campaign", campaign_id) != campaign_id:
+        return None
     return state if state.get("kind", "ledger") == kind else None
 
 
-def waiting(unit_code: str, user_id: int, kind: str = "ledger") -> list[dict]:
-    """This user's uploads of this kind at this unit that wait to be imported (checked, refused or being
-    checked, never applied), newest first: the import pages list them so that they can be opened again or
-    cancelled before they fill the unit's quota."""
+def waiting(unit_code: str, user_id: int, kind: str = "ledger", campaign_id: int | None = None) -> list[dict]:
+    """This user's uploads of this kind at this unit (of this campaign, for the 台账) that wait to be imported
+    (checked, refused or being checked, never applied), newest first: the import pages list them so that
+    they can be opened again or cancelled before they fill the unit's quota."""
     out = []
     for path in import_dir(unit_code).glob("*.xlsx"):
-        state = own_state(unit_code, path.stem, user_id, kind)
+        state = own_state(unit_code, path.stem, user_id, kind, campaign_id)
         if state is None:
             continue
         try:

@@ -220,7 +220,7 @@ def org_import(request, code):
         return render(request, "orgs/org_import.html", ctx, status=400)
     try:
         check_size(f.size)
-        sha = uploads.save_upload(f, unit.code)
+        sha = uploads.save_upload(f, unit.code, uploads.owner(request.user.pk, "org"))
     except (XlsxRefused, uploads.QuotaExceeded) as exc:
         ctx["file_error"] = str(exc)
         return render(request, "orgs/org_import.html", ctx, status=400)

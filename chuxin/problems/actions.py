@@ -848,6 +848,7 @@ def do_import_ledger(
     from .ledger import plan as ledger_plan
 
     require_record(acting_user, unit)
+    ensure_open(campaign)  # a closed campaign is read-only: its ledger is neither checked nor written
     if mode not in ledger_plan.MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
     with bulk.collector_paused():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chuxin.audit.actions import do_record_export
 from chuxin.audit.events import AuditEvent
+from chuxin.campaigns.actions import ensure_open
 from chuxin.campaigns.access import campaign_for
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.errors import ActionError
@@ -91,23 +92,29 @@ def ledger_import(request, code):
         sha = request.GET.get("job")
         if sha:
             return _job_page(request, unit, sha, ctx)
-        ctx |= {"waiting": jobs.waiting(unit.code, request.user.pk), "retention_days": jobs.retention_days()}
+        ctx |= {
+            "waiting": jobs.waiting(unit.code, request.user.pk, campaign_id=campaign.pk),
+            "retention_days": jobs.retention_days(),
+        }
         return render(request, "problems/ledger_import.html", ctx)
 
     if request.POST.get("cancel") == "1":
         return _cancel(request, unit, campaign, request.POST.get("sha", ""))
+    try:
+        ensure_open(campaign)  # nothing is written into a closed campaign, so nothing is uploaded or checked
+    except ActionError as exc:
+        ctx["file_error"] = exc.messages[0]
+        return render(request, "problems/ledger_import.html", ctx, status=400)
     confirm = request.POST.get("confirm") == "1"
     mode = ctx["mode"] = _mode(request.POST.get("mode"))
     sha = request.POST.get("sha", "")
     name = ""
     if confirm:
-        try:
-            if not jobs.upload_path(unit.code, sha).exists():
-                raise ValueError
-        except ValueError:
+        own = jobs.own_state(unit.code, sha, request.user.pk, campaign_id=campaign.pk)
+        if own is None or not jobs.upload_path(unit.code, sha).exists():
             ctx["file_error"] = _("The uploaded file has expired; upload it again.")
             return render(request, "problems/ledger_import.html", ctx, status=400)
-        name = (jobs.read_job(unit.code, sha) or {}).get("name", "")
+        name = own.get("name", "")
     else:
         f = request.FILES.get("file")
         if f is None:
@@ -127,7 +134,7 @@ def ledger_import(request, code):
             ctx["file_error"] = exc.messages[0]
             return render(request, "problems/ledger_import.html", ctx, status=400)
         try:
-            sha = jobs.save_upload(f, unit.code)
+            sha = jobs.save_upload(f, unit.code, jobs.owner(request.user.pk, "ledger", campaign.pk))
         except jobs.QuotaExceeded as exc:
             ctx["file_error"] = str(exc)
             return render(request, "problems/ledger_import.html", ctx, status=400)
@@ -150,6 +157,7 @@ def ledger_import(request, code):
         "total": nrows,
         "user": request.user.pk,
         "unit": unit.code,
+        "campaign": campaign.pk,
         "name": name,
     }
     if nrows > BIG_IMPORT_ROWS + 20:
@@ -180,7 +188,8 @@ def _result_ctx(result, sha):
     summary = result.get("summary") or {}
     mode = result.get("mode", "stop")
     errors = result.get("errors") or []
-    applicable = summary.get("new", 0) + summary.get("changed", 0) + summary.get("problems_changed", 0)
+    applicable = jobs.writes(result)
+    open_ = result.get("status") == "done" and not result.get("applied") and not result.get("file_error")
     return {
         "file_error": result.get("file_error"),
         "errors": errors,
@@ -197,12 +206,16 @@ def _result_ctx(result, sha):
         "can_confirm": result.get("status") == "done"
         and not result.get("applied")
         and not result.get("file_error")
-        and (not errors or (mode != "stop" and applicable > 0)),
+        and applicable > 0
+        and (not errors or mode != "stop"),
+        # the upload stays (to be applied, or cancelled) unless nothing in it differs from the ledger
+        "nothing_to_apply": open_ and not errors and not applicable,
+        "kept": open_ and bool(errors or applicable),
     }
 
 
-def _job_state(request, unit, sha):
-    state = jobs.own_state(unit.code, sha, request.user.pk)
+def _job_state(request, unit, sha, campaign):
+    state = jobs.own_state(unit.code, sha, request.user.pk, campaign_id=campaign.pk)
     if state is None:
         raise Http404("No such import")
     return state
@@ -211,7 +224,7 @@ def _job_state(request, unit, sha):
 def _cancel(request, unit, campaign, sha):
     """Cancel one of the user's own uploads (a checked or refused file never applied): it leaves the disk and
     the unit's quota at once instead of after the retention."""
-    state = _job_state(request, unit, sha)
+    state = _job_state(request, unit, sha, campaign)
     if state.get("status") in ("queued", "running"):
         messages.error(
             request, _("This file is being processed; it can be cancelled once the check has finished.")
@@ -225,7 +238,7 @@ def _cancel(request, unit, campaign, sha):
 
 
 def _job_page(request, unit, sha, ctx):
-    state = _job_state(request, unit, sha)
+    state = _job_state(request, unit, sha, ctx["campaign"])
     finished = state.get("status") in ("done", "failed")
     ctx |= {"job": state, "sha": sha, "finished": finished}
     if finished:
@@ -239,8 +252,8 @@ def _job_page(request, unit, sha, ctx):
 @require_GET
 def ledger_import_refused(request, code):
     """The refused rows of an import as .xlsx: row, column, reason (in Chinese), and the row's cells."""
-    unit, _campaign = _import_unit(request, code)
-    state = _job_state(request, unit, request.GET.get("job", ""))
+    unit, campaign = _import_unit(request, code)
+    state = _job_state(request, unit, request.GET.get("job", ""), campaign)
     buf = io.BytesIO()
     n = export.write_refused(buf, state)
     if not n:

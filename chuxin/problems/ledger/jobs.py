@@ -1,7 +1,8 @@
 """Uploads and background jobs of the import: where files live, how long, and the worker's task.
 
-- An upload is kept as MEDIA_ROOT/imports/<unit code>/<sha256>.xlsx, with its job's state beside it as
-  <sha256>.json (status, progress, the result). Uploads are per unit: a unit may hold at most
+- An upload is kept as MEDIA_ROOT/imports/<unit code>/<key>.xlsx, with its job's state beside it as
+  <key>.json (status, progress, the result); the key is the owner's and the file's (core/uploads.py). Uploads
+  are per unit: a unit may hold at most
   IMPORT_QUOTA_FILES uploads and IMPORT_QUOTA_BYTES bytes at once (settings), so nobody fills the disk.
 - Applied imports delete their upload at once; refused and abandoned ones are deleted with their state after
   IMPORT_RETENTION_DAYS days (default 7) by `purge_imports`, the daily task (`manage.py purgeimports`).
@@ -25,6 +26,7 @@ from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with t
     import_dir,
     job_path,
     own_state,
+    owner,
     purge,
     quota,
     read_job,
@@ -59,9 +61,21 @@ def run_import(
         acting_user=user,
     )
     result["name"] = name
-    if result.get("applied") or (not confirm and result.get("status") == "failed"):
-        discard(unit.code, sha)  # applied, or refused as a whole: the file will never be applied
+    checked = not confirm and result.get("status") == "done"
+    if (
+        result.get("applied")
+        or (not confirm and result.get("status") == "failed")
+        or (checked and not result.get("errors") and not writes(result))
+    ):
+        # applied, refused as a whole, or nothing in it differs from the ledger: it will never be applied
+        discard(unit.code, sha)
     return result
+
+
+def writes(result: dict) -> int:
+    """How many writes a checked file's apply would make: new items, changed items, changed problems."""
+    summary = result.get("summary") or {}
+    return sum(summary.get(k) or 0 for k in ("new", "changed", "problems_changed"))
 
 
 @task()
