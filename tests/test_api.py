@@ -345,7 +345,6 @@ def test_the_excel_import_runs_as_a_job_with_a_dry_run_then_apply(county_staff, 
 
     from chuxin.orgs.models import Unit
     from chuxin.problems.ledger import export
-
     from tests.test_ledger_xlsx import _book, _new_row, make_ledger
 
     ledger = make_ledger(county_staff)

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chuxin.audit.actions import do_record_export
 from chuxin.audit.events import AuditEvent
-from chuxin.campaigns.actions import ensure_open
 from chuxin.campaigns.access import campaign_for
+from chuxin.campaigns.actions import ensure_open
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.errors import ActionError
 from chuxin.core.filecheck import check_upload
