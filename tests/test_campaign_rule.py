@@ -166,8 +166,16 @@ def test_a_closed_campaign_refuses_new_problems_with_a_clear_message(county_staf
 
 
 def test_a_closed_campaign_stays_browsable(as_user, county_staff, central_office):
-    do_close_campaign(_central(), acting_user=central_office)
-    assert as_user(county_staff).get("/ledger/units/440604/").status_code == 200
+    central = _central()
+    running = as_user(county_staff).get(f"/ledger/units/440604/?campaign={central.pk}").content.decode()
+    assert f"/ledger/units/440604/import/?campaign={central.pk}" in running
+    do_close_campaign(central, acting_user=central_office)
+    page = as_user(county_staff).get(f"/ledger/units/440604/?campaign={central.pk}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    # its ledger is exported from the campaign shown; nothing is imported into it
+    assert f"/ledger/units/440604/ledger.xlsx?campaign={central.pk}" in html
+    assert "/ledger/units/440604/import/" not in html
     assert as_user(county_staff).get("/dashboards/units/440604/").status_code == 200
 
 
