@@ -178,6 +178,17 @@ def _build_file(path: Path, rng: random.Random) -> None:
     wb.close()
 
 
+def _analyze() -> None:
+    """PostgreSQL: statistics for the demo just built, as autovacuum keeps them on a production database
+    (it is off on these machines). Without them the planner takes every table for empty: verifyrollups'
+    attendance recount ran as a nested loop of units by units, 5.0 s instead of 0.08 s at 3 000 units."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+
+
 def _database_url() -> str:
     """The URL of the database this process uses (PostgreSQL: the benchmark's test_<name>), for the phases'
     processes."""
@@ -266,6 +277,7 @@ def main():
 
     make_demo(UNITS, 2019, items=0)
     user = get_user_model().objects.create_superuser("bench", password="bench-only")
+    _analyze()
     root = Unit.objects.get_root_nodes()[0]
     rng = random.Random(2019)
     with tempfile.TemporaryDirectory(prefix="chuxin-bench-import-") as d:
