@@ -143,6 +143,7 @@ def main():
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+        s.delete()  # the scaled demo is shared by every run: it keeps no session of this one
     ratio = page_rps / ref_rps
     tool = "wrk" if shutil.which("wrk") else "bench/loadgen.py"
     print(
