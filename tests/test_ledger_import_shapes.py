@@ -847,3 +847,68 @@ def test_a_joining_row_whose_areas_disagree_with_the_problems_rows_is_refused(
     assert _counts()[1] == before[1]  # the joining row was refused with the others, not added
     p1.refresh_from_db()
     assert p1.work_areas == WorkArea.LIVELIHOOD | WorkArea.RISK
+
+
+# ------------------------------------------------------------------------------------ one campaign per import
+
+
+def _in(campaign, user, content, tmp_path, confirm=False, mode="stop"):
+    return do_import_ledger(
+        unit=Unit.objects.get(code=COUNTY),
+        path=_path(tmp_path, content, name=f"台账{campaign.pk}{int(confirm)}.xlsx"),
+        confirm=confirm,
+        mode=mode,
+        campaign=campaign,
+        acting_user=user,
+    )
+
+
+def test_another_campaigns_export_sent_to_this_campaign_changes_none_of_its_items(
+    as_user, county_staff, ledger, tmp_path
+):
+    """The 2019 ledger's export, edited and sent to the import of a new campaign: its rows name the 2019 items
+    by code; they are refused (the items are another campaign's), never changed from the new one's page."""
+    from tests.test_campaign_rule import _campaign
+
+    rows = _table(_export(as_user(county_staff)))  # the 2019 ledger, before the new campaign is launched
+    special = _campaign("440000", "广东省专项整治")
+    rows[0]["整改措施"] = "从专项整治导入时改的措施"
+    result = _in(special, county_staff, _book(rows), tmp_path, confirm=True, mode="skip")
+    assert not RectificationItem.objects.filter(measures="从专项整治导入时改的措施").exists()
+    reasons = " ".join(r for _n, _c, r in result["errors"])
+    assert result["summary"]["refused"] == len(rows) and "不属于本次主题教育" in reasons, result["errors"]
+
+
+def test_a_row_like_another_campaigns_item_is_new_in_this_campaign(county_staff, ledger, tmp_path):
+    """The same problem and measures recorded again in a new campaign: a new problem and item there, not
+    "unchanged" because the 2019 ledger had one like it, and not refused as a problem already in the ledger."""
+    from tests.test_campaign_rule import _campaign
+
+    special = _campaign("440000", "广东省专项整治")
+    item = ledger["items"][0]
+    row = _new(
+        ledger,
+        问题描述=item.problem.title,
+        整改措施=item.measures,
+        责任人=item.responsible_person.name,
+        整改时限=zh_date(today() + timedelta(days=30)),
+    )
+    again = _in(special, county_staff, _book([row]), tmp_path, confirm=True)
+    assert again["summary"]["new"] == 1 and not again["errors"], again["errors"]
+    made = RectificationItem.objects.get(campaign=special)
+    assert made.problem.campaign == special and made.problem_id != item.problem_id
+    assert Problem.objects.filter(title=item.problem.title).count() == 2
+
+
+def test_a_problem_number_of_another_campaign_is_refused(county_staff, ledger, tmp_path):
+    """问题编号 P… of a 2019 problem in a file imported into a new campaign: the new item would have landed in
+    the 2019 campaign (an item takes its problem's)."""
+    from tests.test_campaign_rule import _campaign
+
+    special = _campaign("440000", "广东省专项整治")
+    problem = ledger["items"][0].problem
+    row = _new(ledger, 问题编号=f"P{problem.pk}", 问题描述=problem.title, 整改措施="加到旧问题下的措施")
+    result = _in(special, county_staff, _book([row]), tmp_path, confirm=True)
+    assert not RectificationItem.objects.filter(measures="加到旧问题下的措施").exists()
+    assert result["summary"]["refused"] == 1
+    assert "不属于本次主题教育" in result["errors"][0][2], result["errors"]

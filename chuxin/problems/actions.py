@@ -728,6 +728,11 @@ class _NewRowsWriter:
                 leader_id = problem["responsible_leader_id"]
             elif isinstance(problem, tuple):
                 leader_id = problem[1]
+            elif problem.campaign_id != campaign.pk:  # an item takes its problem's campaign: never another
+                raise ActionError(
+                    _("Row %(row)s: %(error)s")
+                    % {"row": r.row, "error": _("The problem belongs to another campaign.")}
+                )
             else:
                 leader_id = problem.responsible_leader_id
             measures = r.measures.strip()

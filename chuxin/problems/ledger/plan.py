@@ -16,6 +16,11 @@ Keys and fingerprints (so that a re-sent file never duplicates):
   unit and problem text in the file that carries an item's code. A new row whose problem text already exists
   at its unit otherwise is refused with the problem's code, never silently added or duplicated.
 
+One campaign: the rows are compared with the ledger of the campaign the file is imported into. An item or
+problem code of another campaign (an old campaign's export sent to the new one's page) refuses its row, and a
+row like another campaign's item or problem is new in this one: an office records a problem again in a new
+campaign, and nothing is changed, matched or joined across campaigns.
+
 Work areas (服务中心工作): a problem-level cell like 问题来源 and 根源剖析 — the problem's central tasks in the
 glossary's words, separated by 、，, ; / or spaces (full-width too; `layout.parse_areas`); an unknown word refuses
 the row naming the cell and the six words; an empty cell is "no area". A file without the column leaves every
@@ -253,9 +258,12 @@ class _Ledger:
         "problem__responsible_leader",
     )
 
-    def __init__(self, root: Unit, scope):
+    def __init__(self, root: Unit, scope, campaign=None):
         self.root = root
         self.scope = scope
+        # the campaign the file is imported into: its items and problems are the ledger the rows are compared
+        # with; another campaign's are never matched, joined or changed
+        self.campaign_id = campaign.pk if campaign is not None else None
         self.units_by_code: dict[str, Unit] = {}
         self.units_by_name: dict[str, list[Unit]] = defaultdict(list)
         self._codes: set[str] = set()
@@ -284,9 +292,10 @@ class _Ledger:
         """The fingerprints of the items already in the ledger at these units (rows without a code)."""
         unit_ids = unit_ids - self._fp_units
         self._fp_units |= unit_ids
+        mine = {"campaign_id": self.campaign_id} if self.campaign_id else {}
         for part in _chunks(unit_ids):
             rows = (
-                RectificationItem.objects.filter(unit_id__in=part)
+                RectificationItem.objects.filter(unit_id__in=part, **mine)
                 .annotate(first_stage=Min("stages__target_date"))
                 .values_list(
                     "pk",
@@ -303,7 +312,7 @@ class _Ledger:
                 self.existing_fp[(unit_id, norm(title), norm(measures), norm(person))].append(
                     (pk, set(dates))
                 )
-            for pk, unit_id, title in Problem.objects.filter(unit_id__in=part).values_list(
+            for pk, unit_id, title in Problem.objects.filter(unit_id__in=part, **mine).values_list(
                 "pk", "unit_id", "title"
             ):
                 self.existing_problems.setdefault((unit_id, norm(title)), pk)
@@ -324,8 +333,16 @@ class _Ledger:
         pks = pks - self._problem_pks
         self._problem_pks |= pks
         for part in _chunks(pks):
-            for p in Problem.objects.filter(pk__in=part, unit__path__startswith=self.root.path):
+            problems = Problem.objects.filter(pk__in=part, unit__path__startswith=self.root.path)
+            for p in problems.select_related("campaign"):
                 self.problems_by_pk[p.pk] = p
+
+    def elsewhere(self, record) -> str | None:
+        """The title of the other campaign an item or problem named in the file belongs to (None: this one)."""
+        if self.campaign_id and record.campaign_id != self.campaign_id:
+            campaign = record.campaign if isinstance(record, Problem) else record.problem.campaign
+            return campaign.title
+        return None
 
     def unit_for(self, ucode: str, uname: str) -> Unit | None:
         """The row's unit as the fingerprint sees it (before the right to record is checked)."""
@@ -346,7 +363,7 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
     cols = table.cols
     plan = Plan(sheet=table.sheet, mode=mode)
     plan.header = [label for label, _j in sorted(cols.items(), key=lambda kv: kv[1])]
-    ledger = _Ledger(root, scope_for(user))
+    ledger = _Ledger(root, scope_for(user), campaign)
     sources = label_map(SOURCE_ZH, Source)
     kinds = label_map(KIND_ZH, Kind)
     allow_past_new = rules.past_dates_allowed(campaign, today)
@@ -580,6 +597,16 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             if item is None:
                 ref = text(r[at["事项编号"]]) or text(r[at["问题编号"]])
                 err("事项编号", _("Unknown item number %(ref)s.") % {"ref": ref})
+            elif (other := ledger.elsewhere(item)) is not None:
+                err(
+                    "事项编号",
+                    _(
+                        "Item %(ref)s belongs to %(campaign)s, not to the campaign this file is imported into: "
+                        "fill in this campaign's exported ledger, or import the file from that campaign's page."
+                    )
+                    % {"ref": item_code(item.pk), "campaign": other},
+                )
+                item = None
         elif unit is not None and title and measures:
             cands = row.cands or []
             if len(cands) > 1:
@@ -668,6 +695,15 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 join = ledger.problems_by_pk.get(state.problem_refs[n])
                 if join is None or join.unit_id != unit.pk:
                     err("问题编号", _("Unknown problem number %(ref)s.") % {"ref": text(r[at["问题编号"]])})
+                elif (other := ledger.elsewhere(join)) is not None:
+                    err(
+                        "问题编号",
+                        _(
+                            "Problem %(ref)s belongs to %(campaign)s, not to the campaign this file is imported "
+                            "into: an item added to it would land there."
+                        )
+                        % {"ref": problem_code(join.pk), "campaign": other},
+                    )
             if errs:
                 _refuse(plan, n, r, errs, cols)
                 return
