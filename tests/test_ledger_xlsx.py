@@ -368,6 +368,23 @@ def test_malformed_file(as_user, county_staff, ledger):
     assert _counts() == before
 
 
+@pytest.mark.parametrize("name", ["台账.xls", "台账.et", "台账.csv", "台账.xlsm"])
+def test_another_spreadsheet_format_is_refused_saying_how_to_make_an_xlsx(as_user, county_staff, name):
+    """What offices send instead of an .xlsx (Excel 97-2003, WPS 表格, CSV, a workbook with macros): refused by
+    name, saying to save it as .xlsx in Excel or WPS."""
+    response = _post(as_user(county_staff), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, name=name)
+    assert response.status_code == 400
+    assert f"{name} 是 .{name.split('.')[-1]} 文件" in response.context["file_error"]
+    assert "另存为”Excel 工作簿（.xlsx）" in response.context["file_error"]
+
+
+def test_an_old_or_password_protected_workbook_named_xlsx_is_refused_with_the_reason(as_user, county_staff):
+    """An .xls renamed .xlsx, or an .xlsx saved with a password to open (an OLE2 file whatever its name)."""
+    response = _post(as_user(county_staff), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    assert response.status_code == 400
+    assert "旧版 Excel 文件（.xls）或设置了打开密码的工作簿" in response.context["file_error"]
+
+
 def test_missing_columns_are_named(as_user, county_staff, ledger):
     client = as_user(county_staff)
     header = [c for c in lx.COLUMNS if c not in ("责任人", "整改类型")]

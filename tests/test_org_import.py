@@ -249,3 +249,27 @@ def test_an_applied_sheet_leaves_no_upload_and_a_ledger_import_cannot_open_it(as
     assert not c.get(ledger, {"campaign": campaign.pk}).context["waiting"]
     assert c.post(url, {"sha": sha, "confirm": "1"}).status_code == 302
     assert Unit.objects.filter(code="440699").exists() and _held() == []
+
+
+def test_an_old_excel_file_or_a_wps_sheet_is_refused_saying_how_to_make_an_xlsx(as_user, guangdong_office):
+    c = as_user(guangdong_office)
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    response = _upload(c, ole2, name="组织.et")
+    assert response.status_code == 400 and "组织.et 是 .et 文件" in response.context["file_error"]
+    response = _upload(c, ole2)  # an .xls renamed, or a workbook with a password to open it
+    assert "旧版 Excel 文件（.xls）或设置了打开密码的工作簿" in response.content.decode()
+    assert not [p for p in _held() if p == ".xlsx"]
+
+
+def test_a_workbook_without_an_organisation_sheet_shows_why_on_the_page(as_user, guangdong_office):
+    """A sheet refused as a whole: the reason is on the page (it used to be in the result only, the page
+    showing the empty form again)."""
+    import xlsxwriter
+
+    out = io.BytesIO()
+    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    wb.add_worksheet("名单").write(0, 0, "随便写的表")
+    wb.close()
+    response = _upload(as_user(guangdong_office), out.getvalue())
+    assert response.status_code == 400
+    assert "未找到组织工作表" in response.content.decode()

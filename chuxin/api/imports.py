@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from chuxin.campaigns.access import campaign_for
 from chuxin.campaigns.actions import ensure_open
 from chuxin.core.errors import ActionError
-from chuxin.core.xlsx import XlsxRefused, check_size, inspect_xlsx
+from chuxin.core.xlsx import XlsxRefused, check_size, inspect_xlsx, name_refused
 from chuxin.orgs.scope import get_unit_for_user
 from chuxin.problems.ledger import jobs
 from chuxin.problems.ledger.plan import MODES
@@ -72,8 +72,8 @@ def import_upload(request, code: str, file: File[UploadedFile], mode: Form[str] 
     ensure_open(campaign)  # a closed campaign is read-only: nothing is uploaded into it
     if mode not in MODES:
         raise ActionError(_("Unknown import mode %(mode)s.") % {"mode": mode})
-    if not (file.name or "").lower().endswith(".xlsx"):
-        raise ActionError(_("Only Excel workbooks (.xlsx) can be imported."))
+    if refused := name_refused(file.name or ""):
+        raise ActionError(refused)
     try:
         check_size(file.size)
     except XlsxRefused as exc:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import ActionError
+from .xlsx import OLE2, content_refused
 
 HEAD = 64 * 1024
 
@@ -133,7 +134,10 @@ def check_upload(uploaded, purpose: str) -> None:
         raise ActionError(_("%(name)s is empty.") % {"name": name})
     ok, looks = content_matches(name, uploaded, purpose)
     if not ok and purpose == "ledger_import":
-        raise ActionError(_("This file is not an Excel workbook (.xlsx)."))
+        uploaded.seek(0)
+        head = uploaded.read(len(OLE2))
+        uploaded.seek(0)
+        raise ActionError(content_refused(head))
     if not ok:
         raise ActionError(
             _("%(name)s is refused: its content is not a %(ext)s file (it looks like %(found)s).")

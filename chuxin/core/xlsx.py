@@ -72,6 +72,37 @@ class XlsxRefused(Exception):
     """The file is refused before parsing; str() is a sentence for the user."""
 
 
+# An OLE2 compound file: Excel 97–2003 (.xls), WPS's .et, or any workbook saved with a password to open (its
+# encrypted package is an OLE2 file whatever its name)
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# what offices send instead of an .xlsx: other spreadsheets, to be saved as .xlsx first
+OTHER_SHEETS = (".xls", ".et", ".ett", ".xlsm", ".xlsb", ".xltx", ".csv", ".ods", ".numbers")
+
+
+def name_refused(name: str) -> str | None:
+    """Why a file of this name is not taken as a workbook to import (None: an .xlsx); the sentence says how to
+    make one of a spreadsheet of another format."""
+    ext = Path(name or "").suffix.lower()
+    if ext == ".xlsx":
+        return None
+    if ext in OTHER_SHEETS:
+        return _(
+            "%(name)s is a %(ext)s file: open it in Excel or WPS, save it as an Excel workbook (.xlsx) and "
+            "upload that file."
+        ) % {"name": name, "ext": ext}
+    return _("Only Excel workbooks (.xlsx) can be imported.")
+
+
+def content_refused(head: bytes) -> str:
+    """Why a file named .xlsx is not one, from its first bytes."""
+    if head.startswith(OLE2):
+        return _(
+            "This file is an old Excel file (.xls) or a workbook with a password to open it: save it in Excel "
+            "or WPS as an Excel workbook (.xlsx) without a password, then upload it again."
+        )
+    return _("This file is not an Excel workbook (.xlsx).")
+
+
 @dataclass
 class SheetInfo:
     name: str
@@ -192,7 +223,8 @@ def inspect_xlsx(path: str | Path, limits: Limits | None = None) -> BookInfo:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise XlsxRefused(_("This file is not an Excel workbook (.xlsx).")) from exc
+        with open(path, "rb") as fh:
+            raise XlsxRefused(content_refused(fh.read(len(OLE2)))) from exc
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_entries:

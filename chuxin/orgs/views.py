@@ -176,7 +176,7 @@ def org_import(request, code):
     that can be applied waits as the user's upload (listed on the page, opened again or cancelled); one that
     cannot is not kept."""
     from chuxin.core import uploads
-    from chuxin.core.xlsx import Limits, XlsxRefused, check_size, megabytes
+    from chuxin.core.xlsx import Limits, XlsxRefused, check_size, megabytes, name_refused
 
     unit = get_unit_for_user(request.user, code, need="manage")
     ctx = {
@@ -215,8 +215,9 @@ def org_import(request, code):
             return render(request, "orgs/org_import.html", ctx, status=400)
         return _org_check(request, unit, sha, ctx, confirm=True)
     f = request.FILES.get("file")
-    if f is None or not f.name.lower().endswith(".xlsx"):
-        ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
+    refused = _("Only Excel workbooks (.xlsx) can be imported.") if f is None else name_refused(f.name)
+    if refused:
+        ctx["file_error"] = refused
         return render(request, "orgs/org_import.html", ctx, status=400)
     try:
         check_size(f.size)

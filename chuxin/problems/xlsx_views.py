@@ -21,7 +21,7 @@ from chuxin.campaigns.actions import ensure_open
 from chuxin.core.dbrouter import reads_from_replica
 from chuxin.core.errors import ActionError
 from chuxin.core.filecheck import check_upload
-from chuxin.core.xlsx import Limits, XlsxRefused, check_size, inspect_xlsx, megabytes
+from chuxin.core.xlsx import Limits, XlsxRefused, check_size, inspect_xlsx, megabytes, name_refused
 from chuxin.orgs.scope import get_unit_for_user, require_record
 
 from .ledger import export, jobs
@@ -120,8 +120,8 @@ def ledger_import(request, code):
         if f is None:
             ctx["file_error"] = _("Choose an Excel file (.xlsx) to import.")
             return render(request, "problems/ledger_import.html", ctx, status=400)
-        if not f.name.lower().endswith(".xlsx"):
-            ctx["file_error"] = _("Only Excel workbooks (.xlsx) can be imported.")
+        if refused := name_refused(f.name):
+            ctx["file_error"] = refused
             return render(request, "problems/ledger_import.html", ctx, status=400)
         try:
             check_size(f.size)
