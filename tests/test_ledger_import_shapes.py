@@ -912,3 +912,41 @@ def test_a_problem_number_of_another_campaign_is_refused(county_staff, ledger, t
     assert not RectificationItem.objects.filter(measures="加到旧问题下的措施").exists()
     assert result["summary"]["refused"] == 1
     assert "不属于本次主题教育" in result["errors"][0][2], result["errors"]
+
+
+# ------------------------------------------------------------------------------------ how offices write cells
+
+
+def test_names_padded_with_spaces_are_the_people_they_name(county_staff, ledger, tmp_path):
+    """Sheets pad two-character names for alignment (张　三) and split names by accident (上官 月惠)."""
+    person, leader = ledger["person"].name, ledger["leader"].name
+    row = _new(ledger, 责任人=f" {person[:1]}　{person[1:]} ", 责任领导="  " + " ".join(leader))
+    result = _import(county_staff, _path(tmp_path, _book([row])), Unit.objects.get(code=COUNTY), confirm=True)
+    assert result["summary"]["new"] == 1 and not result["errors"], result["errors"]
+    made = RectificationItem.objects.get(
+        measures=row["整改措施"], unit__code=COUNTY, responsible_person__name=person
+    )
+    assert made.responsible_leader.name == leader
+
+
+def test_several_names_in_one_person_cell_are_refused_saying_why(county_staff, ledger, tmp_path):
+    row = _new(ledger, 责任人=f"{ledger['person'].name}、{ledger['leader'].name}")
+    result = _import(county_staff, _path(tmp_path, _book([row])), Unit.objects.get(code=COUNTY))
+    assert result["errors"][0][1] == "责任人"
+    assert "是多个人名：每个整改事项只有一名责任人" in result["errors"][0][2]
+
+
+@pytest.mark.parametrize("word", ["立即整改", "即知即改", "立行立改"])
+def test_offices_words_for_fix_at_once_are_read_as_such(county_staff, ledger, tmp_path, word):
+    row = _new(ledger, 整改类型=word, 整改时限="", 整改措施=f"{word}的措施")
+    result = _import(county_staff, _path(tmp_path, _book([row])), Unit.objects.get(code=COUNTY), confirm=True)
+    assert not result["errors"], result["errors"]
+    assert RectificationItem.objects.get(measures=f"{word}的措施").kind == Kind.AT_ONCE
+
+
+def test_an_unknown_source_or_kind_lists_the_words_to_write(county_staff, ledger, tmp_path):
+    row = _new(ledger, 问题来源="群众来信", 整改类型="马上改")
+    result = _import(county_staff, _path(tmp_path, _book([row])), Unit.objects.get(code=COUNTY))
+    reasons = {column: reason for _n, column, reason in result["errors"]}
+    assert "未知的问题来源：群众来信。可填：征求意见、" in reasons["问题来源"]
+    assert "未知的整改类型：马上改。可填：立查立改、限期整改、持续整改。" == reasons["整改类型"]

@@ -96,7 +96,13 @@ ALIASES = {
         "巡视反馈": Source.INSPECTION,
         "巡察反馈": Source.INSPECTION,
     },
-    Kind: {"立行立改": Kind.AT_ONCE, "长期坚持": Kind.LONG_TERM},
+    Kind: {
+        "立行立改": Kind.AT_ONCE,
+        "立即整改": Kind.AT_ONCE,
+        "即知即改": Kind.AT_ONCE,
+        "长期坚持": Kind.LONG_TERM,
+        "长期整改": Kind.LONG_TERM,
+    },
 }
 AREA_COLUMN = "服务中心工作"
 BIG_IMPORT_ROWS = 2000  # more rows than this are parsed and applied in the worker

@@ -70,7 +70,7 @@ from .layout import (
     problem_code,
 )
 from .layout import zh_date as _zh_date
-from .read import Table, code, lines, parse_date, text
+from .read import Table, code, lines, name_of, parse_date, text
 
 MODES = ("stop", "skip", "update")
 zh_date = lru_cache(maxsize=8192)(_zh_date)  # a few hundred distinct dates in 100 000 rows
@@ -185,6 +185,11 @@ class People:
                 here = [p for d, p in above if d == deepest]
         if not here:
             here = [p for p, path in cands if path.startswith(unit.path)]
+        if not here and _SEVERAL.search(name):
+            return None, _(
+                "%(name)s names several people: an item has one responsible person and one responsible "
+                "leader; give one name here, and the others in the measures or on rows of their own."
+            ) % {"name": name}
         if not here:
             return None, _(
                 "Unknown person %(name)s: nobody of that name in this unit, above it or below it."
@@ -194,6 +199,9 @@ class People:
                 "Ambiguous person %(name)s: several people of that name; add them one by one on the site."
             ) % {"name": name}
         return here[0], ""
+
+
+_SEVERAL = re.compile(r"[、，,；;／/]")  # between names in one cell (an error message's choice only)
 
 
 def _chunks(values, n=500):
@@ -427,14 +435,26 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
         if not src_raw:
             errs.append(RowError(n, "问题来源", _("The source is empty.")))
         elif source is None:
-            errs.append(RowError(n, "问题来源", _("Unknown source %(label)s.") % {"label": src_raw}))
+            errs.append(
+                RowError(
+                    n,
+                    "问题来源",
+                    _("Unknown source %(label)s: write one of %(labels)s.")
+                    % {"label": src_raw, "labels": "、".join(SOURCE_ZH.values())},
+                )
+            )
         kind_raw = text(r[j_kind])
         kind = kind_of[kind_raw] if kind_raw else None
         if not kind_raw:
             errs.append(RowError(n, "整改类型", _("The kind of rectification is empty.")))
         elif kind is None:
             errs.append(
-                RowError(n, "整改类型", _("Unknown kind of rectification %(label)s.") % {"label": kind_raw})
+                RowError(
+                    n,
+                    "整改类型",
+                    _("Unknown kind of rectification %(label)s: write one of %(labels)s.")
+                    % {"label": kind_raw, "labels": "、".join(KIND_ZH.values())},
+                )
             )
         title = text(r[j_title])
         if not title:
@@ -494,10 +514,10 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
                 state.problem_refs[n] = int(m[2])
             else:
                 state.item_refs.setdefault(n, int(m[2]))
-        person_name = text(r[j_person])
+        person_name = name_of(r[j_person])
         uname = text(r[j_uname])
         root_cause = text(r[j_cause])
-        leader_name = text(r[j_leader])
+        leader_name = name_of(r[j_leader])
         return _Row(
             n,
             i,

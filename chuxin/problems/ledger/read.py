@@ -157,6 +157,16 @@ def text(value) -> str:
     return str(value).strip()
 
 
+def name_of(value) -> str:
+    """A person's name cell. A name in Chinese is read without spaces: sheets pad two-character names for
+    alignment (张　三) and names get split by accident (上官 月惠), and a Chinese name has no space in it. A name
+    in Latin letters keeps single spaces between its words."""
+    s = text(value)
+    if s.isascii():
+        return " ".join(s.split())
+    return "".join(s.split())
+
+
 def code(value) -> str:
     if value is None or value == "":
         return ""
