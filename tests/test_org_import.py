@@ -273,3 +273,13 @@ def test_a_workbook_without_an_organisation_sheet_shows_why_on_the_page(as_user,
     response = _upload(as_user(guangdong_office), out.getvalue())
     assert response.status_code == 400
     assert "未找到组织工作表" in response.content.decode()
+
+
+def test_a_name_padded_for_alignment_is_kept_without_its_spaces(guangdong_office, tmp_path):
+    """姓名 "林　书记" (a two-character name padded to line up with three-character ones) is 林书记: the
+    ledger import reads names the same way, so the person is found by the name the sheets give."""
+    people = [("GD0001", " 林　书记 ", "440699", "区委书记", "书记"), *GOOD["people"][1:]]
+    path = _path(tmp_path, _book(units=GOOD["units"], people=people, seats=GOOD["seats"]))
+    province = Unit.objects.get(code=PROVINCE)
+    assert do_import_org(unit=province, path=path, confirm=True, acting_user=guangdong_office)["applied"]
+    assert Person.objects.get(staff_number="GD0001").name == "林书记"

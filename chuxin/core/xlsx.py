@@ -79,6 +79,16 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 OTHER_SHEETS = (".xls", ".et", ".ett", ".xlsm", ".xlsb", ".xltx", ".csv", ".ods", ".numbers")
 
 
+def person_name(s: str) -> str:
+    """A person's name as a sheet's cell gives it (stripped). A name in Chinese loses its spaces: sheets pad
+    two-character names for alignment (张　三) and names get split by accident (上官 月惠), and a Chinese name
+    has no space in it. A name in Latin letters keeps single spaces between its words. The ledger import
+    reads names, the organisation import writes them: both through this."""
+    if s.isascii():
+        return " ".join(s.split())
+    return "".join(s.split())
+
+
 def name_refused(name: str) -> str | None:
     """Why a file of this name is not taken as a workbook to import (None: an .xlsx); the sentence says how to
     make one of a spreadsheet of another format."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from chuxin.core.i18n import zh
-from chuxin.core.xlsx import XlsxRefused, inspect_xlsx, read_sheet
+from chuxin.core.xlsx import XlsxRefused, inspect_xlsx, person_name, read_sheet
 
 from .models import (
     CommitteeMember,
@@ -279,7 +279,7 @@ def plan_org(path, user, root: Unit) -> OrgPlan:
     }
     seen_numbers: dict[str, int] = {}
     for n, v in people_rows:
-        number, name, ucode = v["工号"], v["姓名"], v["所在单位代码"]
+        number, name, ucode = v["工号"], person_name(v["姓名"]), v["所在单位代码"]
         if not number:
             err("people", n, "工号", _("The staff number is empty."))
             continue

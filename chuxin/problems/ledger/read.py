@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext as _
 
-from chuxin.core.xlsx import SheetReader, XlsxRefused, col_letters, drop_controls, inspect_xlsx
+from chuxin.core.xlsx import (
+    SheetReader,
+    XlsxRefused,
+    col_letters,
+    drop_controls,
+    inspect_xlsx,
+    person_name,
+)
 
 from .layout import COLUMNS, REQUIRED, norm
 
@@ -158,13 +165,8 @@ def text(value) -> str:
 
 
 def name_of(value) -> str:
-    """A person's name cell. A name in Chinese is read without spaces: sheets pad two-character names for
-    alignment (张　三) and names get split by accident (上官 月惠), and a Chinese name has no space in it. A name
-    in Latin letters keeps single spaces between its words."""
-    s = text(value)
-    if s.isascii():
-        return " ".join(s.split())
-    return "".join(s.split())
+    """A person's name cell (core.xlsx.person_name: a Chinese name without the spaces sheets pad it with)."""
+    return person_name(text(value))
 
 
 def code(value) -> str:
