@@ -950,3 +950,30 @@ def test_an_unknown_source_or_kind_lists_the_words_to_write(county_staff, ledger
     reasons = {column: reason for _n, column, reason in result["errors"]}
     assert "未知的问题来源：群众来信。可填：征求意见、" in reasons["问题来源"]
     assert "未知的整改类型：马上改。可填：立查立改、限期整改、持续整改。" == reasons["整改类型"]
+
+
+def test_an_import_checked_in_an_older_campaign_keeps_its_links_to_that_campaign(
+    as_user, county_staff, ledger, settings
+):
+    """The import page of the 2019 campaign while a newer campaign covers the unit (the default one): the
+    progress poll, the refused rows' download and "import another file" name the 2019 campaign (the job is
+    that campaign's: opened under the other one it is not found)."""
+    import re
+
+    from tests.test_campaign_rule import _campaign
+
+    _campaign("440000", "广东省专项整治")  # now the newest covering Chancheng
+    central = Campaign.objects.get(launched_on="2019-05-31")
+    c = as_user(county_staff)
+    url = reverse("ledger_import", kwargs={"code": COUNTY})
+    f = io.BytesIO(_book([_new(ledger), _new(ledger, 整改措施="另一条", 责任人="查无此人")]))
+    f.name = "台账.xlsx"
+    page = c.post(f"{url}?campaign={central.pk}", {"file": f, "campaign": central.pk, "mode": "skip"})
+    html = page.content.decode()
+    links = re.findall(r'href="([^"]*(?:refused|import/)[^"]*job=[^"]*)"', html)
+    assert links and all(f"campaign={central.pk}" in link for link in links), links
+    for link in links:
+        assert c.get(link.replace("&amp;", "&")).status_code == 200
+    sha = page.context["sha"]
+    progress = c.get(url, {"job": sha, "campaign": central.pk}, HTTP_HX_REQUEST="true").content.decode()
+    assert "campaign=" + str(central.pk) in progress
