@@ -1,6 +1,8 @@
 """The Excel 台账: export layout, template, dry run, round trip, edits, refusals, scope."""
 
 import io
+import os
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -466,3 +468,88 @@ def test_export_edit_and_import_with_new_and_changed_rows_in_chinese(as_user, co
     assert new.problem.get_source_display() == "组织生活会" and new.get_kind_display() == "持续整改"
     page = client.get(response["Location"]).content.decode()
     assert "已导入：新增 1 项，修改 1 项" in page
+
+
+# ------------------------------------------------------------------------- big exports, written by the worker
+
+
+def _sheet_rows(content: bytes) -> list:
+    return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()[2:]
+
+
+def test_a_big_export_is_written_by_the_worker_and_downloaded_by_its_user(
+    as_user, county_staff, county_office, ledger, settings
+):
+    """Past LEDGER_EXPORT_BACKGROUND_ROWS the export is a job: the page shows its progress, then the download,
+    which is the same sheet the request would have written, audited when it is downloaded."""
+    client = as_user(county_staff)
+    in_request = _sheet_rows(_export(client, subtree="1"))
+    settings.LEDGER_EXPORT_BACKGROUND_ROWS = 2
+    url = reverse("ledger_export", kwargs={"code": COUNTY})
+    started = client.get(url, {"subtree": "1"})
+    assert started.status_code == 302 and "job=" in started.url
+    page = client.get(started.url)
+    html = page.content.decode()
+    assert (
+        page.status_code == 200
+        and f"台账已生成，共 {len(in_request) - 1} 行" in html
+        and "下载台账（.xlsx）" in html
+    )
+    before = AuditEntry.objects.count()
+    download = client.get(started.url + "&download=1")
+    assert download.status_code == 200
+    assert _sheet_rows(b"".join(download.streaming_content)) == in_request
+    entry = AuditEntry.objects.latest("id")
+    assert AuditEntry.objects.count() == before + 1 and entry.after["job"] in started.url
+    # nobody else opens it: another member of the office, or the same user under another campaign
+    assert as_user(county_office).get(started.url + "&download=1").status_code == 404
+    from tests.test_campaign_rule import _campaign
+
+    other = _campaign("440000", "广东省专项整治")
+    key = started.url.split("job=")[1].split("&")[0]
+    assert client.get(url, {"job": key, "campaign": other.pk}).status_code == 404
+
+
+def test_a_big_exports_page_polls_its_progress_until_the_worker_has_written_it(
+    as_user, county_staff, ledger, settings
+):
+    from chuxin.problems.ledger import jobs
+
+    settings.LEDGER_EXPORT_BACKGROUND_ROWS = 2
+    client = as_user(county_staff)
+    started = client.get(reverse("ledger_export", kwargs={"code": COUNTY}), {"subtree": "1"})
+    key = started.url.split("job=")[1].split("&")[0]
+    state = jobs.read_job(COUNTY, key, jobs.EXPORT_DIR)
+    jobs.write_job(
+        COUNTY, key, state | {"status": "running", "processed": 2000, "total": 4321}, jobs.EXPORT_DIR
+    )
+    poll = client.get(started.url, HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        'hx-trigger="every 1s"' in poll and "2000 / 4321" in poll and "正在后台生成台账（共 4321 行）" in poll
+    )
+    assert client.get(started.url + "&download=1").status_code == 200  # not done: the page, no file
+    assert "下载台账" not in client.get(started.url + "&download=1").content.decode()
+    # done, then purged after the retention: the page says so instead of a broken link
+    jobs.write_job(COUNTY, key, state | {"status": "done", "total": 3}, jobs.EXPORT_DIR)
+    path = jobs.upload_path(COUNTY, key, jobs.EXPORT_DIR)
+    old = time.time() - 8 * 86400
+    os.utime(path, (old, old))
+    jobs.purge()
+    assert not path.exists()
+    assert "导出文件已过期" in client.get(started.url).content.decode()
+
+
+def test_a_big_export_is_refused_by_the_worker_to_a_user_who_lost_the_scope(county_staff, ledger, settings):
+    from chuxin.orgs.models import RoleAssignment
+    from chuxin.problems.ledger import jobs
+
+    key = jobs.new_export_key()
+    central = Campaign.objects.get(launched_on="2019-05-31")
+    jobs.write_job(
+        COUNTY, key, {"user": county_staff.pk, "unit": COUNTY, "status": "queued"}, jobs.EXPORT_DIR
+    )
+    RoleAssignment.objects.filter(person__user=county_staff).delete()
+    jobs.ledger_export_task.enqueue(key, county_staff.pk, COUNTY, central.pk, True)
+    state = jobs.read_job(COUNTY, key, jobs.EXPORT_DIR)
+    assert state["status"] == "failed" and "无权导出" in state["error"]
+    assert not jobs.upload_path(COUNTY, key, jobs.EXPORT_DIR).exists()

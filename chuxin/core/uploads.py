@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,10 @@ from django.utils.translation import gettext as _
 from .xlsx import megabytes
 
 IMPORT_DIR = "imports"
+# ledger exports too big for one request, written by the worker and kept for their user to download (their
+# key is random, their state says whose): MEDIA_ROOT/exports/<unit code>/<key>.xlsx and .json, purged with
+# the uploads
+EXPORT_DIR = "exports"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -44,22 +49,22 @@ def _unit_dir_name(unit_code: str) -> str:
     return "u" + hashlib.sha256((unit_code or "").encode()).hexdigest()[:16]
 
 
-def import_dir(unit_code: str | None = None) -> Path:
-    d = Path(settings.MEDIA_ROOT) / IMPORT_DIR
+def import_dir(unit_code: str | None = None, root: str = IMPORT_DIR) -> Path:
+    d = Path(settings.MEDIA_ROOT) / root
     if unit_code is not None:
         d = d / _unit_dir_name(unit_code)
     d.mkdir(parents=True, exist_ok=True)
     return d
 
 
-def upload_path(unit_code: str, sha: str) -> Path:
+def upload_path(unit_code: str, sha: str, root: str = IMPORT_DIR) -> Path:
     if not _SHA.match(sha or ""):
         raise ValueError("bad hash")
-    return import_dir(unit_code) / f"{sha}.xlsx"
+    return import_dir(unit_code, root) / f"{sha}.xlsx"
 
 
-def job_path(unit_code: str, sha: str) -> Path:
-    return upload_path(unit_code, sha).with_suffix(".json")
+def job_path(unit_code: str, sha: str, root: str = IMPORT_DIR) -> Path:
+    return upload_path(unit_code, sha, root).with_suffix(".json")
 
 
 class QuotaExceeded(Exception):
@@ -100,15 +105,15 @@ def save_upload(f, unit_code: str, owner: str) -> str:
     return sha
 
 
-def read_job(unit_code: str, sha: str) -> dict | None:
+def read_job(unit_code: str, sha: str, root: str = IMPORT_DIR) -> dict | None:
     try:
-        return json.loads(job_path(unit_code, sha).read_text())
+        return json.loads(job_path(unit_code, sha, root).read_text())
     except (OSError, ValueError):
         return None
 
 
-def write_job(unit_code: str, sha: str, state: dict) -> None:
-    path = job_path(unit_code, sha)
+def write_job(unit_code: str, sha: str, state: dict, root: str = IMPORT_DIR) -> None:
+    path = job_path(unit_code, sha, root)
     state = {**state, "updated": time.time()}
     tmp = path.with_suffix(f".json.{os.getpid()}")
     tmp.write_text(json.dumps(state, ensure_ascii=False))
@@ -127,13 +132,18 @@ def forget(unit_code: str, sha: str) -> None:
 
 
 def own_state(
-    unit_code: str, sha: str, user_id: int, kind: str = "ledger", campaign_id: int | None = None
+    unit_code: str,
+    sha: str,
+    user_id: int,
+    kind: str = "ledger",
+    campaign_id: int | None = None,
+    root: str = IMPORT_DIR,
 ) -> dict | None:
     """The state of this user's upload of this kind ("ledger": the ledger import, "org": the organisation's)
     at this unit, and with `campaign_id` checked in that campaign; None for a bad key, a lost state, another
     user's upload, the other import's or another campaign's."""
     try:
-        state = read_job(unit_code, sha)
+        state = read_job(unit_code, sha, root)
     except ValueError:
         return None
     if not state or state.get("user") != user_id or state.get("unit") != unit_code:
@@ -169,16 +179,20 @@ def waiting(unit_code: str, user_id: int, kind: str = "ledger", campaign_id: int
     return sorted(out, key=lambda w: w["when"], reverse=True)
 
 
+def new_export_key() -> str:
+    """A random key for a background export's file (not the hash of anything: an export is not content)."""
+    return secrets.token_hex(32)
+
+
 def purge(now: float | None = None, days: int | None = None) -> int:
-    """Delete uploads and job states older than the retention, except a job still running today."""
+    """Delete uploads, background exports and job states older than the retention, except a job still
+    running today."""
     now = now or time.time()
     cutoff = now - 86400 * (retention_days() if days is None else days)
     removed = 0
-    root = Path(settings.MEDIA_ROOT) / IMPORT_DIR
-    if not root.exists():
-        return 0
-    for path in root.glob("*/*"):
-        if path.suffix not in (".xlsx", ".json", ".plan") and not path.name.startswith(".upload-"):
+    paths = [p for d in (IMPORT_DIR, EXPORT_DIR) for p in (Path(settings.MEDIA_ROOT) / d).glob("*/*")]
+    for path in paths:
+        if path.suffix not in (".xlsx", ".json", ".plan", ".part") and not path.name.startswith(".upload-"):
             continue
         try:
             if path.stat().st_mtime >= cutoff:

@@ -5,6 +5,7 @@ import io
 import tempfile
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -35,18 +36,62 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @require_GET
 @reads_from_replica
 def ledger_export(request, code):
+    """The unit's (or subtree's) ledger as .xlsx: written in the request up to
+    LEDGER_EXPORT_BACKGROUND_ROWS rows, by the worker beyond (this URL with ?job= then shows its progress and
+    the download; only to the user who asked, in the same scope)."""
     unit = get_unit_for_user(request.user, code)
     campaign = campaign_for(request, unit)
+    key = request.GET.get("job")
+    if key:
+        return _export_job(request, unit, campaign, key)
     subtree = request.GET.get("subtree") == "1"
+    n = export.export_count(unit, subtree, campaign)
+    if n > settings.LEDGER_EXPORT_BACKGROUND_ROWS:
+        key = jobs.new_export_key()
+        state = {"status": "queued", "user": request.user.pk, "unit": unit.code, "campaign": campaign.pk}
+        jobs.write_job(
+            unit.code, key, state | {"subtree": subtree, "processed": 0, "total": n}, jobs.EXPORT_DIR
+        )
+        jobs.ledger_export_task.enqueue(key, request.user.pk, unit.code, campaign.pk, subtree)
+        query = urlencode({"job": key, "campaign": campaign.pk})
+        return redirect(reverse("ledger_export", kwargs={"code": unit.code}) + "?" + query)
     out = tempfile.TemporaryFile()  # on disk, so a 100 000-row subtree never sits in memory
     export.write_ledger(out, unit, request.user, subtree=subtree, campaign=campaign)
-    do_record_export(
-        AuditEvent.EXPORT, {"what": "ledger.xlsx", "subtree": subtree}, acting_user=request.user, obj=unit
-    )
+    return _send_export(request, unit, out, subtree)
+
+
+def _send_export(request, unit, out, subtree: bool, job: str | None = None):
+    detail = {"what": "ledger.xlsx", "subtree": subtree} | ({"job": job} if job else {})
+    do_record_export(AuditEvent.EXPORT, detail, acting_user=request.user, obj=unit)
     out.seek(0)
     suffix = "（含下级）" if subtree else ""
     name = f"{unit.name}{suffix}整改台账{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
+
+
+def _export_job(request, unit, campaign, key):
+    """A background export of this user's, at this unit, in this campaign (404 for anyone else): its
+    progress, polled by the page, and when done its file."""
+    state = jobs.own_state(unit.code, key, request.user.pk, campaign_id=campaign.pk, root=jobs.EXPORT_DIR)
+    if state is None:
+        raise Http404("No such export")
+    path = jobs.upload_path(unit.code, key, jobs.EXPORT_DIR)
+    if state.get("status") == "done" and request.GET.get("download") == "1":
+        try:
+            out = open(path, "rb")  # noqa: SIM115 (FileResponse closes it)
+        except OSError:
+            raise Http404("The export has expired") from None
+        return _send_export(request, unit, out, bool(state.get("subtree")), job=key)
+    ctx = {
+        "unit": unit,
+        "campaign": campaign,
+        "job": state,
+        "key": key,
+        "expired": state.get("status") == "done" and not path.exists(),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "problems/_export_progress.html", ctx)
+    return render(request, "problems/ledger_export_job.html", ctx)
 
 
 @login_required

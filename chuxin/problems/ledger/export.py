@@ -65,12 +65,20 @@ def _start_sheet(wb, fmt, title: str, meta: str, columns=COLUMNS, widths=WIDTHS,
     return ws
 
 
-def export_items(unit, subtree: bool, campaign=None):
+def _exported(unit, subtree: bool, campaign=None):
     qs = (
         RectificationItem.objects.in_subtree(unit) if subtree else RectificationItem.objects.filter(unit=unit)
     )
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
+    return qs if campaign is None else qs.filter(campaign=campaign)
+
+
+def export_count(unit, subtree: bool, campaign=None) -> int:
+    """The rows `write_ledger` would write (one indexed count: whether the export runs in the worker)."""
+    return _exported(unit, subtree, campaign).count()
+
+
+def export_items(unit, subtree: bool, campaign=None):
+    qs = _exported(unit, subtree, campaign)
     latest = ProgressUpdate.objects.filter(item=OuterRef("pk")).exclude(text="").order_by("-at", "-id")
     return (
         qs.select_related(
@@ -115,9 +123,9 @@ def row_values(item) -> dict:
     }
 
 
-def write_ledger(target, unit, user, subtree: bool = False, campaign=None) -> int:
+def write_ledger(target, unit, user, subtree: bool = False, campaign=None, progress=None) -> int:
     """Write the unit's (or subtree's) ledger of one campaign (every campaign when None) to target (a path
-    or a binary file); returns the row count."""
+    or a binary file); returns the row count. `progress(rows written)` is called every 2 000 rows."""
     wb = SafeWorkbook(target, {"constant_memory": True}, viewer=watermark_text(user))
     fmt = _formats(wb)
     now = timezone.localtime()
@@ -136,6 +144,8 @@ def write_ledger(target, unit, user, subtree: bool = False, campaign=None) -> in
             text = str(values[label])[:EXCEL_CELL_MAX]
             ws.write_string(row, col, text, fmt["id"] if label in ("问题编号", "事项编号") else fmt["cell"])
         row += 1
+        if progress is not None and n % 2000 == 0:
+            progress(n)
     wb.close()
     return n
 

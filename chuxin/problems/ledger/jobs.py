@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import time
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with the organisation import)
+    EXPORT_DIR,
     IMPORT_DIR,
     QuotaExceeded,
     check_quota,
@@ -25,6 +27,7 @@ from chuxin.core.uploads import (  # noqa: F401 (the upload store, shared with t
     forget,
     import_dir,
     job_path,
+    new_export_key,
     own_state,
     owner,
     purge,
@@ -76,6 +79,47 @@ def writes(result: dict) -> int:
     """How many writes a checked file's apply would make: new items, changed items, changed problems."""
     summary = result.get("summary") or {}
     return sum(summary.get(k) or 0 for k in ("new", "changed", "problems_changed"))
+
+
+@task()
+def ledger_export_task(key: str, user_id: int, unit_code: str, campaign_id: int, subtree: bool) -> None:
+    """Write a big ledger export to exports/<unit>/<key>.xlsx for the user who asked (the page polls the
+    state and offers the download when done). The user's scope is checked again: it may have changed."""
+    from django.contrib.auth import get_user_model
+    from django.http import Http404
+
+    from chuxin.campaigns.models import Campaign
+    from chuxin.orgs.scope import get_unit_for_user
+
+    from . import export
+
+    state = read_job(unit_code, key, EXPORT_DIR) or {}
+    state.update(status="running", processed=0)
+    write_job(unit_code, key, state, EXPORT_DIR)
+    last = [0.0]
+
+    def progress(done):
+        state.update(processed=done)
+        if time.monotonic() - last[0] > 0.5:
+            last[0] = time.monotonic()
+            write_job(unit_code, key, state, EXPORT_DIR)
+
+    target = upload_path(unit_code, key, EXPORT_DIR)
+    part = target.with_suffix(".part")
+    try:
+        user = get_user_model().objects.get(pk=user_id, is_active=True)
+        unit = get_unit_for_user(user, unit_code)
+        campaign = Campaign.objects.get(pk=campaign_id)
+        n = export.write_ledger(part, unit, user, subtree=subtree, campaign=campaign, progress=progress)
+        part.replace(target)
+        state.update(status="done", processed=n, total=n)
+    except (Http404, ObjectDoesNotExist):
+        part.unlink(missing_ok=True)
+        state.update(status="failed", error=_("This ledger is no longer yours to export."))
+    except Exception as exc:  # the page must end, whatever happened
+        part.unlink(missing_ok=True)
+        state.update(status="failed", error=str(exc)[:300])
+    write_job(unit_code, key, state, EXPORT_DIR)
 
 
 @task()
