@@ -1,4 +1,5 @@
-"""Uploads and background jobs of the import: where files live, how long, and the worker's task.
+"""Uploads and background jobs of the import and the big export: where files live, how long, and the
+worker's tasks.
 
 - An upload is kept as MEDIA_ROOT/imports/<unit code>/<key>.xlsx, with its job's state beside it as
   <key>.json (status, progress, the result); the key is the owner's and the file's (core/uploads.py). Uploads
@@ -8,6 +9,8 @@
   IMPORT_RETENTION_DAYS days (default 7) by `purge_imports`, the daily task (`manage.py purgeimports`).
 - Files with more than BIG_IMPORT_ROWS rows (counted by the bounded inspection, without parsing) are parsed,
   checked and applied in the worker; the page polls the job's progress.
+- Ledger exports of more than LEDGER_EXPORT_BACKGROUND_ROWS rows are written by the worker to
+  MEDIA_ROOT/exports/<unit code>/<random key>.xlsx, downloaded by the user who asked, purged with the uploads.
 """
 
 from __future__ import annotations
