@@ -1,6 +1,7 @@
 """The office's day (issue 9): to-do page, returned status, immediate notifications, extension requests,
 recording on one page, the ledger with subordinates, watermark and 关怀版."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -329,7 +330,9 @@ def test_choosing_a_domain_suggests_the_member_who_covers_it(client, county_staf
 def test_the_ledger_includes_subordinates_unless_narrowed(client, guangdong_office):
     client.force_login(guangdong_office)
     whole = client.get("/ledger/units/440000/", **ZH).content.decode()
-    assert "本单位及下级单位" in whole and "/ledger/units/440000/ledger.xlsx?subtree=1" in whole
+    assert "本单位及下级单位" in whole and re.search(
+        r"/ledger/units/440000/ledger\.xlsx\?campaign=\d+&amp;subtree=1", whole
+    )
     own = client.get("/ledger/units/440000/", {"own": "on"}, **ZH).content.decode()
     assert "仅本单位" in own
 
