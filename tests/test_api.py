@@ -377,6 +377,20 @@ def test_the_excel_import_runs_as_a_job_with_a_dry_run_then_apply(county_staff, 
     assert refused.status_code == 400 and "没有需要导入的内容" in refused.json()["error"]["message"]
 
 
+def test_the_excel_import_refuses_an_upload_into_a_closed_campaign(county_staff, central_office, client):
+    import io
+
+    from chuxin.campaigns.actions import do_close_campaign
+    from chuxin.campaigns.models import Campaign
+
+    campaign = do_close_campaign(Campaign.objects.get(launched_on="2019-05-31"), acting_user=central_office)
+    f = io.BytesIO(b"PK\x03\x04 not read: the campaign is closed")
+    f.name = "台账.xlsx"
+    token = _auth(_token(county_staff, "write"))
+    refused = client.post(f"/api/v1/units/440604/imports?campaign={campaign.pk}", {"file": f}, **token)
+    assert refused.status_code == 400 and "已结束" in refused.json()["error"]["message"]
+
+
 def test_the_token_page_shows_a_new_token_once_in_chinese(county_staff, client):
     client.force_login(county_staff)
     page = client.get("/accounts/tokens/").content.decode()

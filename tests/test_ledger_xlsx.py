@@ -478,7 +478,7 @@ def _sheet_rows(content: bytes) -> list:
 
 
 def test_a_big_export_is_written_by_the_worker_and_downloaded_by_its_user(
-    as_user, county_staff, county_office, ledger, settings
+    as_user, county_staff, county_office, hubei_office, ledger, settings
 ):
     """Past LEDGER_EXPORT_BACKGROUND_ROWS the export is a job: the page shows its progress, then the download,
     which is the same sheet the request would have written, audited when it is downloaded."""
@@ -503,6 +503,7 @@ def test_a_big_export_is_written_by_the_worker_and_downloaded_by_its_user(
     assert AuditEntry.objects.count() == before + 1 and entry.after["job"] in started.url
     # nobody else opens it: another member of the office, or the same user under another campaign
     assert as_user(county_office).get(started.url + "&download=1").status_code == 404
+    assert as_user(hubei_office).get(started.url + "&download=1").status_code == 404  # outside the scope
     from tests.test_campaign_rule import _campaign
 
     other = _campaign("440000", "广东省专项整治")
