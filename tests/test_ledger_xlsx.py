@@ -521,6 +521,13 @@ def test_a_big_exports_page_polls_its_progress_until_the_worker_has_written_it(
     started = client.get(reverse("ledger_export", kwargs={"code": COUNTY}), {"subtree": "1"})
     key = started.url.split("job=")[1].split("&")[0]
     state = jobs.read_job(COUNTY, key, jobs.EXPORT_DIR)
+
+    def poll(**now) -> str:
+        jobs.write_job(COUNTY, key, state | now, jobs.EXPORT_DIR)
+        return client.get(started.url, HTTP_HX_REQUEST="true").content.decode()
+
+    assert "等待后台处理" in poll(status="queued", processed=0, total=4321)
+    assert "正在读取数据" in poll(status="running", processed=0, total=4321)
     jobs.write_job(
         COUNTY, key, state | {"status": "running", "processed": 2000, "total": 4321}, jobs.EXPORT_DIR
     )
