@@ -99,14 +99,7 @@ def ledger_export_task(key: str, user_id: int, unit_code: str, campaign_id: int,
     state = read_job(unit_code, key, EXPORT_DIR) or {}
     state.update(status="running", processed=0)
     write_job(unit_code, key, state, EXPORT_DIR)
-    last = [0.0]
-
-    def progress(done):
-        state.update(processed=done)
-        if time.monotonic() - last[0] > 0.5:
-            last[0] = time.monotonic()
-            write_job(unit_code, key, state, EXPORT_DIR)
-
+    progress = _progress(unit_code, key, state, EXPORT_DIR)
     target = upload_path(unit_code, key, EXPORT_DIR)
     part = target.with_suffix(".part")
     try:
@@ -117,12 +110,28 @@ def ledger_export_task(key: str, user_id: int, unit_code: str, campaign_id: int,
         part.replace(target)
         state.update(status="done", processed=n, total=n)
     except (Http404, ObjectDoesNotExist):
-        part.unlink(missing_ok=True)
         state.update(status="failed", error=_("This ledger is no longer yours to export."))
     except Exception as exc:  # the page must end, whatever happened
-        part.unlink(missing_ok=True)
         state.update(status="failed", error=str(exc)[:300])
+    finally:
+        part.unlink(missing_ok=True)  # a failed export's half-written file (gone already when done)
     write_job(unit_code, key, state, EXPORT_DIR)
+
+
+def _progress(unit_code: str, key: str, state: dict, root: str = IMPORT_DIR):
+    """A job's progress callback, `(done, total=None)`: kept in its state, written at most twice a second
+    and when done reaches the total (the page polls it every second)."""
+    last = [0.0]
+
+    def progress(done, total=None):
+        state["processed"] = done
+        if total is not None:
+            state["total"] = total
+        if time.monotonic() - last[0] > 0.5 or done == total:
+            last[0] = time.monotonic()
+            write_job(unit_code, key, state, root)
+
+    return progress
 
 
 @task()
@@ -149,14 +158,7 @@ def ledger_import_task(
         unit=unit_code,
     )
     write_job(unit_code, sha, state)
-    last = [0.0]
-
-    def progress(done, total):
-        state.update(processed=done, total=total)
-        if time.monotonic() - last[0] > 0.5 or done == total:
-            last[0] = time.monotonic()
-            write_job(unit_code, sha, state)
-
+    progress = _progress(unit_code, sha, state)
     try:
         if campaign is None:
             result = {
