@@ -436,11 +436,8 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             errs.append(RowError(n, "问题来源", _("The source is empty.")))
         elif source is None:
             errs.append(
-                RowError(
-                    n,
-                    "问题来源",
-                    _("Unknown source %(label)s: write one of %(labels)s.")
-                    % {"label": src_raw, "labels": "、".join(SOURCE_ZH.values())},
+                _unknown(
+                    n, "问题来源", _("Unknown source %(label)s: write one of %(labels)s."), src_raw, SOURCE_ZH
                 )
             )
         kind_raw = text(r[j_kind])
@@ -449,11 +446,12 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
             errs.append(RowError(n, "整改类型", _("The kind of rectification is empty.")))
         elif kind is None:
             errs.append(
-                RowError(
+                _unknown(
                     n,
                     "整改类型",
-                    _("Unknown kind of rectification %(label)s: write one of %(labels)s.")
-                    % {"label": kind_raw, "labels": "、".join(KIND_ZH.values())},
+                    _("Unknown kind of rectification %(label)s: write one of %(labels)s."),
+                    kind_raw,
+                    KIND_ZH,
                 )
             )
         title = text(r[j_title])
@@ -838,6 +836,12 @@ def validate(table: Table, user, root: Unit, campaign=None, mode: str = "stop", 
 
 
 _NO_STAGES = ()  # one empty tuple for the many rows without stage goals, not a new list each
+
+
+def _unknown(n: int, column: str, message: str, raw: str, words) -> RowError:
+    """A cell that names none of the words its column takes: `message` lists them (the sheet's Chinese words,
+    whatever the interface language)."""
+    return RowError(n, column, message % {"label": raw, "labels": "、".join(words.values())})
 
 
 def _same(normalised: str, original: str) -> str:
